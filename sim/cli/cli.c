@@ -1,0 +1,48 @@
+#include "cli/cli.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct subcommand {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} subcommand;
+
+static const subcommand subcommands[] = {
+    {"decode", vds_cli_decode, "decode a raw virtio-port byte stream, one line per message"},
+    {"diff", vds_cli_diff, "compare a trace with a golden trace"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: vdsim COMMAND [OPTION...] ARGS\n\ncommands:\n");
+    for (size_t i = 0; i < G_N_ELEMENTS(subcommands); i++)
+        fprintf(fp, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+    fprintf(fp, "\n'vdsim COMMAND --help' describes a command. Exit codes: 0 ok, 1 failed or\n"
+                "malformed, 2 usage or input error, 3 infrastructure fault.\n");
+}
+
+int vds_cli_main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return VDS_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return VDS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("vdsim %s\n", VDS_VERSION);
+        return VDS_EXIT_OK;
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(subcommands); i++)
+        if (strcmp(argv[1], subcommands[i].name) == 0)
+            return subcommands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "vdsim: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return VDS_EXIT_USAGE;
+}

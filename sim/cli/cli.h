@@ -1,0 +1,13 @@
+/* Subcommands. Each returns the process exit code; only main() exits. */
+#pragma once
+
+enum vds_exit {
+    VDS_EXIT_OK = 0,    /* all passed / everything decoded / traces equal */
+    VDS_EXIT_FAIL = 1,  /* a scenario failed / malformed input / traces differ */
+    VDS_EXIT_USAGE = 2, /* usage, scenario or unreadable-input error */
+    VDS_EXIT_INFRA = 3, /* infrastructure fault */
+};
+
+int vds_cli_main(int argc, char **argv);
+int vds_cli_decode(int argc, char **argv);
+int vds_cli_diff(int argc, char **argv);

@@ -1,0 +1,115 @@
+/* Clipboard family: CLIPBOARD, GRAB, REQUEST, RELEASE, with the selection
+ * prefix (CLIPBOARD_SELECTION) and the grab serial (CLIPBOARD_GRAB_SERIAL). */
+#include "proto/agent-family.h"
+
+int vds_clipboard_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                         vds_err *err)
+{
+    uint32_t off = vds_sel_decode(d, caps, &m->u.clipboard.sel);
+    m->u.clipboard.type = vds_get_u32(d + off);
+    off += 4;
+    m->u.clipboard.len = size - off;
+    m->u.clipboard.data = g_memdup2(d + off, size - off);
+    return 0;
+}
+
+int vds_clipboard_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    if (vds_sel_encode(&m->u.clipboard.sel, out, err) < 0 ||
+        vds_put32(out, m->u.clipboard.type, err) < 0)
+        return -1;
+    return vds_buf_append(out, m->u.clipboard.data, m->u.clipboard.len, err);
+}
+
+void vds_clipboard_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_sel_describe(&m->u.clipboard.sel, b);
+    vds_describe_enum(b, "type", &vds_clip_type_names, m->u.clipboard.type);
+    vds_member_int(b, "len", (gint64)m->u.clipboard.len);
+    vds_describe_bytes(b, "data", m->u.clipboard.data, m->u.clipboard.len,
+                       m->u.clipboard.type == VD_AGENT_CLIPBOARD_UTF8_TEXT);
+}
+
+int vds_grab_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                    vds_err *err)
+{
+    uint32_t off = vds_sel_decode(d, caps, &m->u.grab.sel);
+    if (caps & VDS_SERIAL_CAP) {
+        m->u.grab.has_serial = true;
+        m->u.grab.serial = vds_get_u32(d + off);
+        off += 4;
+    }
+    size_t n = (size - off) / 4;
+    m->u.grab.n_types = n;
+    m->u.grab.types = g_new0(uint32_t, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        m->u.grab.types[i] = vds_get_u32(d + off + 4 * i);
+    off += (uint32_t)(4 * n);
+    vds_keep_trailing(m, d + off, size - off);
+    return 0;
+}
+
+int vds_grab_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    if (vds_sel_encode(&m->u.grab.sel, out, err) < 0)
+        return -1;
+    if (m->u.grab.has_serial && vds_put32(out, m->u.grab.serial, err) < 0)
+        return -1;
+    for (size_t i = 0; i < m->u.grab.n_types; i++)
+        if (vds_put32(out, m->u.grab.types[i], err) < 0)
+            return -1;
+    return 0;
+}
+
+void vds_grab_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    char num[16];
+
+    vds_sel_describe(&m->u.grab.sel, b);
+    if (m->u.grab.has_serial)
+        vds_member_int(b, "serial", m->u.grab.serial);
+    json_builder_set_member_name(b, "types");
+    json_builder_begin_array(b);
+    for (size_t i = 0; i < m->u.grab.n_types; i++)
+        json_builder_add_string_value(
+            b, vds_names_fmt(&vds_clip_type_names, m->u.grab.types[i], num, sizeof(num)));
+    json_builder_end_array(b);
+}
+
+int vds_request_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                       vds_err *err)
+{
+    uint32_t off = vds_sel_decode(d, caps, &m->u.request.sel);
+    m->u.request.type = vds_get_u32(d + off);
+    return 0;
+}
+
+int vds_request_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    if (vds_sel_encode(&m->u.request.sel, out, err) < 0)
+        return -1;
+    return vds_put32(out, m->u.request.type, err);
+}
+
+void vds_request_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_sel_describe(&m->u.request.sel, b);
+    vds_describe_enum(b, "type", &vds_clip_type_names, m->u.request.type);
+}
+
+int vds_release_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                       vds_err *err)
+{
+    vds_sel_decode(d, caps, &m->u.release.sel);
+    return 0;
+}
+
+int vds_release_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    return vds_sel_encode(&m->u.release.sel, out, err);
+}
+
+void vds_release_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_sel_describe(&m->u.release.sel, b);
+}

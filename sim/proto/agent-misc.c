@@ -1,0 +1,174 @@
+/* The small families: REPLY, DISPLAY_CONFIG, CLIENT_DISCONNECTED,
+ * MAX_CLIPBOARD, AUDIO_VOLUME_SYNC, GRAPHICS_DEVICE_INFO. */
+#include "proto/agent-family.h"
+
+int vds_reply_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                     vds_err *err)
+{
+    m->u.reply.type = vds_get_u32(d);
+    m->u.reply.error = vds_get_u32(d + 4);
+    return 0;
+}
+
+int vds_reply_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    if (vds_put32(out, m->u.reply.type, err) < 0)
+        return -1;
+    return vds_put32(out, m->u.reply.error, err);
+}
+
+void vds_reply_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_describe_enum(b, "type", &vds_agent_type_names, m->u.reply.type);
+    vds_describe_enum(b, "error", &vds_reply_error_names, m->u.reply.error);
+}
+
+int vds_display_config_decode(const uint8_t *d, uint32_t size, uint32_t caps,
+                              vds_agent_msg *m, vds_err *err)
+{
+    m->u.display_config.flags = vds_get_u32(d);
+    m->u.display_config.depth = vds_get_u32(d + 4);
+    return 0;
+}
+
+int vds_display_config_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    if (vds_put32(out, m->u.display_config.flags, err) < 0)
+        return -1;
+    return vds_put32(out, m->u.display_config.depth, err);
+}
+
+void vds_display_config_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_describe_bits(b, "flags", &vds_display_flag_names, m->u.display_config.flags);
+    vds_member_int(b, "depth", m->u.display_config.depth);
+}
+
+int vds_disconnected_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                            vds_err *err)
+{
+    return 0;
+}
+
+int vds_disconnected_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    return 0;
+}
+
+void vds_disconnected_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+}
+
+int vds_max_clipboard_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                             vds_err *err)
+{
+    m->u.max_clipboard.max = (int32_t)vds_get_u32(d);
+    return 0;
+}
+
+int vds_max_clipboard_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    return vds_put32(out, (uint32_t)m->u.max_clipboard.max, err);
+}
+
+void vds_max_clipboard_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_member_int(b, "max", m->u.max_clipboard.max);
+}
+
+int vds_volume_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                      vds_err *err)
+{
+    uint8_t n = d[2]; /* bounded by the check: 3 + 2n <= size */
+    m->u.volume.is_playback = d[0];
+    m->u.volume.mute = d[1];
+    m->u.volume.nchannels = n;
+    m->u.volume.volume = g_new0(uint16_t, n ? n : 1);
+    for (unsigned i = 0; i < n; i++)
+        m->u.volume.volume[i] = vds_get_u16(d + 3 + 2 * i);
+    vds_keep_trailing(m, d + 3 + 2 * n, size - 3 - 2 * n);
+    return 0;
+}
+
+int vds_volume_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    uint8_t n = m->u.volume.nchannels;
+    uint8_t *p = vds_buf_extend(out, 3 + 2 * (size_t)n, err);
+    if (!p)
+        return -1;
+    p[0] = m->u.volume.is_playback;
+    p[1] = m->u.volume.mute;
+    p[2] = n;
+    for (unsigned i = 0; i < n; i++)
+        vds_put_u16(p + 3 + 2 * i, m->u.volume.volume[i]);
+    return 0;
+}
+
+void vds_volume_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    vds_member_int(b, "playback", m->u.volume.is_playback);
+    vds_member_int(b, "mute", m->u.volume.mute);
+    json_builder_set_member_name(b, "volume");
+    json_builder_begin_array(b);
+    for (unsigned i = 0; i < m->u.volume.nchannels; i++)
+        json_builder_add_int_value(b, m->u.volume.volume[i]);
+    json_builder_end_array(b);
+}
+
+int vds_gdi_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                   vds_err *err)
+{
+    uint32_t count = vds_get_u32(d); /* entries bounded by the check */
+    size_t off = 4;
+    m->u.gdi.count = count;
+    m->u.gdi.info = g_new0(vds_display_info, count ? count : 1);
+    for (uint32_t i = 0; i < count; i++) {
+        vds_display_info *in = &m->u.gdi.info[i];
+        in->channel_id = vds_get_u32(d + off);
+        in->monitor_id = vds_get_u32(d + off + 4);
+        in->device_display_id = vds_get_u32(d + off + 8);
+        in->device_address_len = vds_get_u32(d + off + 12);
+        off += 16;
+        /* like spice-common: the last byte is the terminator whatever it holds */
+        in->device_address = g_strndup((const char *)d + off, in->device_address_len - 1);
+        off += in->device_address_len;
+    }
+    vds_keep_trailing(m, d + off, size - off);
+    return 0;
+}
+
+int vds_gdi_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
+{
+    if (vds_put32(out, m->u.gdi.count, err) < 0)
+        return -1;
+    for (uint32_t i = 0; i < m->u.gdi.count; i++) {
+        const vds_display_info *in = &m->u.gdi.info[i];
+        size_t alen = strlen(in->device_address) + 1;
+        uint8_t *p = vds_buf_extend(out, 16 + alen, err);
+        if (!p)
+            return -1;
+        vds_put_u32(p, in->channel_id);
+        vds_put_u32(p + 4, in->monitor_id);
+        vds_put_u32(p + 8, in->device_display_id);
+        vds_put_u32(p + 12, (uint32_t)alen);
+        memcpy(p + 16, in->device_address, alen);
+    }
+    return 0;
+}
+
+void vds_gdi_describe(const vds_agent_msg *m, JsonBuilder *b)
+{
+    json_builder_set_member_name(b, "displays");
+    json_builder_begin_array(b);
+    for (uint32_t i = 0; i < m->u.gdi.count; i++) {
+        const vds_display_info *in = &m->u.gdi.info[i];
+        json_builder_begin_object(b);
+        vds_member_int(b, "channel-id", in->channel_id);
+        vds_member_int(b, "monitor-id", in->monitor_id);
+        vds_member_int(b, "device-display-id", in->device_display_id);
+        json_builder_set_member_name(b, "device-address");
+        json_builder_add_string_value(b, in->device_address);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}

@@ -1,0 +1,269 @@
+#include <errno.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "trace/trace.h"
+
+static void add_caps(JsonBuilder *b, const char *key, uint32_t caps)
+{
+    vds_describe_bits(b, key, &vds_agent_cap_names, caps);
+}
+
+JsonNode *vds_trace_header_new(const vds_trace_info *info)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+    g_autofree char *created = g_date_time_format_iso8601(now);
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "vdsim-trace");
+    json_builder_add_int_value(b, VDS_TRACE_VERSION);
+    json_builder_set_member_name(b, "tool");
+    json_builder_add_string_value(b, "vdsim " VDS_VERSION);
+    json_builder_set_member_name(b, "source");
+    json_builder_add_string_value(b, info->source ? info->source : "");
+    json_builder_set_member_name(b, "target");
+    if (info->target)
+        json_builder_add_string_value(b, info->target);
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "agent-version");
+    if (info->agent_version)
+        json_builder_add_string_value(b, info->agent_version);
+    else
+        json_builder_add_null_value(b);
+    json_builder_set_member_name(b, "caps");
+    json_builder_begin_object(b);
+    add_caps(b, "host", info->host_caps);
+    add_caps(b, "agent", info->agent_caps);
+    json_builder_end_object(b);
+    json_builder_set_member_name(b, "host");
+    json_builder_add_string_value(b, g_get_host_name());
+    json_builder_set_member_name(b, "created");
+    json_builder_add_string_value(b, created);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+static void add_raw(JsonBuilder *b, const uint8_t *p, size_t n)
+{
+    json_builder_set_member_name(b, "raw");
+    if (n > VDS_TRACE_RAW_MAX) {
+        g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "len");
+        json_builder_add_int_value(b, (gint64)n);
+        json_builder_set_member_name(b, "sha256");
+        json_builder_add_string_value(b, sum);
+        json_builder_end_object(b);
+    } else {
+        g_autofree char *hex = vds_hex_encode(p, n);
+        json_builder_add_string_value(b, hex);
+    }
+}
+
+static void add_check(JsonBuilder *b, const vds_agent_check *c, vds_dir dir)
+{
+    bool vdagentd_matters = dir == VDS_DIR_TO_AGENT;
+    if (c->common == VDS_VERDICT_OK && (!vdagentd_matters || c->vdagentd == VDS_VERDICT_OK) &&
+        c->dir_ok && c->missing_cap < 0)
+        return;
+    json_builder_set_member_name(b, "check");
+    json_builder_begin_object(b);
+    if (c->common != VDS_VERDICT_OK) {
+        g_autofree char *s =
+            g_strdup_printf("%s: %s", vds_verdict_name(c->common), c->common_why);
+        json_builder_set_member_name(b, "spice-common");
+        json_builder_add_string_value(b, s);
+    }
+    if (vdagentd_matters && c->vdagentd != VDS_VERDICT_OK) {
+        g_autofree char *s =
+            g_strdup_printf("%s: %s", vds_verdict_name(c->vdagentd), c->vdagentd_why);
+        json_builder_set_member_name(b, "spice-vdagentd");
+        json_builder_add_string_value(b, s);
+    }
+    if (!c->dir_ok) {
+        json_builder_set_member_name(b, "direction");
+        json_builder_add_string_value(b, "unexpected in this direction");
+    }
+    if (c->missing_cap >= 0) {
+        json_builder_set_member_name(b, "missing-cap");
+        json_builder_add_string_value(
+            b, vds_names_get(&vds_agent_cap_names, (uint32_t)c->missing_cap));
+    }
+    json_builder_end_object(b);
+}
+
+JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg *cm,
+                                uint32_t caps, bool *malformed)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    vds_agent_check chk;
+    vds_agent_msg m;
+    vds_err err = {0};
+
+    vds_agent_check_msg(cm->bytes, cm->len, caps, dir, &chk);
+    int rc = vds_agent_decode(cm->bytes, cm->len, caps, &m, &err);
+    *malformed = rc < 0; /* decode refuses exactly what spice-common refuses, bar quirks */
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t");
+    json_builder_add_int_value(b, (gint64)t_ns);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "agent");
+    json_builder_set_member_name(b, "dir");
+    json_builder_add_string_value(b, vds_dir_name(dir));
+    json_builder_set_member_name(b, "offset");
+    json_builder_add_int_value(b, (gint64)cm->offset);
+    json_builder_set_member_name(b, "port");
+    json_builder_add_int_value(b, cm->port);
+    json_builder_set_member_name(b, "chunks");
+    json_builder_add_int_value(b, cm->n_chunks);
+    if (cm->len >= VDS_AGENT_HDR_SIZE) {
+        uint32_t type = vds_get_u32(cm->bytes + 4);
+        vds_describe_enum(b, "type", &vds_agent_type_names, type);
+        json_builder_set_member_name(b, "protocol");
+        json_builder_add_int_value(b, vds_get_u32(cm->bytes));
+        json_builder_set_member_name(b, "opaque");
+        json_builder_add_int_value(b, (gint64)vds_get_u64(cm->bytes + 8));
+        json_builder_set_member_name(b, "size");
+        json_builder_add_int_value(b, vds_get_u32(cm->bytes + 16));
+    }
+    if (rc == 0) {
+        json_builder_set_member_name(b, "fields");
+        json_builder_begin_object(b);
+        vds_agent_describe(&m, b);
+        json_builder_end_object(b);
+        vds_agent_msg_clear(&m);
+    } else {
+        char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+        json_builder_set_member_name(b, "error");
+        json_builder_add_string_value(b, vds_err_str(&err, buf, sizeof(buf)));
+    }
+    add_check(b, &chk, dir);
+    add_raw(b, cm->bytes, cm->len);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t");
+    json_builder_add_int_value(b, (gint64)t_ns);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "framing-error");
+    json_builder_set_member_name(b, "dir");
+    json_builder_add_string_value(b, vds_dir_name(dir));
+    json_builder_set_member_name(b, "error");
+    json_builder_add_string_value(b, vds_err_str(e, buf, sizeof(buf)));
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
+char *vds_trace_event_text(JsonObject *ev)
+{
+    GString *s = g_string_new(NULL);
+    const char *kind = json_object_get_string_member_with_default(ev, "kind", "?");
+    gint64 t = json_object_get_int_member_with_default(ev, "t", 0);
+
+    if (t > 0)
+        g_string_append_printf(s, "%12.6f ", t / 1e9);
+    if (json_object_has_member(ev, "offset"))
+        g_string_append_printf(s, "@0x%06" G_GINT64_MODIFIER "x ",
+                               json_object_get_int_member(ev, "offset"));
+    g_string_append_printf(s, "%-10s ", json_object_get_string_member_with_default(ev, "dir", ""));
+    if (strcmp(kind, "agent") == 0) {
+        JsonNode *type = json_object_get_member(ev, "type");
+        g_autofree char *tname = type ? vds_json_to_text(type) : g_strdup("?");
+        g_string_append_printf(s, "port=%" G_GINT64_FORMAT " %s",
+                               json_object_get_int_member_with_default(ev, "port", 0), tname);
+        if (json_object_has_member(ev, "size"))
+            g_string_append_printf(s, " size=%" G_GINT64_FORMAT,
+                                   json_object_get_int_member(ev, "size"));
+        gint64 chunks = json_object_get_int_member_with_default(ev, "chunks", 1);
+        if (chunks != 1)
+            g_string_append_printf(s, " chunks=%" G_GINT64_FORMAT, chunks);
+        JsonNode *fields = json_object_get_member(ev, "fields");
+        if (fields) {
+            g_autofree char *f = vds_json_to_text(fields);
+            if (*f)
+                g_string_append_printf(s, " %s", f);
+        }
+    } else {
+        g_string_append(s, kind);
+    }
+    const char *error = json_object_get_string_member_with_default(ev, "error", NULL);
+    if (error)
+        g_string_append_printf(s, " ERROR %s", error);
+    JsonNode *check = json_object_get_member(ev, "check");
+    if (check) {
+        g_autofree char *c = vds_json_to_text(check);
+        g_string_append_printf(s, " ! %s", c);
+    }
+    return g_string_free(s, FALSE);
+}
+
+struct vds_trace_writer {
+    FILE *fp;
+    bool own;
+    bool failed;
+    char *path;
+};
+
+static int write_node(vds_trace_writer *w, JsonNode *node, vds_err *err)
+{
+    g_autofree char *line = json_to_string(node, FALSE);
+    if (fputs(line, w->fp) < 0 || fputc('\n', w->fp) < 0 || fflush(w->fp) != 0) {
+        w->failed = true;
+        return vds_err_set(err, VDS_ERR_IO, w->path, "cannot write trace: %s", g_strerror(errno));
+    }
+    return 0;
+}
+
+vds_trace_writer *vds_trace_writer_open(const char *path, const vds_trace_info *info,
+                                        vds_err *err)
+{
+    vds_trace_writer *w = g_new0(vds_trace_writer, 1);
+    w->path = g_strdup(path);
+    if (strcmp(path, "-") == 0) {
+        w->fp = stdout;
+    } else {
+        w->fp = fopen(path, "w");
+        w->own = true;
+        if (!w->fp) {
+            vds_err_set(err, VDS_ERR_IO, path, "cannot create trace: %s", g_strerror(errno));
+            g_free(w->path);
+            g_free(w);
+            return NULL;
+        }
+    }
+    g_autoptr(JsonNode) hdr = vds_trace_header_new(info);
+    if (write_node(w, hdr, err) < 0) {
+        vds_trace_writer_close(w, NULL);
+        return NULL;
+    }
+    return w;
+}
+
+int vds_trace_writer_add(vds_trace_writer *w, JsonNode *event, vds_err *err)
+{
+    return write_node(w, event, err);
+}
+
+int vds_trace_writer_close(vds_trace_writer *w, vds_err *err)
+{
+    int rc = 0;
+    if (!w)
+        return 0;
+    if (w->own && fclose(w->fp) != 0)
+        w->failed = true;
+    if (w->failed)
+        rc = vds_err_set(err, VDS_ERR_IO, w->path, "trace was not written completely");
+    g_free(w->path);
+    g_free(w);
+    return rc;
+}
