@@ -15,6 +15,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/names.h"
+#include "proto/format.h"
 
 #define VDS_AGENT_HDR_SIZE 20u   /* sizeof(VDAgentMessage) */
 #define VDS_CHUNK_HDR_SIZE 8u    /* sizeof(VDIChunkHeader) */
@@ -223,18 +224,6 @@ extern const vds_names vds_port_names;
 
 /* Parse "mouse-state,reply,..." or "0x38de7" into a caps word. */
 int vds_agent_caps_parse(const char *s, uint32_t *out, vds_err *err);
-
-/* --- helpers for the family files -------------------------------------- */
-
-/* Add "key": [names of set bits] to b. */
-void vds_describe_bits(JsonBuilder *b, const char *key, const vds_names *names, uint32_t bits);
-/* Add "key": "name" (or the number when unnamed). */
-void vds_describe_enum(JsonBuilder *b, const char *key, const vds_names *names, uint32_t v);
-/* Add "key": text when bytes are valid UTF-8 without NULs, else {"hex": ...}. */
-void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n,
-                        bool as_text);
-/* Render the JSON object node as one line "k=v k2=[a,b] ..." (new string, g_free). */
-char *vds_json_to_text(JsonNode *node);
 
 /* family entry points, used by the table */
 #define VDS_FAMILY(fam)                                                                       \

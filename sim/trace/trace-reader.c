@@ -26,7 +26,9 @@ static int located(vds_trace_reader *r, vds_err *err, size_t col, const char *fm
     char loc[VDS_ERR_LOC_MAX];
     va_list ap;
 
-    if (col)
+    if (r->lineno == 0)
+        snprintf(loc, sizeof(loc), "%s", r->name);
+    else if (col)
         snprintf(loc, sizeof(loc), "%s:%zu:%zu", r->name, r->lineno, col);
     else
         snprintf(loc, sizeof(loc), "%s:%zu", r->name, r->lineno);

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core/hex.h"
-#include "proto/agent.h"
+#include "proto/format.h"
 
 #define DESCRIBE_BYTES_MAX 4096 /* above this, bytes are summarised by hash */
 
@@ -49,6 +49,17 @@ void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_
         json_builder_set_member_name(b, "sha256");
         json_builder_add_string_value(b, sum);
         json_builder_end_object(b);
+        return;
+    }
+    if (n == 0) { /* p may be NULL: an empty payload decodes to no buffer */
+        if (as_text) {
+            json_builder_add_string_value(b, "");
+        } else {
+            json_builder_begin_object(b);
+            json_builder_set_member_name(b, "hex");
+            json_builder_add_string_value(b, "");
+            json_builder_end_object(b);
+        }
         return;
     }
     if (as_text && !memchr(p, 0, n) && g_utf8_validate((const char *)p, (gssize)n, NULL)) {

@@ -1,0 +1,105 @@
+#include "test-util.h"
+
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/names.h"
+
+static void buf_limit(void **state)
+{
+    vds_buf b;
+    vds_err err = {0};
+    vds_buf_init(&b, 10);
+    assert_int_equal(vds_buf_append(&b, "0123456789", 10, &err), 0);
+    assert_int_equal(vds_buf_append(&b, "x", 1, &err), -1);
+    assert_int_equal(err.code, VDS_ERR_LIMIT);
+    assert_string_equal(err.msg, "buffer limit exceeded: 10 + 1 bytes > limit 10");
+    assert_int_equal(b.len, 10);
+    vds_buf_consume(&b, 4);
+    assert_memory_equal(b.data, "456789", 6);
+    vds_buf_clear(&b);
+}
+
+static void buf_extend_le(void **state)
+{
+    vds_buf b;
+    vds_buf_init(&b, 64);
+    uint8_t *p = vds_buf_extend(&b, 14, NULL);
+    vds_put_u16(p, 0x0102);
+    vds_put_u32(p + 2, 0x03040506);
+    vds_put_u64(p + 6, 0x0708090a0b0c0d0eull);
+    static const uint8_t want[] = {2, 1, 6, 5, 4, 3, 0xe, 0xd, 0xc, 0xb, 0xa, 9, 8, 7};
+    assert_memory_equal(b.data, want, sizeof(want));
+    assert_int_equal(vds_get_u64(b.data + 6), 0x0708090a0b0c0d0eull);
+    vds_buf_clear(&b);
+}
+
+static void hex_round_trip(void **state)
+{
+    vds_buf b;
+    vds_err err = {0};
+    vds_buf_init(&b, 64);
+    assert_int_equal(vds_hex_decode("01 ff|A0", &b, &err), 0);
+    g_autofree char *s = vds_hex_encode(b.data, b.len);
+    assert_string_equal(s, "01ffa0");
+    assert_int_equal(vds_hex_decode("0g", &b, &err), -1);
+    assert_string_equal(err.msg, "bad hex digit 'g' at character 1");
+    assert_int_equal(vds_hex_decode("abc", &b, &err), -1);
+    assert_string_equal(err.msg, "odd number of hex digits");
+    vds_buf_clear(&b);
+}
+
+static const char *const colours[] = {[0] = "red", [2] = "green", [3] = "light-blue"};
+static const vds_names colour_names = VDS_NAMES("colour", colours);
+
+static void names_lookup(void **state)
+{
+    uint32_t v;
+    char buf[16];
+    assert_string_equal(vds_names_get(&colour_names, 2), "green");
+    assert_null(vds_names_get(&colour_names, 1));
+    assert_null(vds_names_get(&colour_names, 99));
+    assert_string_equal(vds_names_fmt(&colour_names, 7, buf, sizeof(buf)), "7");
+    assert_true(vds_names_find(&colour_names, "light-blue", &v));
+    assert_int_equal(v, 3);
+    assert_true(vds_names_find(&colour_names, "0x10", &v));
+    assert_int_equal(v, 16);
+    assert_false(vds_names_find(&colour_names, "purple", &v));
+    assert_string_equal(vds_names_suggest(&colour_names, "lihgt-blue"), "light-blue");
+    assert_null(vds_names_suggest(&colour_names, "zzzzzzzz"));
+}
+
+static void err_located(void **state)
+{
+    vds_err err = {0};
+    char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    assert_int_equal(vds_err_set(&err, VDS_ERR_PARSE, "byte 0x10", "size %u > %u", 3, 2), -1);
+    vds_err_prefix_loc(&err, "in.bin");
+    assert_string_equal(vds_err_str(&err, buf, sizeof(buf)), "in.bin: byte 0x10: size 3 > 2");
+    assert_int_equal(vds_err_set(NULL, VDS_ERR_PARSE, NULL, "ignored"), -1);
+}
+
+static uint64_t fake_now(void *user)
+{
+    return *(uint64_t *)user;
+}
+
+static void clock_virtual(void **state)
+{
+    uint64_t now = 42;
+    vds_clock_set(fake_now, &now);
+    assert_int_equal(vds_clock_now_ns(), 42);
+    now = 1000;
+    assert_int_equal(vds_clock_now_ns(), 1000);
+    vds_clock_set(NULL, NULL);
+    assert_true(vds_clock_now_ns() > 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(buf_limit),      cmocka_unit_test(buf_extend_le),
+        cmocka_unit_test(hex_round_trip), cmocka_unit_test(names_lookup),
+        cmocka_unit_test(err_located),    cmocka_unit_test(clock_virtual),
+    };
+    return cmocka_run_group_tests_name("/core", tests, NULL, NULL);
+}
