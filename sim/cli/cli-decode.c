@@ -47,16 +47,18 @@ int vds_cli_decode(int argc, char **argv)
     g_autofree char *from = NULL, *caps_arg = NULL, *trace_path = NULL;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
-        {"from", 0, 0, G_OPTION_ARG_STRING, &from,
-         "Who wrote the stream: agent (default) or host", "agent|host"},
+        {"from", 0, 0, G_OPTION_ARG_STRING, &from, "Who wrote the stream: agent (default) or host",
+         "agent|host"},
         {"caps", 0, 0, G_OPTION_ARG_STRING, &caps_arg,
          "Receiver capabilities deciding conditional layouts: names, 'vdagentd', 'spice-gtk' "
-         "or a 0x word (default: what the real peers announce)", "CAPS"},
+         "or a 0x word (default: what the real peers announce)",
+         "CAPS"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &json, "Print a JSON Lines trace instead of text", NULL},
         {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace_path, "Also write a trace to FILE", "FILE"},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("FILE|- - decode a raw virtio-port stream");
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("FILE|- - decode a raw virtio-port stream");
     g_autoptr(GError) gerr = NULL;
     decode_run run = {.dir = VDS_DIR_FROM_AGENT};
     vds_err err = {0};
@@ -75,7 +77,7 @@ int vds_cli_decode(int argc, char **argv)
         fprintf(stderr, "vdsim decode: expected one FILE (or - for stdin), got %d\n", argc - 1);
         return VDS_EXIT_USAGE;
     }
-    if (from && !vds_dir_parse(strcmp(from, "agent") == 0 ? "from-agent"
+    if (from && !vds_dir_parse(strcmp(from, "agent") == 0  ? "from-agent"
                                : strcmp(from, "host") == 0 ? "to-agent"
                                                            : from,
                                &run.dir)) {

@@ -14,7 +14,7 @@ int vds_cli_diff(int argc, char **argv)
         {"tolerance-pct", 0, 0, G_OPTION_ARG_INT, &tol_pct,
          "Tolerance as a percentage of the golden gap (default 50)", "N"},
         {"no-time", 0, 0, G_OPTION_ARG_NONE, &no_time, "Do not compare timing", NULL},
-        {NULL},
+        G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("TRACE GOLDEN - compare two traces");
     g_autoptr(GError) gerr = NULL;

@@ -22,8 +22,7 @@ int vds_buf_reserve(vds_buf *b, size_t n, vds_err *err)
 
     if (n > b->max || b->len > b->max - n)
         return vds_err_set(err, VDS_ERR_LIMIT, NULL,
-                           "buffer limit exceeded: %zu + %zu bytes > limit %zu", b->len, n,
-                           b->max);
+                           "buffer limit exceeded: %zu + %zu bytes > limit %zu", b->len, n, b->max);
     want = b->len + n;
     if (want <= b->cap)
         return 0;

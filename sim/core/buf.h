@@ -19,7 +19,10 @@ void vds_buf_init(vds_buf *b, size_t max);
 /* Free the storage; the buffer may be re-used after vds_buf_init(). */
 void vds_buf_clear(vds_buf *b);
 /* Forget the content, keep the storage. */
-static inline void vds_buf_reset(vds_buf *b) { b->len = 0; }
+static inline void vds_buf_reset(vds_buf *b)
+{
+    b->len = 0;
+}
 
 /* Make room for n more bytes. -1 with VDS_ERR_LIMIT when len + n > max. */
 int vds_buf_reserve(vds_buf *b, size_t n, vds_err *err);

@@ -9,12 +9,12 @@
 
 typedef enum vds_err_code {
     VDS_ERR_NONE = 0,
-    VDS_ERR_USAGE,     /* bad arguments */
-    VDS_ERR_IO,        /* a file or socket failed */
-    VDS_ERR_PARSE,     /* malformed input: bytes, JSON, YAML */
-    VDS_ERR_LIMIT,     /* a bounded buffer or size limit was hit */
-    VDS_ERR_PROTOCOL,  /* a peer broke the protocol */
-    VDS_ERR_MISMATCH,  /* a comparison found a difference */
+    VDS_ERR_USAGE,    /* bad arguments */
+    VDS_ERR_IO,       /* a file or socket failed */
+    VDS_ERR_PARSE,    /* malformed input: bytes, JSON, YAML */
+    VDS_ERR_LIMIT,    /* a bounded buffer or size limit was hit */
+    VDS_ERR_PROTOCOL, /* a peer broke the protocol */
+    VDS_ERR_MISMATCH, /* a comparison found a difference */
 } vds_err_code;
 
 typedef struct vds_err {
@@ -27,7 +27,8 @@ typedef struct vds_err {
  * callers can write `return vds_err_set(...)`. */
 int vds_err_set(vds_err *err, vds_err_code code, const char *loc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-int vds_err_setv(vds_err *err, vds_err_code code, const char *loc, const char *fmt, va_list ap);
+int vds_err_setv(vds_err *err, vds_err_code code, const char *loc, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Prefix err's location with "outer" ("file.bin" + "byte 0x10" -> "file.bin: byte 0x10"). */
 void vds_err_prefix_loc(vds_err *err, const char *outer);

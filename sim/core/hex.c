@@ -25,8 +25,8 @@ int vds_hex_decode(const char *s, vds_buf *out, vds_err *err)
             continue;
         int v = g_ascii_xdigit_value(c);
         if (v < 0)
-            return vds_err_set(err, VDS_ERR_PARSE, NULL,
-                               "bad hex digit '%c' at character %zu", c, i);
+            return vds_err_set(err, VDS_ERR_PARSE, NULL, "bad hex digit '%c' at character %zu", c,
+                               i);
         if (hi < 0) {
             hi = v;
             continue;

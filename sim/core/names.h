@@ -12,7 +12,10 @@ typedef struct vds_names {
     size_t count;
 } vds_names;
 
-#define VDS_NAMES(what_, table_) {(what_), (table_), sizeof(table_) / sizeof((table_)[0])}
+#define VDS_NAMES(what_, table_)                                \
+    {                                                           \
+        (what_), (table_), sizeof(table_) / sizeof((table_)[0]) \
+    }
 
 /* The name of v, or NULL when v has none (borrowed, static). */
 const char *vds_names_get(const vds_names *t, uint32_t v);

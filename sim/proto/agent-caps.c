@@ -1,8 +1,7 @@
 /* VD_AGENT_ANNOUNCE_CAPABILITIES: request flag and capability words. */
 #include "proto/agent-family.h"
 
-int vds_caps_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
-                    vds_err *err)
+int vds_caps_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
 {
     m->u.caps.request = vds_get_u32(d);
     size_t n = (size - 4) / 4;

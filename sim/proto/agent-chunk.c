@@ -12,8 +12,8 @@ const vds_chunk_limits vds_chunk_limits_from_agent = {(64u << 20) + VDS_AGENT_HD
                                                       (64u << 20) + VDS_AGENT_HDR_SIZE};
 
 typedef struct port_state {
-    vds_buf msg;        /* bytes of the message being reassembled */
-    uint64_t msg_off;   /* stream offset of its first chunk */
+    vds_buf msg;      /* bytes of the message being reassembled */
+    uint64_t msg_off; /* stream offset of its first chunk */
     uint32_t n_chunks;
 } port_state;
 
@@ -21,10 +21,10 @@ struct vds_chunk_reader {
     vds_chunk_limits limits;
     vds_chunk_msg_fn fn;
     void *user;
-    uint64_t off;          /* stream bytes consumed */
+    uint64_t off; /* stream bytes consumed */
     uint8_t hdr[VDS_CHUNK_HDR_SIZE];
-    uint32_t hdr_have;     /* header bytes collected of the current chunk */
-    uint32_t port, left;   /* current chunk: port and payload bytes still to come */
+    uint32_t hdr_have;   /* header bytes collected of the current chunk */
+    uint32_t port, left; /* current chunk: port and payload bytes still to come */
     uint64_t chunk_off;
     bool failed;
     port_state ports[VDS_CHUNK_PORTS];
@@ -121,10 +121,8 @@ static int take_payload(vds_chunk_reader *r, const uint8_t *p, uint32_t n, vds_e
                 return fail(r, err, at,
                             "chunk larger than message, lost sync? (port %u chunk at 0x%llx has "
                             "%u bytes past the end of a %zu-byte message)",
-                            r->port, (unsigned long long)r->chunk_off, n + r->left,
-                            ps->msg.len);
-            vds_chunk_msg m = {r->port, ps->msg.data, ps->msg.len, ps->msg_off,
-                               ps->n_chunks + 1};
+                            r->port, (unsigned long long)r->chunk_off, n + r->left, ps->msg.len);
+            vds_chunk_msg m = {r->port, ps->msg.data, ps->msg.len, ps->msg_off, ps->n_chunks + 1};
             ps->n_chunks = 0;
             ps->msg.len = 0;
             r->fn(r->user, &m);
@@ -145,8 +143,7 @@ int vds_chunk_reader_feed(vds_chunk_reader *r, const uint8_t *data, size_t len, 
                 uint32_t port = vds_get_u32(data), size = vds_get_u32(data + 4);
                 if (port < VDS_CHUNK_PORTS && size <= r->limits.max_chunk &&
                     len - VDS_CHUNK_HDR_SIZE >= size && r->ports[port].msg.len == 0 &&
-                    size >= VDS_AGENT_HDR_SIZE &&
-                    msg_total(data + VDS_CHUNK_HDR_SIZE) == size) {
+                    size >= VDS_AGENT_HDR_SIZE && msg_total(data + VDS_CHUNK_HDR_SIZE) == size) {
                     vds_chunk_msg m = {port, data + VDS_CHUNK_HDR_SIZE, size, r->off, 1};
                     r->off += VDS_CHUNK_HDR_SIZE + size;
                     data += VDS_CHUNK_HDR_SIZE + size;
@@ -168,11 +165,11 @@ int vds_chunk_reader_feed(vds_chunk_reader *r, const uint8_t *data, size_t len, 
             r->port = vds_get_u32(r->hdr);
             r->left = vds_get_u32(r->hdr + 4);
             if (r->port >= VDS_CHUNK_PORTS)
-                return fail(r, err, r->chunk_off, "chunk port %u invalid (must be < %u)",
-                            r->port, VDS_CHUNK_PORTS);
+                return fail(r, err, r->chunk_off, "chunk port %u invalid (must be < %u)", r->port,
+                            VDS_CHUNK_PORTS);
             if (r->left > r->limits.max_chunk)
-                return fail(r, err, r->chunk_off + 4, "chunk size %u too large (limit %u)",
-                            r->left, r->limits.max_chunk);
+                return fail(r, err, r->chunk_off + 4, "chunk size %u too large (limit %u)", r->left,
+                            r->limits.max_chunk);
             r->chunk_off = r->off - VDS_CHUNK_HDR_SIZE;
             if (r->left == 0) { /* size-0 chunks are tolerated */
                 r->hdr_have = 0;
@@ -202,11 +199,11 @@ int vds_chunk_reader_finish(vds_chunk_reader *r, vds_err *err)
     if (r->failed)
         return vds_err_set(err, VDS_ERR_PROTOCOL, NULL, "reader stopped after an earlier error");
     if (r->hdr_have > 0 && r->hdr_have < VDS_CHUNK_HDR_SIZE)
-        return fail(r, err, r->chunk_off,
-                    "stream ended inside a chunk header (%u of 8 bytes)", r->hdr_have);
+        return fail(r, err, r->chunk_off, "stream ended inside a chunk header (%u of 8 bytes)",
+                    r->hdr_have);
     if (r->left > 0)
-        return fail(r, err, r->chunk_off,
-                    "stream ended inside a chunk (%u payload bytes missing)", r->left);
+        return fail(r, err, r->chunk_off, "stream ended inside a chunk (%u payload bytes missing)",
+                    r->left);
     for (uint32_t p = 0; p < VDS_CHUNK_PORTS; p++) {
         const port_state *ps = &r->ports[p];
         if (ps->msg.len == 0)
@@ -216,14 +213,14 @@ int vds_chunk_reader_finish(vds_chunk_reader *r, vds_err *err)
                         "stream ended inside a message header on port %u (%zu of 20 bytes)", p,
                         ps->msg.len);
         return fail(r, err, ps->msg_off,
-                    "stream ended inside a message on port %u (%zu of %zu bytes)", p,
-                    ps->msg.len, msg_total(ps->msg.data));
+                    "stream ended inside a message on port %u (%zu of %zu bytes)", p, ps->msg.len,
+                    msg_total(ps->msg.data));
     }
     return 0;
 }
 
-int vds_chunk_write(uint32_t port, const uint8_t *msg, size_t len, uint32_t max_chunk,
-                    vds_buf *out, vds_err *err)
+int vds_chunk_write(uint32_t port, const uint8_t *msg, size_t len, uint32_t max_chunk, vds_buf *out,
+                    vds_err *err)
 {
     if (max_chunk != 0 && max_chunk < VDS_AGENT_HDR_SIZE)
         return vds_err_set(err, VDS_ERR_USAGE, NULL,

@@ -25,7 +25,7 @@ typedef struct vds_chunk_msg {
     uint32_t port;
     const uint8_t *bytes; /* the VDAgentMessage: 20-byte header + data */
     size_t len;
-    uint64_t offset;      /* stream offset of the first chunk header carrying it */
+    uint64_t offset; /* stream offset of the first chunk header carrying it */
     uint32_t n_chunks;
 } vds_chunk_msg;
 
@@ -52,5 +52,5 @@ uint64_t vds_chunk_reader_offset(const vds_chunk_reader *r);
 /* Append msg (len bytes, a whole VDAgentMessage) to out as chunks of at most
  * max_chunk payload bytes on port; max_chunk 0 writes one chunk (what the
  * agent does). max_chunk must be >= 20 so the first chunk holds the header. */
-int vds_chunk_write(uint32_t port, const uint8_t *msg, size_t len, uint32_t max_chunk,
-                    vds_buf *out, vds_err *err);
+int vds_chunk_write(uint32_t port, const uint8_t *msg, size_t len, uint32_t max_chunk, vds_buf *out,
+                    vds_err *err);

@@ -30,8 +30,7 @@ void vds_clipboard_describe(const vds_agent_msg *m, JsonBuilder *b)
                        m->u.clipboard.type == VD_AGENT_CLIPBOARD_UTF8_TEXT);
 }
 
-int vds_grab_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
-                    vds_err *err)
+int vds_grab_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
 {
     uint32_t off = vds_sel_decode(d, caps, &m->u.grab.sel);
     if (caps & VDS_SERIAL_CAP) {

@@ -3,7 +3,7 @@
 
 #include "proto/agent.h"
 
-#define VDS_SEL_CAP VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
+#define VDS_SEL_CAP    VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
 #define VDS_SERIAL_CAP VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
 
 /* Read the selection prefix if caps say it is there; returns its length. */

@@ -2,8 +2,7 @@
  * MAX_CLIPBOARD, AUDIO_VOLUME_SYNC, GRAPHICS_DEVICE_INFO. */
 #include "proto/agent-family.h"
 
-int vds_reply_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
-                     vds_err *err)
+int vds_reply_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
 {
     m->u.reply.type = vds_get_u32(d);
     m->u.reply.error = vds_get_u32(d + 4);
@@ -23,8 +22,8 @@ void vds_reply_describe(const vds_agent_msg *m, JsonBuilder *b)
     vds_describe_enum(b, "error", &vds_reply_error_names, m->u.reply.error);
 }
 
-int vds_display_config_decode(const uint8_t *d, uint32_t size, uint32_t caps,
-                              vds_agent_msg *m, vds_err *err)
+int vds_display_config_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
+                              vds_err *err)
 {
     m->u.display_config.flags = vds_get_u32(d);
     m->u.display_config.depth = vds_get_u32(d + 4);
@@ -55,9 +54,7 @@ int vds_disconnected_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
     return 0;
 }
 
-void vds_disconnected_describe(const vds_agent_msg *m, JsonBuilder *b)
-{
-}
+void vds_disconnected_describe(const vds_agent_msg *m, JsonBuilder *b) {}
 
 int vds_max_clipboard_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
                              vds_err *err)
@@ -115,8 +112,7 @@ void vds_volume_describe(const vds_agent_msg *m, JsonBuilder *b)
     json_builder_end_array(b);
 }
 
-int vds_gdi_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
-                   vds_err *err)
+int vds_gdi_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
 {
     uint32_t count = vds_get_u32(d); /* entries bounded by the check */
     size_t off = 4;

@@ -1,8 +1,7 @@
 /* VD_AGENT_MOUSE_STATE: absolute pointer position and buttons, per monitor. */
 #include "proto/agent-family.h"
 
-int vds_mouse_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
-                     vds_err *err)
+int vds_mouse_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
 {
     m->u.mouse.x = vds_get_u32(d);
     m->u.mouse.y = vds_get_u32(d + 4);

@@ -4,48 +4,117 @@
 
 #include "proto/agent.h"
 
-#define SEL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
+#define SEL    VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
 #define SERIAL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
 
-#define FAMILY(fam) .decode = vds_##fam##_decode, .encode = vds_##fam##_encode, \
-                    .describe = vds_##fam##_describe
+#define FAMILY(fam) \
+    .decode = vds_##fam##_decode, .encode = vds_##fam##_encode, .describe = vds_##fam##_describe
 
 /* Size rules: spice-common common/agent.c agent_message_check_size() and
  * spice-vdagentd 0.22.1 vdagent_message_check_size() (protocol-reference 1.3).
  * The two differ only for FILE_XFER_STATUS (vdagentd: exact) and in
  * vdagentd's extra MONITORS_CONFIG check, applied in vds_agent_check_msg(). */
+#define NO_CAP (-1)
+
 static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
-    [VD_AGENT_MOUSE_STATE] = {"mouse-state", VDS_DIR_TO_AGENT, 13, true, true, false,
-                              VD_AGENT_CAP_MOUSE_STATE, FAMILY(mouse)},
-    [VD_AGENT_MONITORS_CONFIG] = {"monitors-config", VDS_DIR_TO_AGENT, 8, false, false, false,
-                                  VD_AGENT_CAP_MONITORS_CONFIG, FAMILY(monitors)},
-    [VD_AGENT_REPLY] = {"reply", VDS_DIR_FROM_AGENT, 8, true, true, false, -1, FAMILY(reply)},
-    [VD_AGENT_CLIPBOARD] = {"clipboard", VDS_DIR_BOTH, 4, false, false, true,
-                            VD_AGENT_CAP_CLIPBOARD_BY_DEMAND, FAMILY(clipboard)},
-    [VD_AGENT_DISPLAY_CONFIG] = {"display-config", VDS_DIR_TO_AGENT, 8, true, true, false, -1,
+    [VD_AGENT_MOUSE_STATE] = {.name = "mouse-state",
+                              .dirs = VDS_DIR_TO_AGENT,
+                              .min_size = 13,
+                              .exact_common = true,
+                              .exact_vdagentd = true,
+                              .needs_cap = VD_AGENT_CAP_MOUSE_STATE,
+                              FAMILY(mouse)},
+    [VD_AGENT_MONITORS_CONFIG] = {.name = "monitors-config",
+                                  .dirs = VDS_DIR_TO_AGENT,
+                                  .min_size = 8,
+                                  .needs_cap = VD_AGENT_CAP_MONITORS_CONFIG,
+                                  FAMILY(monitors)},
+    [VD_AGENT_REPLY] = {.name = "reply",
+                        .dirs = VDS_DIR_FROM_AGENT,
+                        .min_size = 8,
+                        .exact_common = true,
+                        .exact_vdagentd = true,
+                        .needs_cap = NO_CAP,
+                        FAMILY(reply)},
+    [VD_AGENT_CLIPBOARD] = {.name = "clipboard",
+                            .dirs = VDS_DIR_BOTH,
+                            .min_size = 4,
+                            .sel_prefix = true,
+                            .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                            FAMILY(clipboard)},
+    [VD_AGENT_DISPLAY_CONFIG] = {.name = "display-config",
+                                 .dirs = VDS_DIR_TO_AGENT,
+                                 .min_size = 8,
+                                 .exact_common = true,
+                                 .exact_vdagentd = true,
+                                 .needs_cap = NO_CAP,
                                  FAMILY(display_config)},
-    [VD_AGENT_ANNOUNCE_CAPABILITIES] = {"announce-capabilities", VDS_DIR_BOTH, 4, false, false,
-                                        false, -1, FAMILY(caps)},
-    [VD_AGENT_CLIPBOARD_GRAB] = {"clipboard-grab", VDS_DIR_BOTH, 0, false, false, true,
-                                 VD_AGENT_CAP_CLIPBOARD_BY_DEMAND, FAMILY(grab)},
-    [VD_AGENT_CLIPBOARD_REQUEST] = {"clipboard-request", VDS_DIR_BOTH, 4, true, true, true,
-                                    VD_AGENT_CAP_CLIPBOARD_BY_DEMAND, FAMILY(request)},
-    [VD_AGENT_CLIPBOARD_RELEASE] = {"clipboard-release", VDS_DIR_BOTH, 0, true, true, true,
-                                    VD_AGENT_CAP_CLIPBOARD_BY_DEMAND, FAMILY(release)},
-    [VD_AGENT_FILE_XFER_START] = {"file-xfer-start", VDS_DIR_TO_AGENT, 4, false, false, false,
-                                  -1, FAMILY(xfer_start)},
-    [VD_AGENT_FILE_XFER_STATUS] = {"file-xfer-status", VDS_DIR_BOTH, 8, false, true, false, -1,
+    [VD_AGENT_ANNOUNCE_CAPABILITIES] = {.name = "announce-capabilities",
+                                        .dirs = VDS_DIR_BOTH,
+                                        .min_size = 4,
+                                        .needs_cap = NO_CAP,
+                                        FAMILY(caps)},
+    [VD_AGENT_CLIPBOARD_GRAB] = {.name = "clipboard-grab",
+                                 .dirs = VDS_DIR_BOTH,
+                                 .min_size = 0,
+                                 .sel_prefix = true,
+                                 .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                                 FAMILY(grab)},
+    [VD_AGENT_CLIPBOARD_REQUEST] = {.name = "clipboard-request",
+                                    .dirs = VDS_DIR_BOTH,
+                                    .min_size = 4,
+                                    .exact_common = true,
+                                    .exact_vdagentd = true,
+                                    .sel_prefix = true,
+                                    .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                                    FAMILY(request)},
+    [VD_AGENT_CLIPBOARD_RELEASE] = {.name = "clipboard-release",
+                                    .dirs = VDS_DIR_BOTH,
+                                    .min_size = 0,
+                                    .exact_common = true,
+                                    .exact_vdagentd = true,
+                                    .sel_prefix = true,
+                                    .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                                    FAMILY(release)},
+    [VD_AGENT_FILE_XFER_START] = {.name = "file-xfer-start",
+                                  .dirs = VDS_DIR_TO_AGENT,
+                                  .min_size = 4,
+                                  .needs_cap = NO_CAP,
+                                  FAMILY(xfer_start)},
+    [VD_AGENT_FILE_XFER_STATUS] = {.name = "file-xfer-status",
+                                   .dirs = VDS_DIR_BOTH,
+                                   .min_size = 8,
+                                   .exact_vdagentd = true,
+                                   .needs_cap = NO_CAP,
                                    FAMILY(xfer_status)},
-    [VD_AGENT_FILE_XFER_DATA] = {"file-xfer-data", VDS_DIR_TO_AGENT, 12, false, false, false,
-                                 -1, FAMILY(xfer_data)},
-    [VD_AGENT_CLIENT_DISCONNECTED] = {"client-disconnected", VDS_DIR_TO_AGENT, 0, true, true,
-                                      false, -1, FAMILY(disconnected)},
-    [VD_AGENT_MAX_CLIPBOARD] = {"max-clipboard", VDS_DIR_TO_AGENT, 4, true, true, false,
-                                VD_AGENT_CAP_MAX_CLIPBOARD, FAMILY(max_clipboard)},
-    [VD_AGENT_AUDIO_VOLUME_SYNC] = {"audio-volume-sync", VDS_DIR_TO_AGENT, 3, false, false,
-                                    false, VD_AGENT_CAP_AUDIO_VOLUME_SYNC, FAMILY(volume)},
-    [VD_AGENT_GRAPHICS_DEVICE_INFO] = {"graphics-device-info", VDS_DIR_TO_AGENT, 4, false,
-                                       false, false, VD_AGENT_CAP_GRAPHICS_DEVICE_INFO,
+    [VD_AGENT_FILE_XFER_DATA] = {.name = "file-xfer-data",
+                                 .dirs = VDS_DIR_TO_AGENT,
+                                 .min_size = 12,
+                                 .needs_cap = NO_CAP,
+                                 FAMILY(xfer_data)},
+    [VD_AGENT_CLIENT_DISCONNECTED] = {.name = "client-disconnected",
+                                      .dirs = VDS_DIR_TO_AGENT,
+                                      .min_size = 0,
+                                      .exact_common = true,
+                                      .exact_vdagentd = true,
+                                      .needs_cap = NO_CAP,
+                                      FAMILY(disconnected)},
+    [VD_AGENT_MAX_CLIPBOARD] = {.name = "max-clipboard",
+                                .dirs = VDS_DIR_TO_AGENT,
+                                .min_size = 4,
+                                .exact_common = true,
+                                .exact_vdagentd = true,
+                                .needs_cap = VD_AGENT_CAP_MAX_CLIPBOARD,
+                                FAMILY(max_clipboard)},
+    [VD_AGENT_AUDIO_VOLUME_SYNC] = {.name = "audio-volume-sync",
+                                    .dirs = VDS_DIR_TO_AGENT,
+                                    .min_size = 3,
+                                    .needs_cap = VD_AGENT_CAP_AUDIO_VOLUME_SYNC,
+                                    FAMILY(volume)},
+    [VD_AGENT_GRAPHICS_DEVICE_INFO] = {.name = "graphics-device-info",
+                                       .dirs = VDS_DIR_TO_AGENT,
+                                       .min_size = 4,
+                                       .needs_cap = VD_AGENT_CAP_GRAPHICS_DEVICE_INFO,
                                        FAMILY(gdi)},
 };
 _Static_assert(G_N_ELEMENTS(descs) == VD_AGENT_END_MESSAGE,
@@ -165,8 +234,8 @@ static vds_verdict check_content(uint32_t type, const uint8_t *d, uint32_t size,
                 return VDS_VERDICT_BAD_DATA;
             }
             if (size - off < alen) {
-                snprintf(why, why_size, "device %u: address of %u bytes past the end (%zu left)",
-                         i, alen, size - off);
+                snprintf(why, why_size, "device %u: address of %u bytes past the end (%zu left)", i,
+                         alen, size - off);
                 return VDS_VERDICT_TRUNCATED;
             }
             off += alen;
@@ -248,8 +317,8 @@ void vds_agent_check_msg(const uint8_t *msg, size_t len, uint32_t caps, vds_dir 
     }
     if (vdagentd_bad) {
         out->vdagentd = VDS_VERDICT_BAD_SIZE;
-        snprintf(out->vdagentd_why, sizeof(out->vdagentd_why), "%s size %u %s %u", d->name,
-                 size, d->exact_vdagentd ? "!=" : "< minimum", min);
+        snprintf(out->vdagentd_why, sizeof(out->vdagentd_why), "%s size %u %s %u", d->name, size,
+                 d->exact_vdagentd ? "!=" : "< minimum", min);
         return;
     }
     if (type == VD_AGENT_MONITORS_CONFIG) {
@@ -335,10 +404,10 @@ int vds_agent_decode(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_
     bool short_release = m->type == VD_AGENT_CLIPBOARD_RELEASE && m->size == 1 &&
                          len == VDS_AGENT_HDR_SIZE + 1 && chk.common == VDS_VERDICT_BAD_SIZE;
     if (chk.common != VDS_VERDICT_OK && !short_release) {
-        const char *loc = chk.common == VDS_VERDICT_BAD_PROTOCOL ? "message byte 0"
+        const char *loc = chk.common == VDS_VERDICT_BAD_PROTOCOL   ? "message byte 0"
                           : chk.common == VDS_VERDICT_UNKNOWN_TYPE ? "message byte 4"
-                          : chk.common == VDS_VERDICT_BAD_SIZE ? "message byte 16"
-                                                                : "message byte 20";
+                          : chk.common == VDS_VERDICT_BAD_SIZE     ? "message byte 16"
+                                                                   : "message byte 20";
         int ret = vds_err_set(err, VDS_ERR_PARSE, loc, "%s", chk.common_why);
         memset(m, 0, sizeof(*m));
         return ret;

@@ -120,8 +120,7 @@ int vds_agent_caps_parse(const char *s, uint32_t *out, vds_err *err)
         if (!vds_names_find(&vds_agent_cap_names, p, &bit) || bit >= 32) {
             const char *near = vds_names_suggest(&vds_agent_cap_names, p);
             return vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown capability '%s'%s%s%s", p,
-                               near ? " (did you mean '" : "", near ? near : "",
-                               near ? "'?)" : "");
+                               near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
         }
         caps |= VDS_CAP(bit);
     }

@@ -25,8 +25,8 @@ void vds_xfer_start_describe(const vds_agent_msg *m, JsonBuilder *b)
     vds_member_int(b, "id", m->u.xfer_start.id);
     /* the keyfile is what the agent acts on: show the two keys it reads */
     g_autoptr(GKeyFile) kf = g_key_file_new();
-    if (g_key_file_load_from_data(kf, m->u.xfer_start.keyfile, m->u.xfer_start.len,
-                                  G_KEY_FILE_NONE, NULL)) {
+    if (g_key_file_load_from_data(kf, m->u.xfer_start.keyfile, m->u.xfer_start.len, G_KEY_FILE_NONE,
+                                  NULL)) {
         g_autofree char *name = g_key_file_get_string(kf, "vdagent-file-xfer", "name", NULL);
         g_autofree char *size = g_key_file_get_string(kf, "vdagent-file-xfer", "size", NULL);
         if (name) {
@@ -38,8 +38,8 @@ void vds_xfer_start_describe(const vds_agent_msg *m, JsonBuilder *b)
             json_builder_add_string_value(b, size);
         }
     }
-    vds_describe_bytes(b, "keyfile", (const uint8_t *)m->u.xfer_start.keyfile,
-                       m->u.xfer_start.len, true);
+    vds_describe_bytes(b, "keyfile", (const uint8_t *)m->u.xfer_start.keyfile, m->u.xfer_start.len,
+                       true);
 }
 
 int vds_xfer_status_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,

@@ -17,14 +17,14 @@
 #include "core/names.h"
 #include "proto/format.h"
 
-#define VDS_AGENT_HDR_SIZE 20u   /* sizeof(VDAgentMessage) */
-#define VDS_CHUNK_HDR_SIZE 8u    /* sizeof(VDIChunkHeader) */
+#define VDS_AGENT_HDR_SIZE  20u   /* sizeof(VDAgentMessage) */
+#define VDS_CHUNK_HDR_SIZE  8u    /* sizeof(VDIChunkHeader) */
 #define VDS_AGENT_MAX_CHUNK 2048u /* VD_AGENT_MAX_DATA_SIZE */
 
 /* Layout-relevant capability bits (one word covers VD_AGENT_END_CAP today). */
 #define VDS_CAP(bit) (1u << (bit))
 /* What spice-vdagentd 0.22.1 and spice-gtk announce (protocol-reference 1.4). */
-#define VDS_CAPS_VDAGENTD 0x00038de7u
+#define VDS_CAPS_VDAGENTD  0x00038de7u
 #define VDS_CAPS_SPICE_GTK 0x00035077u
 
 typedef enum vds_dir {
@@ -38,23 +38,23 @@ bool vds_dir_parse(const char *s, vds_dir *out);
 
 typedef enum vds_verdict {
     VDS_VERDICT_OK = 0,
-    VDS_VERDICT_TRUNCATED,       /* fewer bytes than the header says, or a count runs past the end */
-    VDS_VERDICT_BAD_PROTOCOL,    /* protocol != 1 */
-    VDS_VERDICT_UNKNOWN_TYPE,    /* type 0 or >= VD_AGENT_END_MESSAGE */
-    VDS_VERDICT_BAD_SIZE,        /* size rule of the type violated */
-    VDS_VERDICT_BAD_DATA,        /* content invalid (e.g. empty device address) */
-    VDS_VERDICT_IGNORED,         /* accepted but not acted on by the receiver */
+    VDS_VERDICT_TRUNCATED,    /* fewer bytes than the header says, or a count runs past the end */
+    VDS_VERDICT_BAD_PROTOCOL, /* protocol != 1 */
+    VDS_VERDICT_UNKNOWN_TYPE, /* type 0 or >= VD_AGENT_END_MESSAGE */
+    VDS_VERDICT_BAD_SIZE,     /* size rule of the type violated */
+    VDS_VERDICT_BAD_DATA,     /* content invalid (e.g. empty device address) */
+    VDS_VERDICT_IGNORED,      /* accepted but not acted on by the receiver */
 } vds_verdict;
 
 const char *vds_verdict_name(vds_verdict v);
 
 /* The verdict on one whole message (header + data), from both references. */
 typedef struct vds_agent_check {
-    vds_verdict common;    /* spice-common agent_check_message() */
-    vds_verdict vdagentd;  /* spice-vdagentd 0.22.1 receiving it from the host */
-    bool dir_ok;           /* the type travels in the checked direction */
-    int missing_cap;       /* a cap the type needs that the layout caps lack, or -1 */
-    char common_why[160];  /* reason, quoting values; "" when ok */
+    vds_verdict common;   /* spice-common agent_check_message() */
+    vds_verdict vdagentd; /* spice-vdagentd 0.22.1 receiving it from the host */
+    bool dir_ok;          /* the type travels in the checked direction */
+    int missing_cap;      /* a cap the type needs that the layout caps lack, or -1 */
+    char common_why[160]; /* reason, quoting values; "" when ok */
     char vdagentd_why[160];
 } vds_agent_check;
 
@@ -76,7 +76,7 @@ typedef struct vds_mon_mm {
 
 typedef struct vds_display_info {
     uint32_t channel_id, monitor_id, device_display_id;
-    char *device_address; /* owned, NUL-terminated copy */
+    char *device_address;        /* owned, NUL-terminated copy */
     uint32_t device_address_len; /* as on the wire (includes the NUL) */
 } vds_display_info;
 
@@ -99,8 +99,8 @@ typedef struct vds_agent_msg {
         } mouse;
         struct {
             uint32_t count, flags;
-            vds_mon *mons;   /* owned, count entries */
-            vds_mon_mm *mm;  /* owned, count entries, only with FLAG_PHYSICAL_SIZE */
+            vds_mon *mons;  /* owned, count entries */
+            vds_mon_mm *mm; /* owned, count entries, only with FLAG_PHYSICAL_SIZE */
         } monitors;
         struct {
             uint32_t type, error;
@@ -194,13 +194,13 @@ void vds_agent_describe(const vds_agent_msg *msg, JsonBuilder *b);
 /* --- the descriptor table ---------------------------------------------- */
 
 typedef struct vds_agent_desc {
-    const char *name;       /* stable kebab-case name */
-    unsigned dirs;          /* vds_dir bits it travels in practice */
-    uint32_t min_size;      /* sizeof the fixed part, without prefixes */
-    bool exact_common;      /* spice-common: size must equal min (else >= min) */
-    bool exact_vdagentd;    /* spice-vdagentd 0.22.1 */
-    bool sel_prefix;        /* carries the 4-byte selection prefix with CLIPBOARD_SELECTION */
-    int needs_cap;          /* the receiver cap that makes the type meaningful, or -1 */
+    const char *name;    /* stable kebab-case name */
+    unsigned dirs;       /* vds_dir bits it travels in practice */
+    uint32_t min_size;   /* sizeof the fixed part, without prefixes */
+    bool exact_common;   /* spice-common: size must equal min (else >= min) */
+    bool exact_vdagentd; /* spice-vdagentd 0.22.1 */
+    bool sel_prefix;     /* carries the 4-byte selection prefix with CLIPBOARD_SELECTION */
+    int needs_cap;       /* the receiver cap that makes the type meaningful, or -1 */
     int (*decode)(const uint8_t *data, uint32_t size, uint32_t caps, vds_agent_msg *m,
                   vds_err *err);
     int (*encode)(const vds_agent_msg *m, vds_buf *out, vds_err *err);
@@ -217,7 +217,7 @@ extern const vds_names vds_clip_type_names;
 extern const vds_names vds_clip_sel_names;
 extern const vds_names vds_reply_error_names;
 extern const vds_names vds_xfer_status_names;
-extern const vds_names vds_button_names;      /* indexed by bit number */
+extern const vds_names vds_button_names;        /* indexed by bit number */
 extern const vds_names vds_monitors_flag_names; /* indexed by bit number */
 extern const vds_names vds_display_flag_names;  /* indexed by bit number */
 extern const vds_names vds_port_names;
@@ -226,10 +226,10 @@ extern const vds_names vds_port_names;
 int vds_agent_caps_parse(const char *s, uint32_t *out, vds_err *err);
 
 /* family entry points, used by the table */
-#define VDS_FAMILY(fam)                                                                       \
-    int vds_##fam##_decode(const uint8_t *data, uint32_t size, uint32_t caps,                 \
-                           vds_agent_msg *m, vds_err *err);                                   \
-    int vds_##fam##_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err);              \
+#define VDS_FAMILY(fam)                                                                         \
+    int vds_##fam##_decode(const uint8_t *data, uint32_t size, uint32_t caps, vds_agent_msg *m, \
+                           vds_err *err);                                                       \
+    int vds_##fam##_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err);                 \
     void vds_##fam##_describe(const vds_agent_msg *m, JsonBuilder *b)
 VDS_FAMILY(mouse);
 VDS_FAMILY(monitors);

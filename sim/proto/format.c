@@ -37,8 +37,7 @@ void vds_describe_enum(JsonBuilder *b, const char *key, const vds_names *names, 
         json_builder_add_int_value(b, v);
 }
 
-void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n,
-                        bool as_text)
+void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n, bool as_text)
 {
     json_builder_set_member_name(b, key);
     if (n > DESCRIBE_BYTES_MAX) {

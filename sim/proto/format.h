@@ -14,8 +14,6 @@ void vds_describe_bits(JsonBuilder *b, const char *key, const vds_names *names, 
 /* Add "key": "name" (or the number when unnamed). */
 void vds_describe_enum(JsonBuilder *b, const char *key, const vds_names *names, uint32_t v);
 /* Add "key": text when bytes are valid UTF-8 without NULs, else {"hex": ...}. */
-void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n,
-                        bool as_text);
+void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n, bool as_text);
 /* Render the JSON object node as one line "k=v k2=[a,b] ..." (new string, g_free). */
 char *vds_json_to_text(JsonNode *node);
-

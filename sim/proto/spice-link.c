@@ -56,11 +56,10 @@ int vds_spice_link_hdr_decode(const uint8_t *p, size_t len, vds_spice_link_hdr *
                            p[3]);
     if (h->major != SPICE_VERSION_MAJOR)
         return vds_err_set(err, VDS_ERR_PROTOCOL, "link byte 4",
-                           "protocol major version %u, expected %u", h->major,
-                           SPICE_VERSION_MAJOR);
+                           "protocol major version %u, expected %u", h->major, SPICE_VERSION_MAJOR);
     if (h->size > 4096)
-        return vds_err_set(err, VDS_ERR_PROTOCOL, "link byte 12",
-                           "link body size %u exceeds 4096", h->size);
+        return vds_err_set(err, VDS_ERR_PROTOCOL, "link byte 12", "link body size %u exceeds 4096",
+                           h->size);
     return 0;
 }
 
@@ -115,8 +114,7 @@ static int caps_encode(const vds_spice_caps *c, vds_buf *out, vds_err *err)
     return 0;
 }
 
-int vds_spice_link_mess_decode(const uint8_t *p, size_t len, vds_spice_link_mess *m,
-                               vds_err *err)
+int vds_spice_link_mess_decode(const uint8_t *p, size_t len, vds_spice_link_mess *m, vds_err *err)
 {
     memset(m, 0, sizeof(*m));
     if (len < VDS_SPICE_LINK_MESS_SIZE)
@@ -125,8 +123,8 @@ int vds_spice_link_mess_decode(const uint8_t *p, size_t len, vds_spice_link_mess
     m->connection_id = vds_get_u32(p);
     m->channel_type = p[4];
     m->channel_id = p[5];
-    return caps_decode(p, len, vds_get_u32(p + 6), vds_get_u32(p + 10), vds_get_u32(p + 14),
-                       16 + 6, &m->caps, err);
+    return caps_decode(p, len, vds_get_u32(p + 6), vds_get_u32(p + 10), vds_get_u32(p + 14), 16 + 6,
+                       &m->caps, err);
 }
 
 int vds_spice_link_mess_encode(const vds_spice_link_mess *m, vds_buf *out, vds_err *err)
@@ -152,8 +150,7 @@ fail:
     return -1;
 }
 
-int vds_spice_link_reply_decode(const uint8_t *p, size_t len, vds_spice_link_reply *r,
-                                vds_err *err)
+int vds_spice_link_reply_decode(const uint8_t *p, size_t len, vds_spice_link_reply *r, vds_err *err)
 {
     memset(r, 0, sizeof(*r));
     if (len < VDS_SPICE_LINK_REPLY_SIZE)
@@ -209,8 +206,7 @@ int vds_spice_data_hdr_decode(const uint8_t *p, size_t len, bool mini, vds_spice
 
 int vds_spice_data_hdr_encode(const vds_spice_data_hdr *h, bool mini, vds_buf *out, vds_err *err)
 {
-    uint8_t *p = vds_buf_extend(out, mini ? VDS_SPICE_MINI_HDR_SIZE : VDS_SPICE_FULL_HDR_SIZE,
-                                err);
+    uint8_t *p = vds_buf_extend(out, mini ? VDS_SPICE_MINI_HDR_SIZE : VDS_SPICE_FULL_HDR_SIZE, err);
     if (!p)
         return -1;
     if (mini) {

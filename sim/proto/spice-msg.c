@@ -6,7 +6,10 @@
 #include "core/hex.h"
 #include "proto/spice.h"
 
-#define F(k, n) {VDS_F_##k, n}
+#define F(k, n)      \
+    {                \
+        VDS_F_##k, n \
+    }
 
 static const vds_spice_msg_desc common_server[SPICE_MSG_LIST + 1] = {
     [SPICE_MSG_MIGRATE] = {"migrate", {F(U32, "flags")}},
@@ -50,13 +53,10 @@ static const vds_spice_msg_desc main_server[SPICE_MSG_END_MAIN] = {
     [SPICE_MSG_MAIN_MIGRATE_END] = {"migrate-end", {{VDS_F_END, NULL}}},
     [SPICE_MSG_MAIN_NAME] = {"name", {F(LEN_STRING, "name")}},
     [SPICE_MSG_MAIN_UUID] = {"uuid", {F(UUID, "uuid")}},
-    [SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS] = {"agent-connected-tokens",
-                                               {F(U32, "num-tokens")}},
+    [SPICE_MSG_MAIN_AGENT_CONNECTED_TOKENS] = {"agent-connected-tokens", {F(U32, "num-tokens")}},
     [SPICE_MSG_MAIN_MIGRATE_BEGIN_SEAMLESS] = {"migrate-begin-seamless", {F(REST, "data")}},
-    [SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK] = {"migrate-dst-seamless-ack",
-                                                 {{VDS_F_END, NULL}}},
-    [SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK] = {"migrate-dst-seamless-nack",
-                                                  {{VDS_F_END, NULL}}},
+    [SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_ACK] = {"migrate-dst-seamless-ack", {{VDS_F_END, NULL}}},
+    [SPICE_MSG_MAIN_MIGRATE_DST_SEAMLESS_NACK] = {"migrate-dst-seamless-nack", {{VDS_F_END, NULL}}},
 };
 
 static const vds_spice_msg_desc main_client[SPICE_MSGC_END_MAIN] = {
@@ -103,7 +103,10 @@ typedef struct table {
     size_t count;
 } table;
 
-#define TABLE(t) {(t), G_N_ELEMENTS(t)}
+#define TABLE(t)             \
+    {                        \
+        (t), G_N_ELEMENTS(t) \
+    }
 
 static table channel_table(uint8_t channel, vds_spice_side side)
 {
@@ -134,9 +137,9 @@ const vds_spice_msg_desc *vds_spice_msg_desc_get(uint8_t channel, vds_spice_side
 
 int vds_spice_msg_type_find(uint8_t channel, vds_spice_side side, const char *name)
 {
-    table ts[2] = {channel_table(channel, side),
-                   side == VDS_SPICE_FROM_SERVER ? (table)TABLE(common_server)
-                                                 : (table)TABLE(common_client)};
+    table ts[2] = {channel_table(channel, side), side == VDS_SPICE_FROM_SERVER
+                                                     ? (table)TABLE(common_server)
+                                                     : (table)TABLE(common_client)};
     for (int k = 0; k < 2; k++)
         for (size_t i = 0; ts[k].descs && i < ts[k].count; i++)
             if (ts[k].descs[i].name && strcmp(ts[k].descs[i].name, name) == 0)
@@ -149,8 +152,8 @@ static int short_body(vds_err *err, const vds_spice_msg_desc *d, const vds_field
 {
     char loc[32];
     snprintf(loc, sizeof(loc), "body byte %zu", off);
-    return vds_err_set(err, VDS_ERR_PARSE, loc, "%s: field '%s' needs %zu bytes, %zu left",
-                       d->name, f->name, need, len - off);
+    return vds_err_set(err, VDS_ERR_PARSE, loc, "%s: field '%s' needs %zu bytes, %zu left", d->name,
+                       f->name, need, len - off);
 }
 
 static size_t fixed_size(vds_field_kind k)
@@ -281,8 +284,8 @@ static int walk(const vds_spice_msg_desc *d, const uint8_t *p, size_t len, JsonB
     return 0;
 }
 
-int vds_spice_msg_describe(uint8_t channel, vds_spice_side side, uint16_t type,
-                           const uint8_t *body, size_t len, JsonBuilder *b, vds_err *err)
+int vds_spice_msg_describe(uint8_t channel, vds_spice_side side, uint16_t type, const uint8_t *body,
+                           size_t len, JsonBuilder *b, vds_err *err)
 {
     const vds_spice_msg_desc *d = vds_spice_msg_desc_get(channel, side, type);
     if (!d)
@@ -297,8 +300,8 @@ static int get_int(JsonObject *o, const char *name, const char *msg, gint64 *out
 {
     JsonNode *n = json_object_get_member(o, name);
     if (!n || !JSON_NODE_HOLDS_VALUE(n) || json_node_get_value_type(n) != G_TYPE_INT64)
-        return vds_err_set(err, VDS_ERR_USAGE, NULL, "%s: field '%s' missing or not a number",
-                           msg, name);
+        return vds_err_set(err, VDS_ERR_USAGE, NULL, "%s: field '%s' missing or not a number", msg,
+                           name);
     *out = json_node_get_int(n);
     return 0;
 }
@@ -360,8 +363,9 @@ int vds_spice_msg_encode(uint8_t channel, vds_spice_side side, uint16_t type, Js
             }
             gint64 n = json_object_get_int_member_with_default(o, "len", (gint64)strlen(s) + 1);
             if (n < (gint64)strlen(s) || n > (gint64)strlen(s) + 1) {
-                vds_err_set(err, VDS_ERR_USAGE, NULL, "%s: len %" G_GINT64_FORMAT
-                            " does not fit text of %zu bytes", d->name, n, strlen(s));
+                vds_err_set(err, VDS_ERR_USAGE, NULL,
+                            "%s: len %" G_GINT64_FORMAT " does not fit text of %zu bytes", d->name,
+                            n, strlen(s));
                 goto fail;
             }
             if (!(p = vds_buf_extend(out, 4 + (size_t)n, err)))

@@ -33,8 +33,7 @@ static bool listed(const char *key, const char *const *list, size_t n)
 
 /* A new object with obj's members but those listed (values shared, not copied:
  * json_node_copy shares objects, so nothing here may mutate them). */
-static JsonNode *object_without(JsonObject *obj, const char *const *list, size_t n,
-                                bool drop_raw)
+static JsonNode *object_without(JsonObject *obj, const char *const *list, size_t n, bool drop_raw)
 {
     JsonObject *out = json_object_new();
     g_autoptr(GList) members = json_object_get_members(obj);
@@ -93,8 +92,8 @@ static bool node_diff(JsonNode *a, JsonNode *b, GString *path, char *what, size_
                         continue;
                     size_t keep = path->len;
                     g_string_append_printf(path, "%s%s", path->len ? "." : "", k);
-                    bool d = node_diff(json_object_get_member(oa, k),
-                                       json_object_get_member(ob, k), path, what, size);
+                    bool d = node_diff(json_object_get_member(oa, k), json_object_get_member(ob, k),
+                                       path, what, size);
                     if (d)
                         return true;
                     g_string_truncate(path, keep);
@@ -109,8 +108,7 @@ static bool node_diff(JsonNode *a, JsonNode *b, GString *path, char *what, size_
                 size_t keep = path->len;
                 g_string_append_printf(path, "[%u]", i);
                 bool d = node_diff(i < na ? json_array_get_element(aa, i) : NULL,
-                                   i < nb ? json_array_get_element(ab, i) : NULL, path, what,
-                                   size);
+                                   i < nb ? json_array_get_element(ab, i) : NULL, path, what, size);
                 if (d)
                     return true;
                 g_string_truncate(path, keep);
@@ -156,7 +154,8 @@ int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compar
         if (ra == 0 || rb == 0) {
             set_lines(d, ra ? &la : NULL, rb ? &lb : NULL);
             snprintf(d->what, sizeof(d->what), "event %zu: %s", index,
-                     ra ? "extra event (the golden trace ended)" : "missing event (the trace ended)");
+                     ra ? "extra event (the golden trace ended)"
+                        : "missing event (the trace ended)");
             return 1;
         }
         g_autoptr(JsonNode) na = vds_trace_normalise(la.event);

@@ -12,9 +12,9 @@ struct vds_trace_reader {
     size_t len;
     size_t pos;
     size_t lineno;
-    JsonParser *parser;   /* holds the current event */
+    JsonParser *parser; /* holds the current event */
     JsonNode *header;
-    char *line;           /* current line copy */
+    char *line; /* current line copy */
     gint64 last_t;
 };
 
@@ -100,11 +100,14 @@ static int check_header(vds_trace_reader *r, JsonObject *h, vds_err *err)
 {
     JsonNode *v = json_object_get_member(h, "vdsim-trace");
     if (!v || !JSON_NODE_HOLDS_VALUE(v) || json_node_get_value_type(v) != G_TYPE_INT64)
-        return located(r, err, 0, "not a vdsim trace: the first line has no \"vdsim-trace\" version");
+        return located(r, err, 0,
+                       "not a vdsim trace: the first line has no \"vdsim-trace\" version");
     gint64 version = json_node_get_int(v);
     if (version != VDS_TRACE_VERSION)
-        return located(r, err, 0, "unsupported trace version %" G_GINT64_FORMAT
-                       " (this vdsim reads version %d)", version, VDS_TRACE_VERSION);
+        return located(r, err, 0,
+                       "unsupported trace version %" G_GINT64_FORMAT
+                       " (this vdsim reads version %d)",
+                       version, VDS_TRACE_VERSION);
     return 0;
 }
 
@@ -195,8 +198,9 @@ static int check_event(vds_trace_reader *r, JsonObject *ev, vds_err *err)
     if (tv < 0)
         return located(r, err, 0, "negative time %" G_GINT64_FORMAT, tv);
     if (tv < r->last_t)
-        return located(r, err, 0, "time goes backwards: %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT,
-                       tv, r->last_t);
+        return located(r, err, 0,
+                       "time goes backwards: %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT, tv,
+                       r->last_t);
     r->last_t = tv;
     JsonNode *k = json_object_get_member(ev, "kind");
     if (!k || !JSON_NODE_HOLDS_VALUE(k) || json_node_get_value_type(k) != G_TYPE_STRING)

@@ -71,8 +71,7 @@ static void add_check(JsonBuilder *b, const vds_agent_check *c, vds_dir dir)
     json_builder_set_member_name(b, "check");
     json_builder_begin_object(b);
     if (c->common != VDS_VERDICT_OK) {
-        g_autofree char *s =
-            g_strdup_printf("%s: %s", vds_verdict_name(c->common), c->common_why);
+        g_autofree char *s = g_strdup_printf("%s: %s", vds_verdict_name(c->common), c->common_why);
         json_builder_set_member_name(b, "spice-common");
         json_builder_add_string_value(b, s);
     }
@@ -94,8 +93,8 @@ static void add_check(JsonBuilder *b, const vds_agent_check *c, vds_dir dir)
     json_builder_end_object(b);
 }
 
-JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg *cm,
-                                uint32_t caps, bool *malformed)
+JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg *cm, uint32_t caps,
+                                bool *malformed)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     vds_agent_check chk;
@@ -224,8 +223,7 @@ static int write_node(vds_trace_writer *w, JsonNode *node, vds_err *err)
     return 0;
 }
 
-vds_trace_writer *vds_trace_writer_open(const char *path, const vds_trace_info *info,
-                                        vds_err *err)
+vds_trace_writer *vds_trace_writer_open(const char *path, const vds_trace_info *info, vds_err *err)
 {
     vds_trace_writer *w = g_new0(vds_trace_writer, 1);
     w->path = g_strdup(path);

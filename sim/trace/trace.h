@@ -16,8 +16,8 @@
 #include "proto/agent-chunk.h"
 #include "proto/agent.h"
 
-#define VDS_TRACE_VERSION 1
-#define VDS_TRACE_RAW_MAX 4096       /* raw bytes above this become {len, sha256} */
+#define VDS_TRACE_VERSION  1
+#define VDS_TRACE_RAW_MAX  4096       /* raw bytes above this become {len, sha256} */
 #define VDS_TRACE_MAX_LINE (4u << 20) /* a longer line is an error, not a hang */
 
 typedef struct vds_trace_info {
@@ -34,8 +34,8 @@ JsonNode *vds_trace_header_new(const vds_trace_info *info);
 /* Build the event for one reassembled agent message: decoded fields, the
  * verdicts of both references when not ok, raw bytes. *malformed is set when
  * spice-common rejects it. Returns a new node (json_node_unref). */
-JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg *cm,
-                                uint32_t caps, bool *malformed);
+JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg *cm, uint32_t caps,
+                                bool *malformed);
 /* A framing error at a stream offset. Returns a new node. */
 JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e);
 
@@ -46,8 +46,7 @@ typedef struct vds_trace_writer vds_trace_writer;
 
 /* Open path ("-" = stdout) and write the header. Each event is flushed as
  * written, so an interrupted run still leaves its trace. Free with _close. */
-vds_trace_writer *vds_trace_writer_open(const char *path, const vds_trace_info *info,
-                                        vds_err *err);
+vds_trace_writer *vds_trace_writer_open(const char *path, const vds_trace_info *info, vds_err *err);
 int vds_trace_writer_add(vds_trace_writer *w, JsonNode *event, vds_err *err);
 /* Close and free; -1 if a write failed at any point. Accepts NULL. */
 int vds_trace_writer_close(vds_trace_writer *w, vds_err *err);
@@ -57,9 +56,9 @@ int vds_trace_writer_close(vds_trace_writer *w, vds_err *err);
 typedef struct vds_trace_reader vds_trace_reader;
 
 typedef struct vds_trace_line {
-    size_t lineno;      /* 1-based line in the file */
-    const char *text;   /* the line as read; borrowed until the next call */
-    JsonObject *event;  /* borrowed until the next call */
+    size_t lineno;     /* 1-based line in the file */
+    const char *text;  /* the line as read; borrowed until the next call */
+    JsonObject *event; /* borrowed until the next call */
 } vds_trace_line;
 
 /* Open and validate the header. Errors are located "name:line:col". */

@@ -59,7 +59,8 @@ static void same(seen *a, seen *b)
     assert_int_equal(a->msgs->len, b->msgs->len);
     for (guint i = 0; i < a->msgs->len; i++) {
         assert_true(g_bytes_equal(a->msgs->pdata[i], b->msgs->pdata[i]));
-        assert_int_equal(g_array_index(a->ports, uint32_t, i), g_array_index(b->ports, uint32_t, i));
+        assert_int_equal(g_array_index(a->ports, uint32_t, i),
+                         g_array_index(b->ports, uint32_t, i));
         assert_int_equal(g_array_index(a->offsets, uint64_t, i),
                          g_array_index(b->offsets, uint64_t, i));
     }
@@ -83,8 +84,9 @@ static void real_stream(const char *file, const vds_chunk_limits *lim, unsigned 
     same(&whole, &bytes);
     same(&whole, &pieces);
     for (size_t i = 0; i < n_first; i++)
-        assert_int_equal(vds_get_u32((const uint8_t *)g_bytes_get_data(whole.msgs->pdata[i], NULL) + 4),
-                         first_types[i]);
+        assert_int_equal(
+            vds_get_u32((const uint8_t *)g_bytes_get_data(whole.msgs->pdata[i], NULL) + 4),
+            first_types[i]);
     seen_clear(&whole);
     seen_clear(&bytes);
     seen_clear(&pieces);
@@ -146,7 +148,7 @@ static void writer_slices(void **state)
     write_and_reassemble(2048, 2048, 1);
     write_and_reassemble(2049, 2048, 2);
     write_and_reassemble(20, 2048, 1);
-    write_and_reassemble(7028, 0, 1); /* the agent's way: one chunk */
+    write_and_reassemble(7028, 0, 1);    /* the agent's way: one chunk */
     write_and_reassemble(7028, 1024, 7); /* qemu-vdagent's way */
 
     vds_buf out;
@@ -160,12 +162,12 @@ static void writer_slices(void **state)
 static void interleaved_ports(void **state)
 {
     /* port 1: a 28-byte message in chunks of 20 + 8; port 2: a whole mouse state between */
-    g_autoptr(GBytes) b = hex_bytes(
-        "01000000 14000000 01000000 0e000000 0000000000000000 04000000"
-        "00000000 00000000"  /* a size-0 chunk on port 0, tolerated */
-        "02000000 21000000 01000000 01000000 0000000000000000 0d000000 2c010000 90010000 "
-        "00000000 00"
-        "01000000 04000000 ffffffff");
+    g_autoptr(GBytes) b =
+        hex_bytes("01000000 14000000 01000000 0e000000 0000000000000000 04000000"
+                  "00000000 00000000" /* a size-0 chunk on port 0, tolerated */
+                  "02000000 21000000 01000000 01000000 0000000000000000 0d000000 2c010000 90010000 "
+                  "00000000 00"
+                  "01000000 04000000 ffffffff");
     gsize len;
     const uint8_t *p = g_bytes_get_data(b, &len);
     seen s;
@@ -183,7 +185,8 @@ static void interleaved_ports(void **state)
 static void reset_and_stop(void **state)
 {
     g_autoptr(GBytes) half = hex_bytes("01000000 0a000000 01000000 0d000000 0000");
-    g_autoptr(GBytes) whole = hex_bytes("01000000 14000000 01000000 0d000000 0000000000000000 00000000");
+    g_autoptr(GBytes) whole =
+        hex_bytes("01000000 14000000 01000000 0d000000 0000000000000000 00000000");
     vds_err err = {0};
     seen s;
     seen_init(&s);

@@ -5,47 +5,48 @@
 #include "proto/agent-chunk.h"
 #include "proto/agent.h"
 
-#define SEL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
-#define SERIAL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
-#define TO VDS_DIR_TO_AGENT
-#define FROM VDS_DIR_FROM_AGENT
-#define OK VDS_VERDICT_OK
+#define SEL           VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
+#define SERIAL        VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
+#define TO            VDS_DIR_TO_AGENT
+#define FROM          VDS_DIR_FROM_AGENT
+#define OK            VDS_VERDICT_OK
 #define M(type, size) "01000000 " type " 0000000000000000 " size " "
 
 typedef struct bad_case {
     const char *name;
     vds_dir dir;
     uint32_t caps;
-    bool raw;          /* hex is the whole stream; else one message wrapped in one chunk */
+    bool raw; /* hex is the whole stream; else one message wrapped in one chunk */
     const char *hex;
     vds_verdict common, vdagentd; /* message cases (raw cases with an error are framing cases) */
-    bool decodes;      /* message cases: vds_agent_decode succeeds */
-    const char *error; /* framing error "loc: msg", or the verdict's reason */
+    bool decodes;                 /* message cases: vds_agent_decode succeeds */
+    const char *error;            /* framing error "loc: msg", or the verdict's reason */
 } bad_case;
 
 static const bad_case cases[] = {
     /* --- the chunk layer --- */
-    {"truncated chunk header", TO, 0, true, "01000000 1c00", .error =
-     "byte 0x0: stream ended inside a chunk header (6 of 8 bytes)"},
-    {"truncated chunk payload", TO, 0, true, "01000000 1c000000 01000000 06000000", .error =
-     "byte 0x0: stream ended inside a chunk (20 payload bytes missing)"},
-    {"port 3", TO, 0, true, "03000000 04000000 00000000", .error =
-     "byte 0x0: chunk port 3 invalid (must be < 3)"},
-    {"port 0xffffffff", FROM, 0, true, "ffffffff 04000000", .error =
-     "byte 0x0: chunk port 4294967295 invalid (must be < 3)"},
-    {"oversize chunk into the agent", TO, 0, true, "01000000 01080000", .error =
-     "byte 0x4: chunk size 2049 too large (limit 2048)"},
+    {"truncated chunk header", TO, 0, true, "01000000 1c00",
+     .error = "byte 0x0: stream ended inside a chunk header (6 of 8 bytes)"},
+    {"truncated chunk payload", TO, 0, true, "01000000 1c000000 01000000 06000000",
+     .error = "byte 0x0: stream ended inside a chunk (20 payload bytes missing)"},
+    {"port 3", TO, 0, true, "03000000 04000000 00000000",
+     .error = "byte 0x0: chunk port 3 invalid (must be < 3)"},
+    {"port 0xffffffff", FROM, 0, true, "ffffffff 04000000",
+     .error = "byte 0x0: chunk port 4294967295 invalid (must be < 3)"},
+    {"oversize chunk into the agent", TO, 0, true, "01000000 01080000",
+     .error = "byte 0x4: chunk size 2049 too large (limit 2048)"},
     {"two messages in one chunk", TO, 0, true,
-     "01000000 28000000 " M("0d000000", "00000000") M("0d000000", "00000000"), .error =
-     "byte 0x1c: chunk larger than message, lost sync? (port 1 chunk at 0x0 has 20 bytes past "
-     "the end of a 20-byte message)"},
+     "01000000 28000000 " M("0d000000", "00000000") M("0d000000", "00000000"),
+     .error =
+         "byte 0x1c: chunk larger than message, lost sync? (port 1 chunk at 0x0 has 20 bytes past "
+         "the end of a 20-byte message)"},
     {"chunk with bytes past the message", TO, 0, true,
-     "02000000 1c000000 " M("0e000000", "04000000") "ffffffff aabbccdd", .error =
-     "byte 0x20: chunk larger than message, lost sync? (port 2 chunk at 0x0 has 4 bytes past "
-     "the end of a 24-byte message)"},
-    {"message header split, then end", TO, 0, true,
-     "01000000 0a000000 01000000 06000000 0000", .error =
-     "byte 0x0: stream ended inside a message header on port 1 (10 of 20 bytes)"},
+     "02000000 1c000000 " M("0e000000", "04000000") "ffffffff aabbccdd",
+     .error =
+         "byte 0x20: chunk larger than message, lost sync? (port 2 chunk at 0x0 has 4 bytes past "
+         "the end of a 24-byte message)"},
+    {"message header split, then end", TO, 0, true, "01000000 0a000000 01000000 06000000 0000",
+     .error = "byte 0x0: stream ended inside a message header on port 1 (10 of 20 bytes)"},
     {"message over chunks, then end", TO, 0, true,
      "01000000 14000000 " M("02000000", "1c000000") "01000000 0a000000 01000000 00000000 5802",
      .error = "byte 0x0: stream ended inside a message on port 1 (30 of 48 bytes)"},
@@ -60,13 +61,12 @@ static const bad_case cases[] = {
      VDS_VERDICT_BAD_PROTOCOL, VDS_VERDICT_BAD_PROTOCOL, false, "protocol 2 != 1"},
     {"type 0", TO, 0, false, M("00000000", "00000000"), VDS_VERDICT_UNKNOWN_TYPE,
      VDS_VERDICT_UNKNOWN_TYPE, true, "unknown message type 0"},
-    {"type 17 (end marker)", TO, 0, false, M("11000000", "01000000") "00",
-     VDS_VERDICT_UNKNOWN_TYPE, VDS_VERDICT_UNKNOWN_TYPE, true, "unknown message type 17"},
+    {"type 17 (end marker)", TO, 0, false, M("11000000", "01000000") "00", VDS_VERDICT_UNKNOWN_TYPE,
+     VDS_VERDICT_UNKNOWN_TYPE, true, "unknown message type 17"},
     {"mouse-state short", TO, 0, false, M("01000000", "0c000000") "00000000 00000000 00000000",
      VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "mouse-state size 12 != 13"},
-    {"mouse-state long", TO, 0, false,
-     M("01000000", "0e000000") "00000000 00000000 00000000 0000", VDS_VERDICT_BAD_SIZE,
-     VDS_VERDICT_BAD_SIZE, false, "mouse-state size 14 != 13"},
+    {"mouse-state long", TO, 0, false, M("01000000", "0e000000") "00000000 00000000 00000000 0000",
+     VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "mouse-state size 14 != 13"},
     {"monitors-config short", TO, 0, false, M("02000000", "04000000") "01000000",
      VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "monitors-config size 4 < minimum 8"},
     {"monitors-config count past the end", TO, 0, false,
@@ -79,8 +79,9 @@ static const bad_case cases[] = {
      "num_of_monitors 4294967295 needs 85899345908 bytes, message has 28"},
     {"reply short", FROM, 0, false, M("03000000", "04000000") "02000000", VDS_VERDICT_BAD_SIZE,
      VDS_VERDICT_BAD_SIZE, false, "reply size 4 != 8"},
-    {"clipboard without room for the type", TO, SEL, false, M("04000000", "06000000") "0000 0000 0100",
-     VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "clipboard size 6 < minimum 8"},
+    {"clipboard without room for the type", TO, SEL, false,
+     M("04000000", "06000000") "0000 0000 0100", VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false,
+     "clipboard size 6 < minimum 8"},
     {"clipboard no selection, 3 bytes", TO, 0, false, M("04000000", "03000000") "010000",
      VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "clipboard size 3 < minimum 4"},
     {"grab without its serial", TO, SEL | SERIAL, false, M("07000000", "06000000") "00000000 0100",
@@ -93,8 +94,7 @@ static const bad_case cases[] = {
     {"display-config empty", TO, 0, false, M("05000000", "00000000"), VDS_VERDICT_BAD_SIZE,
      VDS_VERDICT_BAD_SIZE, false, "display-config size 0 != 8"},
     {"announce-capabilities short", FROM, 0, false, M("06000000", "02000000") "0100",
-     VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false,
-     "announce-capabilities size 2 < minimum 4"},
+     VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "announce-capabilities size 2 < minimum 4"},
     {"file-xfer-start short", TO, 0, false, M("0a000000", "03000000") "010000",
      VDS_VERDICT_BAD_SIZE, VDS_VERDICT_BAD_SIZE, false, "file-xfer-start size 3 < minimum 4"},
     {"file-xfer-status short", TO, 0, false, M("0b000000", "07000000") "01000000 000000",
@@ -114,14 +114,15 @@ static const bad_case cases[] = {
      M("10000000", "0c000000") "01000000 00000000 00000000", VDS_VERDICT_TRUNCATED, OK, false,
      "device 0 of 1: entry at data byte 4 truncated"},
     {"graphics-device-info empty address", TO, 0, false,
-     M("10000000", "14000000") "01000000 00000000 00000000 00000000 00000000",
-     VDS_VERDICT_BAD_DATA, OK, false, "device 0: device_address_len is 0"},
+     M("10000000", "14000000") "01000000 00000000 00000000 00000000 00000000", VDS_VERDICT_BAD_DATA,
+     OK, false, "device 0: device_address_len is 0"},
     {"graphics-device-info address past the end", TO, 0, false,
      M("10000000", "16000000") "01000000 00000000 00000000 00000000 08000000 6162",
      VDS_VERDICT_TRUNCATED, OK, false, "device 0: address of 8 bytes past the end (2 left)"},
     {"physical-size trailer", TO, VDS_CAPS_VDAGENTD, false,
      M("02000000", "20000000") "01000000 02000000 d0020000 00050000 20000000 00000000 00000000 "
-     "2c01f401", OK, VDS_VERDICT_BAD_SIZE, true, "monitors-config size 32 != 8 + 20 * 1 = 28"},
+                               "2c01f401",
+     OK, VDS_VERDICT_BAD_SIZE, true, "monitors-config size 32 != 8 + 20 * 1 = 28"},
     /* --- edges that are valid --- */
     {"zero-length payload", TO, 0, false, M("0d000000", "00000000"), OK, OK, true, ""},
     {"largest payload in one host chunk", TO, 0, true,

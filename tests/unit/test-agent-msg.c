@@ -2,7 +2,7 @@
 
 #include "proto/agent.h"
 
-#define SEL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
+#define SEL    VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
 #define SERIAL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
 
 static void table_complete(void **state)
@@ -72,7 +72,8 @@ static void real_vectors(void **state)
         assert_true(json_parser_load_from_data(p, lines[i], -1, NULL));
         JsonObject *v = json_node_get_object(json_parser_get_root(p));
         const char *name = json_object_get_string_member(v, "name");
-        uint32_t caps = (uint32_t)g_ascii_strtoull(json_object_get_string_member(v, "caps"), NULL, 16);
+        uint32_t caps =
+            (uint32_t)g_ascii_strtoull(json_object_get_string_member(v, "caps"), NULL, 16);
         g_autoptr(GBytes) bytes = hex_bytes(json_object_get_string_member(v, "hex"));
         gsize len;
         const uint8_t *data = g_bytes_get_data(bytes, &len);
@@ -297,14 +298,13 @@ static void verdicts_differ(void **state)
 
     /* spice-gtk >= 0.39's physical-size trailer: fine for spice-common, dropped by vdagentd */
     check_msg(HDR("02000000", "20000000") "01000000 03000000 d0020000 00050000 20000000 "
-              "00000000 00000000 2c01f401",
+                                          "00000000 00000000 2c01f401",
               VDS_CAPS_VDAGENTD, VDS_DIR_TO_AGENT, &c);
     assert_int_equal(c.common, VDS_VERDICT_OK);
     assert_int_equal(c.vdagentd, VDS_VERDICT_BAD_SIZE);
     assert_string_equal(c.vdagentd_why, "monitors-config size 32 != 8 + 20 * 1 = 28");
     /* a detailed file-xfer error: >= 8 for spice-common, == 8 for vdagentd */
-    check_msg(HDR("0b000000", "0d000000") "01000000 02000000 00 0e000000", 0, VDS_DIR_TO_AGENT,
-              &c);
+    check_msg(HDR("0b000000", "0d000000") "01000000 02000000 00 0e000000", 0, VDS_DIR_TO_AGENT, &c);
     assert_int_equal(c.common, VDS_VERDICT_OK);
     assert_int_equal(c.vdagentd, VDS_VERDICT_BAD_SIZE);
     assert_string_equal(c.vdagentd_why, "file-xfer-status size 13 != 8");
@@ -336,9 +336,10 @@ static void unknown_and_quirks(void **state)
     assert_int_equal(m.type, 99);
     assert_int_equal(m.trailing_len, 3);
     g_autoptr(JsonNode) d = describe(&m);
-    assert_string_equal(json_object_get_string_member(
-                            json_object_get_object_member(json_node_get_object(d), "payload"), "hex"),
-                        "aabbcc");
+    assert_string_equal(
+        json_object_get_string_member(
+            json_object_get_object_member(json_node_get_object(d), "payload"), "hex"),
+        "aabbcc");
     vds_agent_msg_clear(&m);
 
     /* vdagentd's 1-byte RELEASE on session switch */
@@ -383,9 +384,9 @@ static void caps_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(table_complete),   cmocka_unit_test(real_vectors),
-        cmocka_unit_test(round_trips),      cmocka_unit_test(large_clipboard),
-        cmocka_unit_test(verdicts_differ),  cmocka_unit_test(unknown_and_quirks),
+        cmocka_unit_test(table_complete),  cmocka_unit_test(real_vectors),
+        cmocka_unit_test(round_trips),     cmocka_unit_test(large_clipboard),
+        cmocka_unit_test(verdicts_differ), cmocka_unit_test(unknown_and_quirks),
         cmocka_unit_test(caps_parse),
     };
     return cmocka_run_group_tests_name("/proto/agent-msg", tests, NULL, NULL);

@@ -5,8 +5,9 @@
 
 /* The main-channel link a raw client sent to libspice-server 0.15.1
  * (protocol-reference appendix A). */
-#define CLIENT_LINK "52454451 02000000 02000000 1a000000 00000000 01 00 01000000 01000000 " \
-                    "12000000 0b000000 06000000"
+#define CLIENT_LINK                                                         \
+    "52454451 02000000 02000000 1a000000 00000000 01 00 01000000 01000000 " \
+    "12000000 0b000000 06000000"
 
 static void link_mess_real(void **state)
 {
@@ -38,8 +39,7 @@ static void link_mess_real(void **state)
 static void link_reply_round_trip(void **state)
 {
     uint32_t common = 0x0b, channel = 0x0f;
-    vds_spice_link_reply r = {.error = SPICE_LINK_ERR_OK,
-                              .caps = {1, 1, &common, &channel}};
+    vds_spice_link_reply r = {.error = SPICE_LINK_ERR_OK, .caps = {1, 1, &common, &channel}};
     vds_spice_link_reply back;
     vds_spice_link_hdr h;
     vds_err err = {0};
@@ -72,7 +72,8 @@ static void link_errors(void **state)
     assert_string_equal(err.msg, "protocol major version 1, expected 2");
     assert_int_equal(vds_spice_link_hdr_decode(g_bytes_get_data(v1, NULL), 9, &h, &err), -1);
     assert_string_equal(err.msg, "link header needs 16 bytes, have 9");
-    g_autoptr(GBytes) caps = hex_bytes("00000000 01 00 05000000 01000000 12000000 0b000000 06000000");
+    g_autoptr(GBytes) caps =
+        hex_bytes("00000000 01 00 05000000 01000000 12000000 0b000000 06000000");
     assert_int_equal(vds_spice_link_mess_decode(g_bytes_get_data(caps, NULL), 26, &m, &err), -1);
     assert_string_equal(err.loc, "link byte 22");
     assert_string_equal(err.msg, "caps at offset 18 (5 + 1 words) run past the 26-byte body");
@@ -98,7 +99,8 @@ static void data_headers(void **state)
     }
     /* the INIT header libspice-server sent (mini): type 103, 32 bytes */
     g_autoptr(GBytes) init = hex_bytes("6700 20000000");
-    assert_int_equal(vds_spice_data_hdr_decode(g_bytes_get_data(init, NULL), 6, true, &back, &err), 0);
+    assert_int_equal(vds_spice_data_hdr_decode(g_bytes_get_data(init, NULL), 6, true, &back, &err),
+                     0);
     assert_int_equal(back.type, SPICE_MSG_MAIN_INIT);
     assert_int_equal(vds_spice_data_hdr_decode(g_bytes_get_data(init, NULL), 5, true, &back, &err),
                      -1);
@@ -138,24 +140,25 @@ static void body_errors(void **state)
     vds_err err = {0};
     g_autoptr(JsonNode) r1 = NULL, r2 = NULL, r3 = NULL;
     static const uint8_t ping[4] = {1, 0, 0, 0};
-    assert_null(describe(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_SERVER, SPICE_MSG_PING, ping, 4, &r1,
-                         &err));
+    assert_null(
+        describe(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_SERVER, SPICE_MSG_PING, ping, 4, &r1, &err));
     assert_string_equal(err.loc, "body byte 4");
     assert_string_equal(err.msg, "ping: field 'timestamp' needs 8 bytes, 0 left");
     static const uint8_t mode[5] = {3, 0, 2, 0, 9};
-    assert_null(describe(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_SERVER, SPICE_MSG_MAIN_MOUSE_MODE,
-                         mode, 5, &r2, &err));
+    assert_null(describe(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_SERVER, SPICE_MSG_MAIN_MOUSE_MODE, mode,
+                         5, &r2, &err));
     assert_string_equal(err.msg, "mouse-mode: 1 bytes left over after the last field");
     static const uint8_t list[6] = {5, 0, 0, 0, 3, 0};
     assert_null(describe(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_SERVER, SPICE_MSG_MAIN_CHANNELS_LIST,
                          list, 6, &r3, &err));
     assert_string_equal(err.msg, "channels-list: field 'channels' needs 10 bytes, 2 left");
-    assert_int_equal(vds_spice_msg_type_find(SPICE_CHANNEL_INPUTS, VDS_SPICE_FROM_CLIENT,
-                                             "mouse-position"),
-                     SPICE_MSGC_INPUTS_MOUSE_POSITION);
+    assert_int_equal(
+        vds_spice_msg_type_find(SPICE_CHANNEL_INPUTS, VDS_SPICE_FROM_CLIENT, "mouse-position"),
+        SPICE_MSGC_INPUTS_MOUSE_POSITION);
     assert_int_equal(vds_spice_msg_type_find(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_CLIENT, "pong"),
                      SPICE_MSGC_PONG);
-    assert_int_equal(vds_spice_msg_type_find(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_CLIENT, "nope"), -1);
+    assert_int_equal(vds_spice_msg_type_find(SPICE_CHANNEL_MAIN, VDS_SPICE_FROM_CLIENT, "nope"),
+                     -1);
     assert_null(vds_spice_msg_desc_get(SPICE_CHANNEL_DISPLAY, VDS_SPICE_FROM_SERVER, 101));
 }
 
@@ -194,8 +197,11 @@ static void table_round_trip(void **state)
                     case VDS_F_I32:
                     case VDS_F_U64:
                     case VDS_F_UUID: {
-                        size_t w = f->kind == VDS_F_U8 ? 1 : f->kind == VDS_F_U16 ? 2
-                                   : f->kind == VDS_F_U64 ? 8 : f->kind == VDS_F_UUID ? 16 : 4;
+                        size_t w = f->kind == VDS_F_U8     ? 1
+                                   : f->kind == VDS_F_U16  ? 2
+                                   : f->kind == VDS_F_U64  ? 8
+                                   : f->kind == VDS_F_UUID ? 16
+                                                           : 4;
                         for (size_t i = 0; i < w; i++) {
                             uint8_t byte = i == 0 ? v++ : 0;
                             vds_buf_append(&body, &byte, 1, NULL);
@@ -226,9 +232,9 @@ static void table_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(link_mess_real), cmocka_unit_test(link_reply_round_trip),
-        cmocka_unit_test(link_errors),    cmocka_unit_test(data_headers),
-        cmocka_unit_test(init_fields),    cmocka_unit_test(body_errors),
+        cmocka_unit_test(link_mess_real),   cmocka_unit_test(link_reply_round_trip),
+        cmocka_unit_test(link_errors),      cmocka_unit_test(data_headers),
+        cmocka_unit_test(init_fields),      cmocka_unit_test(body_errors),
         cmocka_unit_test(table_round_trip),
     };
     return cmocka_run_group_tests_name("/proto/spice", tests, NULL, NULL);

@@ -5,12 +5,14 @@
 #include "trace/trace.h"
 
 #define HEADER "{\"vdsim-trace\":1,\"tool\":\"vdsim test\"}\n"
-#define EV(t, fields) "{\"t\":" #t ",\"kind\":\"agent\",\"dir\":\"to-agent\",\"port\":1," \
-                      "\"type\":\"monitors-config\",\"fields\":" fields ",\"raw\":\"00\"}\n"
+#define EV(t, fields)                                                   \
+    "{\"t\":" #t ",\"kind\":\"agent\",\"dir\":\"to-agent\",\"port\":1," \
+    "\"type\":\"monitors-config\",\"fields\":" fields ",\"raw\":\"00\"}\n"
 #define MON(w) "{\"flags\":[],\"monitors\":[{\"w\":" #w ",\"h\":600}]}"
-#define GRAB(serial) "{\"t\":5,\"kind\":\"agent\",\"dir\":\"from-agent\",\"port\":1," \
-                     "\"type\":\"clipboard-grab\",\"fields\":{\"serial\":" #serial "}," \
-                     "\"raw\":\"0" #serial "\"}\n"
+#define GRAB(serial)                                                   \
+    "{\"t\":5,\"kind\":\"agent\",\"dir\":\"from-agent\",\"port\":1,"   \
+    "\"type\":\"clipboard-grab\",\"fields\":{\"serial\":" #serial "}," \
+    "\"raw\":\"0" #serial "\"}\n"
 
 static char *read_error(const char *text)
 {
@@ -29,21 +31,22 @@ static char *read_error(const char *text)
     return g_strdup(vds_err_str(&err, buf, sizeof(buf)));
 }
 
-#define assert_read_error(text, want)                                                       \
-    do {                                                                                    \
-        g_autofree char *got_ = read_error(text);                                           \
-        if (!got_)                                                                          \
-            fail_msg("accepted: %s", text);                                                 \
-        if (strcmp(got_, want) != 0)                                                        \
-            fail_msg("error\n  got  '%s'\n  want '%s'", got_, want);                        \
+#define assert_read_error(text, want)                                \
+    do {                                                             \
+        g_autofree char *got_ = read_error(text);                    \
+        if (!got_)                                                   \
+            fail_msg("accepted: %s", text);                          \
+        if (strcmp(got_, want) != 0)                                 \
+            fail_msg("error\n  got  '%s'\n  want '%s'", got_, want); \
     } while (0)
 
 static void reader_errors(void **state)
 {
     assert_null(read_error(HEADER EV(1, MON(800))));
     assert_read_error("", "t.jsonl: empty trace: no header line");
-    assert_read_error("{\"a\":1}\n",
-                      "t.jsonl:1: not a vdsim trace: the first line has no \"vdsim-trace\" version");
+    assert_read_error(
+        "{\"a\":1}\n",
+        "t.jsonl:1: not a vdsim trace: the first line has no \"vdsim-trace\" version");
     assert_read_error("{\"vdsim-trace\":2}\n",
                       "t.jsonl:1: unsupported trace version 2 (this vdsim reads version 1)");
     assert_read_error(HEADER "[1]\n", "t.jsonl:2:1: expected a JSON object");
@@ -51,7 +54,8 @@ static void reader_errors(void **state)
                       "t.jsonl:3: event has no integer \"t\" (ns since start)");
     assert_read_error(HEADER EV(9, MON(1)) EV(8, MON(1)),
                       "t.jsonl:3: time goes backwards: 8 after 9");
-    assert_read_error(HEADER "{\"t\":1,\"kind\":\"dance\"}\n", "t.jsonl:2: unknown event kind 'dance'");
+    assert_read_error(HEADER "{\"t\":1,\"kind\":\"dance\"}\n",
+                      "t.jsonl:2: unknown event kind 'dance'");
     assert_read_error(HEADER "{\"t\":1,\"kind\":\"agent\",\"type\":\"reply\"}\n",
                       "t.jsonl:2: agent event needs \"dir\": \"to-agent\" or \"from-agent\"");
     assert_read_error(HEADER "{\"t\":1,\"kind\":\"agent\",\"dir\":\"to-agent\"}\n",
@@ -127,17 +131,18 @@ static void write_then_read(void **state)
 {
     g_autofree char *dir = g_dir_make_tmp("vdsim-test-XXXXXX", NULL);
     g_autofree char *path = g_build_filename(dir, "t.jsonl", NULL);
-    vds_trace_info info = {.source = "unit", .host_caps = VDS_CAPS_SPICE_GTK,
-                           .agent_caps = VDS_CAPS_VDAGENTD};
+    vds_trace_info info = {
+        .source = "unit", .host_caps = VDS_CAPS_SPICE_GTK, .agent_caps = VDS_CAPS_VDAGENTD};
     vds_err err = {0};
-    g_autoptr(GBytes) reply = hex_bytes("01000000 03000000 0000000000000000 08000000 02000000 01000000");
+    g_autoptr(GBytes) reply =
+        hex_bytes("01000000 03000000 0000000000000000 08000000 02000000 01000000");
     vds_chunk_msg cm = {1, g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), 0, 1};
     bool malformed;
 
     vds_trace_writer *w = vds_trace_writer_open(path, &info, &err);
     assert_non_null(w);
-    g_autoptr(JsonNode) ev = vds_trace_agent_event(1500, VDS_DIR_FROM_AGENT, &cm, VDS_CAPS_SPICE_GTK,
-                                                   &malformed);
+    g_autoptr(JsonNode) ev =
+        vds_trace_agent_event(1500, VDS_DIR_FROM_AGENT, &cm, VDS_CAPS_SPICE_GTK, &malformed);
     assert_false(malformed);
     g_autofree char *text = vds_trace_event_text(json_node_get_object(ev));
     assert_str_contains(text, "from-agent port=1 reply size=8 type=monitors-config error=success");
@@ -159,7 +164,8 @@ static void write_then_read(void **state)
     assert_int_equal(vds_trace_reader_next(r, &line, &err), 1);
     assert_int_equal(line.lineno, 2);
     assert_string_equal(json_object_get_string_member(line.event, "raw"),
-                        "010000000300000000000000000000000800000002000000" "01000000");
+                        "010000000300000000000000000000000800000002000000"
+                        "01000000");
     assert_int_equal(vds_trace_reader_next(r, &line, &err), 1);
     assert_string_equal(json_object_get_string_member(line.event, "error"),
                         "byte 0x1c: chunk port 3 invalid (must be < 3)");
@@ -176,7 +182,8 @@ static void write_then_read(void **state)
 static void malformed_event(void **state)
 {
     /* a message spice-common rejects is kept with its raw bytes and the reason */
-    g_autoptr(GBytes) bad = hex_bytes("01000000 01000000 0000000000000000 0c000000 00000000 00000000 00000000");
+    g_autoptr(GBytes) bad =
+        hex_bytes("01000000 01000000 0000000000000000 0c000000 00000000 00000000 00000000");
     vds_chunk_msg cm = {2, g_bytes_get_data(bad, NULL), g_bytes_get_size(bad), 0x40, 1};
     bool malformed;
     g_autoptr(JsonNode) ev = vds_trace_agent_event(0, VDS_DIR_TO_AGENT, &cm, 0, &malformed);
@@ -184,11 +191,12 @@ static void malformed_event(void **state)
     JsonObject *o = json_node_get_object(ev);
     assert_string_equal(json_object_get_string_member(o, "error"),
                         "message byte 16: mouse-state size 12 != 13");
-    assert_string_equal(json_object_get_string_member(json_object_get_object_member(o, "check"),
-                                                      "spice-vdagentd"),
-                        "bad-size: mouse-state size 12 != 13");
+    assert_string_equal(
+        json_object_get_string_member(json_object_get_object_member(o, "check"), "spice-vdagentd"),
+        "bad-size: mouse-state size 12 != 13");
     g_autofree char *text = vds_trace_event_text(o);
-    assert_str_contains(text, "@0x000040 to-agent   port=2 mouse-state size=12 ERROR message byte 16");
+    assert_str_contains(text,
+                        "@0x000040 to-agent   port=2 mouse-state size=12 ERROR message byte 16");
 }
 
 int main(void)

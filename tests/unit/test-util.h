@@ -43,9 +43,9 @@ static inline GBytes *fixture_bytes(const char *rel)
     return g_bytes_new_take(data, len);
 }
 
-#define assert_str_contains(hay, needle)                                                    \
-    do {                                                                                    \
-        const char *h_ = (hay), *n_ = (needle);                                             \
-        if (!h_ || !strstr(h_, n_))                                                         \
-            fail_msg("expected \"%s\" to contain \"%s\"", h_ ? h_ : "(null)", n_);          \
+#define assert_str_contains(hay, needle)                                           \
+    do {                                                                           \
+        const char *h_ = (hay), *n_ = (needle);                                    \
+        if (!h_ || !strstr(h_, n_))                                                \
+            fail_msg("expected \"%s\" to contain \"%s\"", h_ ? h_ : "(null)", n_); \
     } while (0)

@@ -78,11 +78,20 @@ class AgentStack:
             ["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"],
             pass_fds=(w,), stdout=log, stderr=subprocess.STDOUT)
         os.close(w)
-        ready, _, _ = select.select([r], [], [], timeout)
-        if not ready:
-            raise Deadline("Xvfb did not report its display number within %ss" % timeout)
-        self.display = ":" + os.read(r, 16).decode().strip()
+        # Xvfb writes the number and its newline separately: read up to the
+        # newline, or closing the pipe early kills it with EPIPE.
+        got = b""
+        deadline = time.monotonic() + timeout
+        while not got.endswith(b"\n"):
+            ready, _, _ = select.select([r], [], [], max(0, deadline - time.monotonic()))
+            chunk = os.read(r, 16) if ready else b""
+            if not chunk:
+                os.close(r)
+                raise Deadline("Xvfb did not report its display number within %ss (see %s)"
+                               % (timeout, self.path("xvfb.log")))
+            got += chunk
         os.close(r)
+        self.display = ":" + got.decode().strip()
 
         fifo = self.path("uinput")
         os.mkfifo(fifo)
@@ -208,7 +217,7 @@ class AgentStack:
             self.conn.close()
         if self.debug_log:
             with open(self.debug_log, "wb") as out:
-                for name in ("vdagentd", "vdagent"):
+                for name in ("xvfb", "vdagentd", "vdagent"):
                     try:
                         out.write(f"==== {name} ====\n".encode())
                         out.write(open(self.path(name + ".log"), "rb").read())

@@ -1,0 +1,36 @@
+import os
+import shutil
+import subprocess
+
+import pytest
+
+SOURCE = os.environ.get("VDS_SOURCE_DIR",
+                        os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+
+@pytest.fixture(scope="session")
+def vdsim():
+    path = os.environ.get("VDSIM")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("VDSIM must name the built vdsim binary (ctest sets it); got %r" % path)
+    return path
+
+
+@pytest.fixture
+def run(vdsim):
+    def _run(*args, input=None, timeout=60):
+        return subprocess.run([vdsim, *args], capture_output=True, text=True, input=input,
+                              timeout=timeout)
+    return _run
+
+
+def fixture(*parts):
+    return os.path.join(SOURCE, "fixtures", *parts)
+
+
+def require_programs(*names):
+    """The real agent stack is required, not optional: fail naming what is missing."""
+    missing = [n for n in names if not shutil.which(n) and not os.path.exists("/usr/sbin/" + n)]
+    if missing:
+        pytest.fail("missing programs for the real agent stack: %s (tools/lib/install-deps test)"
+                    % ", ".join(missing))
