@@ -240,7 +240,8 @@ int vds_chunk_write(uint32_t port, const uint8_t *msg, size_t len, uint32_t max_
         }
         vds_put_u32(p, port);
         vds_put_u32(p + 4, (uint32_t)n);
-        memcpy(p + VDS_CHUNK_HDR_SIZE, msg + off, n);
+        if (n)
+            memcpy(p + VDS_CHUNK_HDR_SIZE, msg + off, n);
         off += n;
     } while (off < len);
     return 0;

@@ -311,7 +311,7 @@ int vds_spice_msg_encode(uint8_t channel, vds_spice_side side, uint16_t type, Js
 {
     const vds_spice_msg_desc *d = vds_spice_msg_desc_get(channel, side, type);
     size_t start = out->len;
-    gint64 v;
+    gint64 v = 0;
 
     if (!d)
         return vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown %s message %u on channel %u",

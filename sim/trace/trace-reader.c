@@ -159,7 +159,8 @@ vds_trace_reader *vds_trace_reader_new_from_data(const char *name, const char *d
                                                  vds_err *err)
 {
     char *copy = g_malloc(len + 1);
-    memcpy(copy, data, len);
+    if (len)
+        memcpy(copy, data, len);
     copy[len] = '\0';
     return reader_new(name, copy, len, err);
 }

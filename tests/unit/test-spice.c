@@ -218,7 +218,7 @@ static void table_round_trip(void **state)
                     fail_msg("%s: %s", d->name, err.msg);
                 if (vds_spice_msg_encode(channels[c], side, type, o, &out, &err) < 0)
                     fail_msg("%s: encode: %s", d->name, err.msg);
-                if (out.len != body.len || memcmp(out.data, body.data, body.len) != 0)
+                if (out.len != body.len || (body.len && memcmp(out.data, body.data, body.len) != 0))
                     fail_msg("%s: round trip changed the bytes", d->name);
                 vds_buf_clear(&body);
                 vds_buf_clear(&out);
