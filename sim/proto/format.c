@@ -37,17 +37,22 @@ void vds_describe_enum(JsonBuilder *b, const char *key, const vds_names *names, 
         json_builder_add_int_value(b, v);
 }
 
+void vds_describe_digest(JsonBuilder *b, const uint8_t *p, size_t n)
+{
+    g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "len");
+    json_builder_add_int_value(b, (gint64)n);
+    json_builder_set_member_name(b, "sha256");
+    json_builder_add_string_value(b, sum);
+    json_builder_end_object(b);
+}
+
 void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n, bool as_text)
 {
     json_builder_set_member_name(b, key);
     if (n > DESCRIBE_BYTES_MAX) {
-        g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "len");
-        json_builder_add_int_value(b, (gint64)n);
-        json_builder_set_member_name(b, "sha256");
-        json_builder_add_string_value(b, sum);
-        json_builder_end_object(b);
+        vds_describe_digest(b, p, n);
         return;
     }
     if (n == 0) { /* p may be NULL: an empty payload decodes to no buffer */

@@ -15,5 +15,7 @@ void vds_describe_bits(JsonBuilder *b, const char *key, const vds_names *names, 
 void vds_describe_enum(JsonBuilder *b, const char *key, const vds_names *names, uint32_t v);
 /* Add "key": text when bytes are valid UTF-8 without NULs, else {"hex": ...}. */
 void vds_describe_bytes(JsonBuilder *b, const char *key, const uint8_t *p, size_t n, bool as_text);
+/* Add the value {"len": n, "sha256": hex} (the member name is the caller's). */
+void vds_describe_digest(JsonBuilder *b, const uint8_t *p, size_t n);
 /* Render the JSON object node as one line "k=v k2=[a,b] ..." (new string, g_free). */
 char *vds_json_to_text(JsonNode *node);

@@ -49,13 +49,7 @@ static void add_raw(JsonBuilder *b, const uint8_t *p, size_t n)
 {
     json_builder_set_member_name(b, "raw");
     if (n > VDS_TRACE_RAW_MAX) {
-        g_autofree char *sum = g_compute_checksum_for_data(G_CHECKSUM_SHA256, p, n);
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "len");
-        json_builder_add_int_value(b, (gint64)n);
-        json_builder_set_member_name(b, "sha256");
-        json_builder_add_string_value(b, sum);
-        json_builder_end_object(b);
+        vds_describe_digest(b, p, n);
     } else {
         g_autofree char *hex = vds_hex_encode(p, n);
         json_builder_add_string_value(b, hex);
