@@ -7,8 +7,9 @@
 #define SEL    VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
 #define SERIAL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
 
-#define FAMILY(fam) \
-    .decode = vds_##fam##_decode, .encode = vds_##fam##_encode, .describe = vds_##fam##_describe
+#define FAMILY(fam)                                                                               \
+    .decode = vds_##fam##_decode, .encode = vds_##fam##_encode, .describe = vds_##fam##_describe, \
+    .fields = vds_##fam##_fields, .build = vds_##fam##_build
 
 /* Size rules: spice-common common/agent.c agent_message_check_size() and
  * spice-vdagentd 0.22.1 vdagent_message_check_size() (protocol-reference 1.3).

@@ -191,9 +191,24 @@ void vds_agent_msg_apply_caps(vds_agent_msg *msg, uint32_t caps);
  * built. The same description feeds traces, --verbose and failure messages. */
 void vds_agent_describe(const vds_agent_msg *msg, JsonBuilder *b);
 
-/* --- the descriptor table ---------------------------------------------- */
+/* --- building messages from named fields (scenarios) --------------------- */
 
-typedef struct vds_agent_desc {
+typedef struct vds_build_ctx {
+    uint32_t caps;   /* receiver caps: decide the selection prefix and grab serial */
+    GBytes *payload; /* when set, the data of clipboard / file-xfer-data (borrowed) */
+} vds_build_ctx;
+
+/* Build msg (zeroed by the call; clear with vds_agent_msg_clear) of type from
+ * the fields describe() would write: the inverse of vds_agent_describe() for
+ * everything describe shows in full. Unknown fields, wrong types and bad names
+ * fail with a message naming the field path and the accepted values. */
+int vds_agent_msg_build(uint32_t type, JsonObject *fields, const vds_build_ctx *ctx,
+                        vds_agent_msg *msg, vds_err *err);
+
+/* --- the descriptor table ---------------------------------------------- */
+typedef struct vds_agent_desc vds_agent_desc;
+
+struct vds_agent_desc {
     const char *name;    /* stable kebab-case name */
     unsigned dirs;       /* vds_dir bits it travels in practice */
     uint32_t min_size;   /* sizeof the fixed part, without prefixes */
@@ -205,7 +220,10 @@ typedef struct vds_agent_desc {
                   vds_err *err);
     int (*encode)(const vds_agent_msg *m, vds_buf *out, vds_err *err);
     void (*describe)(const vds_agent_msg *m, JsonBuilder *b);
-} vds_agent_desc;
+    /* the field names describe() writes and build() reads, NULL-terminated */
+    const char *const *fields;
+    int (*build)(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err);
+};
 
 /* The descriptor for type, or NULL for 0 and unknown types. Borrowed, static. */
 const vds_agent_desc *vds_agent_desc_get(uint32_t type);
@@ -230,7 +248,10 @@ int vds_agent_caps_parse(const char *s, uint32_t *out, vds_err *err);
     int vds_##fam##_decode(const uint8_t *data, uint32_t size, uint32_t caps, vds_agent_msg *m, \
                            vds_err *err);                                                       \
     int vds_##fam##_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err);                 \
-    void vds_##fam##_describe(const vds_agent_msg *m, JsonBuilder *b)
+    void vds_##fam##_describe(const vds_agent_msg *m, JsonBuilder *b);                          \
+    int vds_##fam##_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m,            \
+                          vds_err *err);                                                        \
+    extern const char *const vds_##fam##_fields[]
 VDS_FAMILY(mouse);
 VDS_FAMILY(monitors);
 VDS_FAMILY(reply);

@@ -94,6 +94,19 @@ static void real_vectors(void **state)
         assert_int_equal(vds_agent_encode(&m, &out, &err), 0);
         if (out.len != len || memcmp(out.data, data, len) != 0)
             fail_msg("%s: re-encoding changed the bytes", name);
+        /* and from the described fields, as a scenario would write them */
+        bool summarised = m.type == VD_AGENT_CLIPBOARD && m.u.clipboard.len > 4096;
+        if (!summarised) {
+            vds_agent_msg built;
+            vds_build_ctx ctx = {.caps = caps};
+            if (vds_agent_msg_build(m.type, json_node_get_object(got), &ctx, &built, &err) < 0)
+                fail_msg("%s: build: %s", name, err.msg);
+            vds_buf_reset(&out);
+            assert_int_equal(vds_agent_encode(&built, &out, &err), 0);
+            if (out.len != len || memcmp(out.data, data, len) != 0)
+                fail_msg("%s: building from the described fields changed the bytes", name);
+            vds_agent_msg_clear(&built);
+        }
         vds_buf_clear(&out);
         vds_agent_msg_clear(&m);
         count++;
@@ -366,6 +379,69 @@ static void unknown_and_quirks(void **state)
     vds_agent_msg_clear(&m);
 }
 
+static char *build_error(uint32_t type, const char *json)
+{
+    g_autoptr(JsonParser) p = json_parser_new();
+    vds_build_ctx ctx = {.caps = VDS_CAPS_VDAGENTD};
+    vds_agent_msg m;
+    vds_err err = {0};
+    assert_true(json_parser_load_from_data(p, json, -1, NULL));
+    if (vds_agent_msg_build(type, json_node_get_object(json_parser_get_root(p)), &ctx, &m, &err) ==
+        0) {
+        vds_agent_msg_clear(&m);
+        return NULL;
+    }
+    return g_strdup(err.msg);
+}
+
+#define assert_build_error(type, json, want)                                                    \
+    do {                                                                                        \
+        g_autofree char *e_ = build_error(type, json);                                          \
+        if (!e_ || strcmp(e_, want) != 0)                                                       \
+            fail_msg("build %s\n  got  '%s'\n  want '%s'", json, e_ ? e_ : "(accepted)", want); \
+    } while (0)
+
+static void build_errors(void **state)
+{
+    assert_null(build_error(VD_AGENT_MOUSE_STATE, "{\"x\":1,\"y\":2,\"buttons\":[\"left\"]}"));
+    assert_build_error(VD_AGENT_MOUSE_STATE, "{\"x\":1,\"y\":2,\"buttons\":[\"lfet\"]}",
+                       "mouse-state: field 'buttons': item 0: not a button name (did you mean "
+                       "'left'?)");
+    assert_build_error(VD_AGENT_MOUSE_STATE, "{\"x\":1}", "mouse-state: field 'y': missing");
+    assert_build_error(VD_AGENT_MOUSE_STATE, "{\"x\":1,\"y\":2,\"dispaly\":1}",
+                       "mouse-state: field 'dispaly': unknown field (did you mean 'display'?)");
+    assert_build_error(VD_AGENT_MOUSE_STATE, "{\"x\":1,\"y\":2,\"display\":300}",
+                       "mouse-state: field 'display': 300 is out of range 0..255");
+    assert_build_error(VD_AGENT_MONITORS_CONFIG,
+                       "{\"monitors\":[{\"w\":1,\"h\":1},{\"w\":\"wide\",\"h\":1}]}",
+                       "monitors-config: field 'monitors[1].w': expected a number");
+    assert_build_error(VD_AGENT_REPLY, "{\"type\":\"monitor-config\"}",
+                       "reply: field 'type': unknown message type 'monitor-config' (did you mean "
+                       "'monitors-config'?)");
+    assert_build_error(VD_AGENT_CLIPBOARD, "{\"data\":\"abc\",\"len\":4}",
+                       "clipboard: field 'len': 4 but data has 3 bytes");
+    assert_build_error(VD_AGENT_CLIENT_DISCONNECTED, "{\"zap\":1}",
+                       "client-disconnected: field 'zap': unknown field (client-disconnected has: "
+                       "no fields)");
+
+    /* defaults follow the receiver's caps: selection prefix and grab serial */
+    g_autoptr(JsonParser) p = json_parser_new();
+    assert_true(json_parser_load_from_data(p, "{\"types\":[\"utf8-text\"]}", -1, NULL));
+    vds_build_ctx ctx = {.caps = VDS_CAPS_VDAGENTD};
+    vds_agent_msg m;
+    vds_buf out;
+    vds_buf_init(&out, 64);
+    assert_int_equal(vds_agent_msg_build(VD_AGENT_CLIPBOARD_GRAB,
+                                         json_node_get_object(json_parser_get_root(p)), &ctx, &m,
+                                         NULL),
+                     0);
+    assert_int_equal(vds_agent_encode(&m, &out, NULL), 0);
+    g_autofree char *hex = vds_hex_encode(out.data + 20, out.len - 20);
+    assert_string_equal(hex, "000000000000000001000000");
+    vds_agent_msg_clear(&m);
+    vds_buf_clear(&out);
+}
+
 static void caps_parse(void **state)
 {
     uint32_t caps;
@@ -387,7 +463,7 @@ int main(void)
         cmocka_unit_test(table_complete),  cmocka_unit_test(real_vectors),
         cmocka_unit_test(round_trips),     cmocka_unit_test(large_clipboard),
         cmocka_unit_test(verdicts_differ), cmocka_unit_test(unknown_and_quirks),
-        cmocka_unit_test(caps_parse),
+        cmocka_unit_test(caps_parse),      cmocka_unit_test(build_errors),
     };
     return cmocka_run_group_tests_name("/proto/agent-msg", tests, NULL, NULL);
 }
