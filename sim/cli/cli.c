@@ -13,6 +13,7 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     {"decode", vds_cli_decode, "decode a raw virtio-port byte stream, one line per message"},
     {"diff", vds_cli_diff, "compare a trace with a golden trace"},
+    {"lint", vds_cli_lint, "parse and validate scenario files, no agent needed"},
 };
 
 static void usage(FILE *fp)

@@ -11,3 +11,4 @@ enum vds_exit {
 int vds_cli_main(int argc, char **argv);
 int vds_cli_decode(int argc, char **argv);
 int vds_cli_diff(int argc, char **argv);
+int vds_cli_lint(int argc, char **argv);

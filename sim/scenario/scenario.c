@@ -1,0 +1,737 @@
+#include "scenario/scenario.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hex.h"
+#include "proto/agent.h"
+#include "scenario/yaml-tree.h"
+
+#define DEFAULT_WITHIN_NS (2000ull * 1000000)
+#define MAX_REPEAT        100000
+
+static const char *const top_keys[] = {"id",     "requirement", "targets", "client-caps",
+                                       "ignore", "repeat",      "steps",   NULL};
+static const char *const step_keys[] = {"send",  "expect",     "not", "any-order",
+                                        "guest", "guest-copy", "raw", NULL};
+static const vds_step_kind step_kinds[] = {VDS_STEP_SEND,      VDS_STEP_EXPECT, VDS_STEP_NOT,
+                                           VDS_STEP_ANY_ORDER, VDS_STEP_GUEST,  VDS_STEP_GUEST_COPY,
+                                           VDS_STEP_RAW};
+
+typedef struct ctx {
+    vds_ydoc *doc;
+    vds_scenario *s;
+    GHashTable *vars; /* captured so far */
+    vds_err *err;
+} ctx;
+
+static void step_free(vds_step *st)
+{
+    if (!st)
+        return;
+    if (st->fields)
+        json_object_unref(st->fields);
+    if (st->capture)
+        g_hash_table_unref(st->capture);
+    if (st->payload)
+        g_bytes_unref(st->payload);
+    if (st->children)
+        g_ptr_array_unref(st->children);
+    if (st->events)
+        g_array_unref(st->events);
+    if (st->rects)
+        g_array_unref(st->rects);
+    g_free(st);
+}
+
+void vds_scenario_free(vds_scenario *s)
+{
+    if (!s)
+        return;
+    g_free(s->file);
+    g_free(s->id);
+    g_free(s->requirement);
+    if (s->targets)
+        g_ptr_array_unref(s->targets);
+    if (s->ignore)
+        g_array_unref(s->ignore);
+    if (s->steps)
+        g_ptr_array_unref(s->steps);
+    g_free(s);
+}
+
+bool vds_duration_parse(const char *s, uint64_t *ns)
+{
+    char *end;
+    double v = g_ascii_strtod(s, &end);
+    double mul;
+    if (end == s || v < 0)
+        return false;
+    if (strcmp(end, "s") == 0)
+        mul = 1e9;
+    else if (strcmp(end, "ms") == 0)
+        mul = 1e6;
+    else if (strcmp(end, "us") == 0)
+        mul = 1e3;
+    else if (strcmp(end, "m") == 0)
+        mul = 60e9;
+    else
+        return false;
+    if (v * mul > 3600e9)
+        return false;
+    *ns = (uint64_t)(v * mul);
+    return true;
+}
+
+typedef struct ev_name {
+    const char *name;
+    uint16_t type, code;
+} ev_name;
+
+/* linux/input-event-codes.h values, as spice-vdagentd writes them (protocol-reference 6.4) */
+static const ev_name ev_names[] = {
+    {"syn", 0, 0},          {"abs-x", 3, 0},         {"abs-y", 3, 1},
+    {"btn-left", 1, 0x110}, {"btn-right", 1, 0x111}, {"btn-middle", 1, 0x112},
+    {"btn-side", 1, 0x113}, {"btn-extra", 1, 0x114}, {"wheel", 2, 8},
+};
+
+bool vds_input_event_parse(const char *s, vds_input_event *ev)
+{
+    g_auto(GStrv) w = g_strsplit_set(s, " \t", -1);
+    guint n = g_strv_length(w);
+    for (size_t i = 0; i < G_N_ELEMENTS(ev_names); i++) {
+        if (n == 0 || strcmp(w[0], ev_names[i].name) != 0)
+            continue;
+        ev->type = ev_names[i].type;
+        ev->code = ev_names[i].code;
+        ev->value = 0;
+        if (ev->type == 0)
+            return n == 1;
+        if (n != 2)
+            return false;
+        char *end;
+        long v = strtol(w[1], &end, 10);
+        if (*end || v < INT32_MIN || v > INT32_MAX)
+            return false;
+        ev->value = (int32_t)v;
+        return true;
+    }
+    return false;
+}
+
+const char *vds_input_event_fmt(const vds_input_event *ev, char *buf, size_t size)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(ev_names); i++) {
+        if (ev_names[i].type == ev->type && ev_names[i].code == ev->code) {
+            if (ev->type == 0 && ev->value == 0)
+                snprintf(buf, size, "syn");
+            else
+                snprintf(buf, size, "%s %d", ev_names[i].name, ev->value);
+            return buf;
+        }
+    }
+    snprintf(buf, size, "type %u code %u value %d", ev->type, ev->code, ev->value);
+    return buf;
+}
+
+static int fail(ctx *c, const vds_ynode *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(ctx *c, const vds_ynode *n, const char *fmt, ...)
+{
+    char msg[VDS_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    return vds_ynode_error(c->doc, n, c->err, "%s", msg);
+}
+
+/* Every key of map must be in allowed (extra_ok: keys that are message fields). */
+static int known_keys(ctx *c, const vds_ynode *map, const char *const *allowed, const char *what)
+{
+    for (guint i = 0; i + 1 < map->items->len; i += 2) {
+        vds_ynode *k = map->items->pdata[i];
+        size_t n = 0;
+        bool ok = false;
+        for (; allowed[n]; n++)
+            ok |= strcmp(allowed[n], k->value) == 0;
+        if (ok)
+            continue;
+        vds_names names = {"key", allowed, n};
+        const char *near = vds_names_suggest(&names, k->value);
+        if (near)
+            return fail(c, k, "unknown %s '%s' (did you mean '%s'?)", what, k->value, near);
+        g_autofree char *list = g_strjoinv(", ", (char **)allowed);
+        return fail(c, k, "unknown %s '%s' (expected one of: %s)", what, k->value, list);
+    }
+    return 0;
+}
+
+static const char *scalar(ctx *c, const vds_ynode *n, const char *what)
+{
+    if (!n || n->kind != VDS_Y_SCALAR) {
+        fail(c, n, "%s must be a single value", what);
+        return NULL;
+    }
+    return n->value;
+}
+
+static int duration(ctx *c, const vds_ynode *map, const char *key, uint64_t def, uint64_t *out)
+{
+    vds_ynode *n = vds_ynode_get(map, key);
+    *out = def;
+    if (!n)
+        return 0;
+    const char *s = scalar(c, n, key);
+    if (!s)
+        return -1;
+    if (!vds_duration_parse(s, out))
+        return fail(c, n, "bad duration '%s' (write e.g. 500ms, 2s, 1.5s, 250us)", s);
+    return 0;
+}
+
+static int msg_type(ctx *c, const vds_ynode *body, uint32_t *type)
+{
+    vds_ynode *n = vds_ynode_get(body, "msg");
+    if (!n)
+        return fail(c, body, "missing 'msg': the message type");
+    const char *s = scalar(c, n, "msg");
+    if (!s)
+        return -1;
+    if (!vds_names_find(&vds_agent_type_names, s, type) || !vds_agent_desc_get(*type)) {
+        const char *near = vds_names_suggest(&vds_agent_type_names, s);
+        if (near)
+            return fail(c, n, "unknown message '%s' (did you mean '%s'?)", s, near);
+        return fail(c, n, "unknown message '%s'", s);
+    }
+    return 0;
+}
+
+/* The message fields of a step body: all keys but the step's own. */
+static JsonObject *fields_of(const vds_ynode *body, const char *const *own)
+{
+    JsonObject *o = json_object_new();
+    for (guint i = 0; i + 1 < body->items->len; i += 2) {
+        vds_ynode *k = body->items->pdata[i];
+        bool skip = false;
+        for (size_t j = 0; own[j]; j++)
+            skip |= strcmp(own[j], k->value) == 0;
+        if (!skip)
+            json_object_set_member(o, k->value, vds_ynode_to_json(body->items->pdata[i + 1]));
+    }
+    return o;
+}
+
+/* Field names of expect/not must be ones the message describes. */
+static int check_field_names(ctx *c, const vds_ynode *body, uint32_t type, const char *const *own)
+{
+    const vds_agent_desc *d = vds_agent_desc_get(type);
+    for (guint i = 0; i + 1 < body->items->len; i += 2) {
+        vds_ynode *k = body->items->pdata[i];
+        bool ok = false;
+        size_t n = 0;
+        for (size_t j = 0; own[j]; j++)
+            ok |= strcmp(own[j], k->value) == 0;
+        for (; d->fields[n]; n++)
+            ok |= strcmp(d->fields[n], k->value) == 0;
+        if (ok)
+            continue;
+        vds_names names = {"field", d->fields, n};
+        const char *near = vds_names_suggest(&names, k->value);
+        g_autofree char *list = g_strjoinv(", ", (char **)d->fields);
+        if (near)
+            return fail(c, k, "%s has no field '%s' (did you mean '%s'?)", d->name, k->value, near);
+        return fail(c, k, "%s has no field '%s' (fields: %s)", d->name, k->value,
+                    n ? list : "none");
+    }
+    return 0;
+}
+
+/* Variables: "${name}" values must have been captured by an earlier step.
+ * For the build check they stand in as 0. */
+static int check_vars(ctx *c, const vds_ynode *n, JsonNode *j)
+{
+    if (n->kind == VDS_Y_SCALAR) {
+        if (g_str_has_prefix(n->value, "${") && g_str_has_suffix(n->value, "}")) {
+            g_autofree char *name = g_strndup(n->value + 2, strlen(n->value) - 3);
+            if (!g_hash_table_contains(c->vars, name))
+                return fail(c, n, "variable '%s' is used before a step captures it", name);
+            json_node_set_int(j, 0);
+        }
+        return 0;
+    }
+    for (guint i = 0; i < n->items->len; i++) {
+        if (n->kind == VDS_Y_MAP && i % 2 == 0)
+            continue;
+        JsonNode *cj = NULL;
+        if (n->kind == VDS_Y_SEQ)
+            cj = json_array_get_element(json_node_get_array(j), i);
+        else
+            cj = json_object_get_member(json_node_get_object(j),
+                                        ((vds_ynode *)n->items->pdata[i - 1])->value);
+        if (check_vars(c, n->items->pdata[i], cj) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static GBytes *read_payload(ctx *c, const vds_ynode *n)
+{
+    const char *rel = scalar(c, n, "payload-file");
+    if (!rel)
+        return NULL;
+    g_autofree char *dir = g_path_get_dirname(c->doc->file);
+    g_autofree char *path =
+        g_path_is_absolute(rel) ? g_strdup(rel) : g_build_filename(dir, rel, NULL);
+    g_autoptr(GError) gerr = NULL;
+    char *data;
+    gsize len;
+    if (!g_file_get_contents(path, &data, &len, &gerr)) {
+        fail(c, n, "cannot read payload: %s", gerr->message);
+        return NULL;
+    }
+    return g_bytes_new_take(data, len);
+}
+
+static const char *const send_own[] = {"msg", "port", "payload-file", NULL};
+static const char *const expect_own[] = {"msg", "within", "optional", "capture", NULL};
+static const char *const not_own[] = {"msg", "within", NULL};
+
+static int parse_send(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    if (msg_type(c, body, &st->msg_type) < 0)
+        return -1;
+    vds_ynode *port = vds_ynode_get(body, "port");
+    if (port) {
+        const char *p = scalar(c, port, "port");
+        if (!p || (strcmp(p, "1") && strcmp(p, "2") && strcmp(p, "0")))
+            return p ? fail(c, port, "port must be 0, 1 or 2, not '%s'", p) : -1;
+        st->port = (uint32_t)atoi(p);
+    } else {
+        /* what spice-server does: its own messages on the server port */
+        st->port = st->msg_type == VD_AGENT_MOUSE_STATE ||
+                           st->msg_type == VD_AGENT_CLIENT_DISCONNECTED ||
+                           st->msg_type == VD_AGENT_GRAPHICS_DEVICE_INFO
+                       ? VDP_SERVER_PORT
+                       : VDP_CLIENT_PORT;
+    }
+    vds_ynode *pf = vds_ynode_get(body, "payload-file");
+    if (pf && !(st->payload = read_payload(c, pf)))
+        return -1;
+    st->fields = fields_of(body, send_own);
+    /* build it once now, variables standing in as 0, so field errors need no
+       agent; the probe is a private tree, free to change */
+    g_autoptr(JsonNode) probe = vds_ynode_to_json(body);
+    if (check_vars(c, body, probe) < 0)
+        return -1;
+    JsonObject *probe_fields = json_node_get_object(probe);
+    for (size_t j = 0; send_own[j]; j++)
+        if (json_object_has_member(probe_fields, send_own[j]))
+            json_object_remove_member(probe_fields, send_own[j]);
+    vds_build_ctx bctx = {.caps = VDS_CAPS_VDAGENTD, .payload = st->payload};
+    vds_agent_msg m;
+    vds_err berr = {0};
+    if (vds_agent_msg_build(st->msg_type, probe_fields, &bctx, &m, &berr) < 0)
+        return fail(c, body, "%s", berr.msg);
+    vds_agent_msg_clear(&m);
+    return 0;
+}
+
+static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not)
+{
+    if (msg_type(c, body, &st->msg_type) < 0 ||
+        check_field_names(c, body, st->msg_type, is_not ? not_own : expect_own) < 0 ||
+        duration(c, body, "within", DEFAULT_WITHIN_NS, &st->within_ns) < 0)
+        return -1;
+    if (is_not && !vds_ynode_get(body, "within"))
+        return fail(c, body, "'not' needs 'within': how long the message must stay away");
+    vds_ynode *opt = vds_ynode_get(body, "optional");
+    if (opt) {
+        const char *o = scalar(c, opt, "optional");
+        if (!o || (strcmp(o, "true") && strcmp(o, "false")))
+            return o ? fail(c, opt, "optional must be true or false") : -1;
+        st->optional = o[0] == 't';
+    }
+    vds_ynode *cap = vds_ynode_get(body, "capture");
+    if (cap) {
+        if (cap->kind != VDS_Y_MAP)
+            return fail(c, cap, "capture maps variable names to fields: {serial-1: serial}");
+        st->capture = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+        const vds_agent_desc *d = vds_agent_desc_get(st->msg_type);
+        for (guint i = 0; i + 1 < cap->items->len; i += 2) {
+            vds_ynode *var = cap->items->pdata[i], *field = cap->items->pdata[i + 1];
+            const char *f = scalar(c, field, "capture field");
+            if (!f)
+                return -1;
+            bool known = false;
+            for (size_t j = 0; d->fields[j]; j++)
+                known |= strcmp(d->fields[j], f) == 0;
+            if (!known)
+                return fail(c, field, "%s has no field '%s' to capture", d->name, f);
+            g_hash_table_insert(st->capture, g_strdup(var->value), g_strdup(f));
+            g_hash_table_add(c->vars, g_strdup(var->value));
+        }
+    }
+    st->fields = fields_of(body, is_not ? not_own : expect_own);
+    return 0;
+}
+
+static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    static const char *const keys[] = {"input", "screen", "clipboard", "selection", "within", NULL};
+    if (known_keys(c, body, keys, "guest check") < 0 ||
+        duration(c, body, "within", DEFAULT_WITHIN_NS, &st->within_ns) < 0)
+        return -1;
+    vds_ynode *in = vds_ynode_get(body, "input"), *scr = vds_ynode_get(body, "screen");
+    vds_ynode *clip = vds_ynode_get(body, "clipboard");
+    if (!!in + !!scr + !!clip != 1)
+        return fail(c, body, "a guest check is one of input, screen or clipboard");
+    if (in) {
+        if (in->kind != VDS_Y_SEQ)
+            return fail(c, in, "input is a list of events: [abs-x 10, btn-left 1, syn]");
+        st->guest = VDS_GUEST_INPUT;
+        st->events = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+        for (guint i = 0; i < in->items->len; i++) {
+            vds_ynode *e = in->items->pdata[i];
+            vds_input_event ev;
+            if (e->kind != VDS_Y_SCALAR || !vds_input_event_parse(e->value, &ev))
+                return fail(c, e,
+                            "bad input event '%s' (abs-x N, abs-y N, btn-left 0|1, "
+                            "btn-right, btn-middle, btn-side, btn-extra, wheel 1|-1, syn)",
+                            e->kind == VDS_Y_SCALAR ? e->value : "");
+            g_array_append_val(st->events, ev);
+        }
+    } else if (scr) {
+        if (scr->kind != VDS_Y_SEQ)
+            return fail(c, scr, "screen is a list of WxH+X+Y");
+        st->guest = VDS_GUEST_SCREEN;
+        st->rects = g_array_new(FALSE, FALSE, sizeof(vds_rect));
+        for (guint i = 0; i < scr->items->len; i++) {
+            vds_ynode *e = scr->items->pdata[i];
+            vds_rect r;
+            char tail;
+            if (e->kind != VDS_Y_SCALAR ||
+                sscanf(e->value, "%ux%u%d%d%c", &r.w, &r.h, &r.x, &r.y, &tail) != 4)
+                return fail(c, e, "bad monitor '%s' (write WxH+X+Y, e.g. 1024x768+0+0)",
+                            e->kind == VDS_Y_SCALAR ? e->value : "");
+            g_array_append_val(st->rects, r);
+        }
+    } else {
+        const char *t = scalar(c, clip, "clipboard");
+        if (!t)
+            return -1;
+        st->guest = VDS_GUEST_CLIPBOARD;
+        st->payload = g_bytes_new(t, strlen(t));
+    }
+    vds_ynode *sel = vds_ynode_get(body, "selection");
+    if (sel) {
+        uint32_t v;
+        const char *s = scalar(c, sel, "selection");
+        if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
+            return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
+        st->selection = (uint8_t)v;
+    }
+    return 0;
+}
+
+static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    static const char *const keys[] = {"text", "payload-file", "selection", NULL};
+    if (known_keys(c, body, keys, "guest-copy key") < 0)
+        return -1;
+    vds_ynode *text = vds_ynode_get(body, "text"), *pf = vds_ynode_get(body, "payload-file");
+    if (!!text == !!pf)
+        return fail(c, body, "guest-copy takes text or payload-file");
+    if (text) {
+        const char *t = scalar(c, text, "text");
+        if (!t)
+            return -1;
+        st->payload = g_bytes_new(t, strlen(t));
+    } else if (!(st->payload = read_payload(c, pf))) {
+        return -1;
+    }
+    vds_ynode *sel = vds_ynode_get(body, "selection");
+    if (sel) {
+        uint32_t v;
+        const char *s = scalar(c, sel, "selection");
+        if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
+            return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
+        st->selection = (uint8_t)v;
+    }
+    return 0;
+}
+
+static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    static const char *const keys[] = {"hex", "port", "chunk", NULL};
+    if (known_keys(c, body, keys, "raw key") < 0)
+        return -1;
+    const char *hex = scalar(c, vds_ynode_get(body, "hex"), "hex");
+    if (!hex)
+        return -1;
+    vds_buf b;
+    vds_err herr = {0};
+    vds_buf_init(&b, 16u << 20);
+    if (vds_hex_decode(hex, &b, &herr) < 0) {
+        vds_buf_clear(&b);
+        return fail(c, vds_ynode_get(body, "hex"), "%s", herr.msg);
+    }
+    st->payload = g_bytes_new_take(b.data, b.len);
+    vds_ynode *chunk = vds_ynode_get(body, "chunk");
+    st->raw_chunk = chunk && chunk->kind == VDS_Y_SCALAR && strcmp(chunk->value, "true") == 0;
+    vds_ynode *port = vds_ynode_get(body, "port");
+    st->port = port && port->kind == VDS_Y_SCALAR ? (uint32_t)strtoul(port->value, NULL, 0) : 1;
+    return 0;
+}
+
+static int parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    if (body->kind != VDS_Y_SEQ || body->items->len == 0)
+        return fail(c, body, "any-order is a list of expect bodies: [{msg: ...}, {msg: ...}]");
+    st->children = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    for (guint i = 0; i < body->items->len; i++) {
+        vds_ynode *item = body->items->pdata[i];
+        if (item->kind != VDS_Y_MAP)
+            return fail(c, item, "any-order items are expect bodies");
+        vds_step *child = g_new0(vds_step, 1);
+        child->kind = VDS_STEP_EXPECT;
+        child->index = st->index;
+        child->line = item->line;
+        child->col = item->col;
+        g_ptr_array_add(st->children, child);
+        if (parse_expect(c, item, child, false) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_group)
+{
+    if (n->kind != VDS_Y_MAP || n->items->len != 2) {
+        fail(c, n, "a step is one of: send, expect, not, any-order, guest, guest-copy, raw");
+        return NULL;
+    }
+    vds_ynode *key = n->items->pdata[0], *body = n->items->pdata[1];
+    vds_step *st = g_new0(vds_step, 1);
+    st->index = index;
+    st->line = key->line;
+    st->col = key->col;
+    size_t k = 0;
+    for (; step_keys[k] && strcmp(step_keys[k], key->value) != 0; k++)
+        ;
+    if (!step_keys[k]) {
+        vds_names names = {"step", step_keys, G_N_ELEMENTS(step_kinds)};
+        const char *near = vds_names_suggest(&names, key->value);
+        fail(c, key, "unknown step '%s'%s%s%s", key->value, near ? " (did you mean '" : "",
+             near ? near : "", near ? "'?)" : "");
+        goto fail;
+    }
+    st->kind = step_kinds[k];
+    if (st->kind != VDS_STEP_ANY_ORDER && body->kind != VDS_Y_MAP) {
+        fail(c, body, "the body of '%s' is a mapping: {key: value, ...}", key->value);
+        goto fail;
+    }
+    int rc = 0;
+    switch (st->kind) {
+    case VDS_STEP_SEND:
+        rc = parse_send(c, body, st);
+        break;
+    case VDS_STEP_EXPECT:
+        rc = parse_expect(c, body, st, false);
+        break;
+    case VDS_STEP_NOT:
+        rc = parse_expect(c, body, st, true);
+        break;
+    case VDS_STEP_ANY_ORDER:
+        rc = parse_any_order(c, body, st);
+        break;
+    case VDS_STEP_GUEST:
+        rc = parse_guest(c, body, st);
+        break;
+    case VDS_STEP_GUEST_COPY:
+        rc = parse_guest_copy(c, body, st);
+        break;
+    case VDS_STEP_RAW:
+        rc = parse_raw(c, body, st);
+        break;
+    }
+    if (rc == 0)
+        return st;
+fail:
+    step_free(st);
+    return NULL;
+}
+
+static int parse_names_list(ctx *c, const vds_ynode *n, const vds_names *names, const char *what,
+                            uint32_t *mask, GArray *values)
+{
+    if (n->kind != VDS_Y_SEQ)
+        return fail(c, n, "%s is a list of names", what);
+    for (guint i = 0; i < n->items->len; i++) {
+        vds_ynode *e = n->items->pdata[i];
+        uint32_t v;
+        if (e->kind != VDS_Y_SCALAR || !vds_names_find(names, e->value, &v) ||
+            !vds_names_get(names, v)) {
+            const char *near = e->kind == VDS_Y_SCALAR ? vds_names_suggest(names, e->value) : NULL;
+            return fail(c, e, "unknown %s '%s'%s%s%s", names->what,
+                        e->kind == VDS_Y_SCALAR ? e->value : "", near ? " (did you mean '" : "",
+                        near ? near : "", near ? "'?)" : "");
+        }
+        if (mask)
+            *mask |= 1u << v;
+        if (values)
+            g_array_append_val(values, v);
+    }
+    return 0;
+}
+
+vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len, vds_err *err)
+{
+    vds_ydoc *doc = vds_ydoc_parse(file, text, len, err);
+    if (!doc)
+        return NULL;
+    ctx c = {doc, g_new0(vds_scenario, 1),
+             g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), err};
+    vds_scenario *s = c.s;
+    vds_ynode *root = doc->root;
+    s->file = g_strdup(file);
+    s->targets = g_ptr_array_new_with_free_func(g_free);
+    s->ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    s->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    s->client_caps = VDS_CAPS_SPICE_GTK;
+    s->repeat = 1;
+
+    if (root->kind != VDS_Y_MAP) {
+        fail(&c, root, "a scenario is a mapping with id, requirement and steps");
+        goto fail;
+    }
+    if (known_keys(&c, root, top_keys, "scenario key") < 0)
+        goto fail;
+    vds_ynode *id = vds_ynode_get(root, "id");
+    if (!id) {
+        fail(&c, root, "missing 'id' (e.g. id: monitors/one-head)");
+        goto fail;
+    }
+    const char *ids = scalar(&c, id, "id");
+    if (!ids)
+        goto fail;
+    s->id = g_strdup(ids);
+    vds_ynode *req = vds_ynode_get(root, "requirement");
+    if (req) {
+        const char *r = scalar(&c, req, "requirement");
+        if (!r)
+            goto fail;
+        s->requirement = g_strdup(r);
+    }
+    vds_ynode *targets = vds_ynode_get(root, "targets");
+    if (targets) {
+        if (targets->kind != VDS_Y_SEQ) {
+            fail(&c, targets, "targets is a list: [local, local-server]");
+            goto fail;
+        }
+        for (guint i = 0; i < targets->items->len; i++) {
+            const char *t = scalar(&c, targets->items->pdata[i], "a target");
+            if (!t)
+                goto fail;
+            g_ptr_array_add(s->targets, g_strdup(t));
+        }
+    }
+    vds_ynode *caps = vds_ynode_get(root, "client-caps");
+    if (caps) {
+        s->client_caps = 0;
+        if (parse_names_list(&c, caps, &vds_agent_cap_names, "client-caps", &s->client_caps, NULL) <
+            0)
+            goto fail;
+    }
+    vds_ynode *ignore = vds_ynode_get(root, "ignore");
+    if (ignore &&
+        parse_names_list(&c, ignore, &vds_agent_type_names, "ignore", NULL, s->ignore) < 0)
+        goto fail;
+    vds_ynode *rep = vds_ynode_get(root, "repeat");
+    if (rep) {
+        const char *r = scalar(&c, rep, "repeat");
+        char *end;
+        unsigned long v = r ? strtoul(r, &end, 10) : 0;
+        if (!r || *end || v < 1 || v > MAX_REPEAT) {
+            if (r)
+                fail(&c, rep, "repeat is a count from 1 to %d, not '%s'", MAX_REPEAT, r);
+            goto fail;
+        }
+        s->repeat = (unsigned)v;
+    }
+    vds_ynode *steps = vds_ynode_get(root, "steps");
+    if (!steps || steps->kind != VDS_Y_SEQ || steps->items->len == 0) {
+        fail(&c, steps ? steps : root, "missing 'steps': a list of send/expect/guest/... steps");
+        goto fail;
+    }
+    for (guint i = 0; i < steps->items->len; i++) {
+        vds_step *st = parse_step(&c, steps->items->pdata[i], i + 1, false);
+        if (!st)
+            goto fail;
+        g_ptr_array_add(s->steps, st);
+    }
+    g_hash_table_unref(c.vars);
+    vds_ydoc_free(doc);
+    return s;
+fail:
+    g_hash_table_unref(c.vars);
+    vds_ydoc_free(doc);
+    vds_scenario_free(s);
+    return NULL;
+}
+
+vds_scenario *vds_scenario_load(const char *path, vds_err *err)
+{
+    g_autoptr(GError) gerr = NULL;
+    g_autofree char *text = NULL;
+    gsize len;
+    if (!g_file_get_contents(path, &text, &len, &gerr)) {
+        vds_err_set(err, VDS_ERR_IO, path, "cannot read scenario: %s", gerr->message);
+        return NULL;
+    }
+    return vds_scenario_parse(path, text, len, err);
+}
+
+static int cmp_paths(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void collect_dir(const char *dir, GPtrArray *out)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    GPtrArray *local = g_ptr_array_new_with_free_func(g_free);
+    while (d && (name = g_dir_read_name(d)))
+        g_ptr_array_add(local, g_build_filename(dir, name, NULL));
+    if (d)
+        g_dir_close(d);
+    g_ptr_array_sort(local, cmp_paths);
+    for (guint i = 0; i < local->len; i++) {
+        const char *p = local->pdata[i];
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            collect_dir(p, out);
+        else if (g_str_has_suffix(p, ".yaml") || g_str_has_suffix(p, ".yml"))
+            g_ptr_array_add(out, g_strdup(p));
+    }
+    g_ptr_array_unref(local);
+}
+
+GPtrArray *vds_scenario_collect(char **args, vds_err *err)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    for (size_t i = 0; args[i]; i++) {
+        if (g_file_test(args[i], G_FILE_TEST_IS_DIR)) {
+            collect_dir(args[i], out);
+        } else if (g_file_test(args[i], G_FILE_TEST_EXISTS)) {
+            g_ptr_array_add(out, g_strdup(args[i]));
+        } else {
+            vds_err_set(err, VDS_ERR_IO, args[i], "no such scenario file or directory");
+            g_ptr_array_unref(out);
+            return NULL;
+        }
+    }
+    return out;
+}

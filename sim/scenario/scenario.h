@@ -1,0 +1,96 @@
+/* Scenarios: one YAML file per case, validated into steps that keep their
+ * file:line:col. The vocabulary of messages and fields is the codec's.
+ *
+ *   id: monitors/one-head
+ *   requirement: the agent applies one monitor and replies success
+ *   client-caps: [mouse-state, monitors-config, ...]   # default: spice-gtk's
+ *   ignore: [clipboard-release]                         # unsolicited noise
+ *   repeat: 1
+ *   steps:
+ *     - send:   {msg: monitors-config, monitors: [{w: 1024, h: 768}]}
+ *     - expect: {msg: reply, type: monitors-config, error: success, within: 500ms}
+ *     - guest:  {screen: [1024x768+0+0], within: 3s}
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+typedef enum vds_step_kind {
+    VDS_STEP_SEND,       /* send: a message to the agent */
+    VDS_STEP_EXPECT,     /* expect: a message from the agent within a window */
+    VDS_STEP_NOT,        /* not: a message must not come within a window */
+    VDS_STEP_ANY_ORDER,  /* any-order: several expects, in any order */
+    VDS_STEP_GUEST,      /* guest: a guest-side effect holds within a window */
+    VDS_STEP_GUEST_COPY, /* guest-copy: the guest puts text on a selection */
+    VDS_STEP_RAW,        /* raw: bytes written to the port as they are */
+} vds_step_kind;
+
+typedef enum vds_guest_kind {
+    VDS_GUEST_INPUT,     /* events written to the fake uinput device */
+    VDS_GUEST_SCREEN,    /* the X screen's monitor layout */
+    VDS_GUEST_CLIPBOARD, /* the content of an X selection */
+} vds_guest_kind;
+
+typedef struct vds_input_event {
+    uint16_t type, code;
+    int32_t value;
+} vds_input_event;
+
+typedef struct vds_rect {
+    uint32_t w, h;
+    int32_t x, y;
+} vds_rect;
+
+typedef struct vds_step vds_step;
+struct vds_step {
+    vds_step_kind kind;
+    unsigned index; /* 1-based position in steps */
+    unsigned line, col;
+    uint32_t msg_type;   /* send, expect, not */
+    JsonObject *fields;  /* send: fields to build; expect/not: fields that must match */
+    uint32_t port;       /* send/raw: chunk port (0 = by message: 2 for server messages) */
+    uint64_t within_ns;  /* expect, not, guest */
+    bool optional;       /* expect */
+    GHashTable *capture; /* expect: variable -> field name (strings) */
+    GBytes *payload;     /* send: data from payload-file; guest-copy text; raw bytes */
+    bool raw_chunk;      /* raw: wrap the bytes in one chunk on port */
+    GPtrArray *children; /* any-order: vds_step* (expects) */
+    vds_guest_kind guest;
+    GArray *events;    /* guest input: vds_input_event */
+    GArray *rects;     /* guest screen: vds_rect */
+    uint8_t selection; /* guest clipboard / guest-copy */
+};
+
+typedef struct vds_scenario {
+    char *file;
+    char *id;
+    char *requirement;
+    GPtrArray *targets; /* char* */
+    uint32_t client_caps;
+    GArray *ignore; /* uint32_t message types */
+    unsigned repeat;
+    GPtrArray *steps; /* vds_step* */
+} vds_scenario;
+
+/* Load and validate a scenario file. Returns a new scenario (free with
+ * vds_scenario_free) or NULL with a "file:line:col: message" error. Send
+ * steps are built once here, so field errors surface without an agent. */
+vds_scenario *vds_scenario_load(const char *path, vds_err *err);
+vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len, vds_err *err);
+void vds_scenario_free(vds_scenario *s);
+
+/* Collect scenario files: files as given, directories searched for *.yaml in
+ * sorted order. Returns a new array of paths (g_free'd elements). */
+GPtrArray *vds_scenario_collect(char **args, vds_err *err);
+
+/* "500ms", "2s", "1.5s", "250us" -> ns. */
+bool vds_duration_parse(const char *s, uint64_t *ns);
+/* "abs-x 1290", "btn-left 1", "wheel -1", "syn". */
+bool vds_input_event_parse(const char *s, vds_input_event *ev);
+/* The same back as text (into buf). */
+const char *vds_input_event_fmt(const vds_input_event *ev, char *buf, size_t size);
