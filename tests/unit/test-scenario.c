@@ -1,0 +1,191 @@
+#include "test-util.h"
+
+#include "scenario/scenario.h"
+
+static void durations(void **state)
+{
+    uint64_t ns;
+    assert_true(vds_duration_parse("500ms", &ns));
+    assert_int_equal(ns, 500000000);
+    assert_true(vds_duration_parse("1.5s", &ns));
+    assert_int_equal(ns, 1500000000);
+    assert_true(vds_duration_parse("250us", &ns));
+    assert_int_equal(ns, 250000);
+    assert_false(vds_duration_parse("500", &ns));
+    assert_false(vds_duration_parse("-1s", &ns));
+    assert_false(vds_duration_parse("2h", &ns));
+    assert_false(vds_duration_parse("ms", &ns));
+}
+
+static void input_events(void **state)
+{
+    vds_input_event ev;
+    char buf[64];
+    assert_true(vds_input_event_parse("abs-x 1290", &ev));
+    assert_int_equal(ev.type, 3);
+    assert_int_equal(ev.code, 0);
+    assert_int_equal(ev.value, 1290);
+    assert_true(vds_input_event_parse("btn-left 1", &ev));
+    assert_int_equal(ev.code, 0x110);
+    assert_string_equal(vds_input_event_fmt(&ev, buf, sizeof(buf)), "btn-left 1");
+    assert_true(vds_input_event_parse("wheel -1", &ev));
+    assert_int_equal(ev.value, -1);
+    assert_true(vds_input_event_parse("syn", &ev));
+    assert_string_equal(vds_input_event_fmt(&ev, buf, sizeof(buf)), "syn");
+    assert_false(vds_input_event_parse("syn 1", &ev));
+    assert_false(vds_input_event_parse("abs-x", &ev));
+    assert_false(vds_input_event_parse("abs-x ten", &ev));
+}
+
+static vds_scenario *parse(const char *text, vds_err *err)
+{
+    return vds_scenario_parse("t.yaml", text, strlen(text), err);
+}
+
+static void good_scenario(void **state)
+{
+    vds_err err = {0};
+    vds_scenario *s =
+        parse("id: a/b\n"
+              "requirement: it works\n"
+              "client-caps: [reply, clipboard-selection]\n"
+              "ignore: [clipboard-release]\n"
+              "repeat: 3\n"
+              "steps:\n"
+              "  - send: {msg: mouse-state, x: 1, y: 2}\n"
+              "  - expect: {msg: clipboard-grab, within: 250ms, optional: true,\n"
+              "             capture: {s: serial}}\n"
+              "  - send: {msg: clipboard-grab, serial: \"${s}\", types: [utf8-text]}\n"
+              "  - any-order: [{msg: reply}, {msg: clipboard, data: \"42\"}]\n"
+              "  - guest: {screen: [1024x768+0+0, 800x600+1024-10]}\n"
+              "  - raw: {hex: \"01000000 00000000\"}\n",
+              &err);
+    if (!s)
+        fail_msg("%s: %s", err.loc, err.msg);
+    assert_string_equal(s->id, "a/b");
+    assert_int_equal(s->repeat, 3);
+    assert_int_equal(s->client_caps, (1u << 2) | (1u << 6));
+    assert_int_equal(s->ignore->len, 1);
+    assert_int_equal(s->steps->len, 6);
+    vds_step *send = s->steps->pdata[0];
+    assert_int_equal(send->kind, VDS_STEP_SEND);
+    assert_int_equal(send->port, 2); /* mouse goes on the server port */
+    assert_int_equal(send->line, 7);
+    assert_int_equal(send->col, 5);
+    vds_step *exp = s->steps->pdata[1];
+    assert_true(exp->optional);
+    assert_int_equal(exp->within_ns, 250000000);
+    assert_string_equal(g_hash_table_lookup(exp->capture, "s"), "serial");
+    assert_false(json_object_has_member(exp->fields, "within"));
+    vds_step *any = s->steps->pdata[3];
+    assert_int_equal(any->children->len, 2);
+    /* the quoted "42" stays a string; a plain 42 would be a number */
+    vds_step *clip = any->children->pdata[1];
+    assert_string_equal(json_object_get_string_member(clip->fields, "data"), "42");
+    vds_step *scr = s->steps->pdata[4];
+    assert_int_equal(scr->rects->len, 2);
+    assert_int_equal(g_array_index(scr->rects, vds_rect, 1).y, -10);
+    vds_step *raw = s->steps->pdata[5];
+    assert_int_equal(g_bytes_get_size(raw->payload), 8);
+    vds_scenario_free(s);
+}
+
+typedef struct bad {
+    const char *yaml;
+    const char *error; /* "t.yaml:L:C: message" */
+} bad;
+
+static const bad bads[] = {
+    {"", "t.yaml:1:1: empty file: expected a scenario mapping"},
+    {"- a\n", "t.yaml:1:1: a scenario is a mapping with id, requirement and steps"},
+    {"steps: [{send: {msg: reply}}]\n", "t.yaml:1:1: missing 'id' (e.g. id: monitors/one-head)"},
+    {"id: x\n", "t.yaml:1:1: missing 'steps': a list of send/expect/guest/... steps"},
+    {"id: x\nstep: []\n", "t.yaml:2:1: unknown scenario key 'step' (did you mean 'steps'?)"},
+    {"id: x\nid: y\n", "t.yaml:2:1: duplicate key 'id'"},
+    {"id: &a x\nrequirement: *a\n", "t.yaml:2:14: YAML aliases are not supported"},
+    {"id: x\nsteps:\n  - {send: {msg: reply}, expect: {msg: reply}}\n",
+     "t.yaml:3:5: a step is one of: send, expect, not, any-order, guest, guest-copy, raw"},
+    {"id: x\nsteps:\n  - send: [1]\n",
+     "t.yaml:3:11: the body of 'send' is a mapping: {key: value, ...}"},
+    {"id: x\nsteps:\n  - send: {x: 1}\n", "t.yaml:3:11: missing 'msg': the message type"},
+    {"id: x\nsteps:\n  - send: {msg: [reply]}\n", "t.yaml:3:17: msg must be a single value"},
+    {"id: x\nsteps:\n  - send: {msg: reply, type: monitors-config, eror: 1}\n",
+     "t.yaml:3:11: reply: field 'eror': unknown field (did you mean 'error'?)"},
+    {"id: x\nsteps:\n  - send: {msg: mouse-state, x: 1}\n",
+     "t.yaml:3:11: mouse-state: field 'y': missing"},
+    {"id: x\nsteps:\n  - send: {msg: reply, type: 2, port: 7}\n",
+     "t.yaml:3:39: port must be 0, 1 or 2, not '7'"},
+    {"id: x\nsteps:\n  - send: {msg: clipboard, payload-file: nope.bin}\n",
+     "t.yaml:3:42: cannot read payload: Failed to open file “./nope.bin”: No such file or "
+     "directory"},
+    {"id: x\nsteps:\n  - not: {msg: reply}\n",
+     "t.yaml:3:10: 'not' needs 'within': how long the message must stay away"},
+    {"id: x\nsteps:\n  - expect: {msg: reply, optional: maybe}\n",
+     "t.yaml:3:35: optional must be true or false"},
+    {"id: x\nsteps:\n  - expect: {msg: reply, capture: {t: tpye}}\n",
+     "t.yaml:3:37: reply has no field 'tpye' to capture"},
+    {"id: x\nsteps:\n  - any-order: {msg: reply}\n",
+     "t.yaml:3:16: any-order is a list of expect bodies: [{msg: ...}, {msg: ...}]"},
+    {"id: x\nsteps:\n  - guest: {input: [abs-x 1], screen: [1x1+0+0]}\n",
+     "t.yaml:3:12: a guest check is one of input, screen or clipboard"},
+    {"id: x\nsteps:\n  - guest: {screen: [1024x768]}\n",
+     "t.yaml:3:22: bad monitor '1024x768' (write WxH+X+Y, e.g. 1024x768+0+0)"},
+    {"id: x\nsteps:\n  - guest: {clipboard: a, selection: secondary}\n",
+     "t.yaml:3:37: selection is clipboard or primary, not 'secondary'"},
+    {"id: x\nsteps:\n  - guest-copy: {selection: primary}\n",
+     "t.yaml:3:17: guest-copy takes text or payload-file"},
+    {"id: x\nsteps:\n  - raw: {hex: \"0z\"}\n", "t.yaml:3:16: bad hex digit 'z' at character 1"},
+    {"id: x\nrepeat: 0\nsteps: [{raw: {hex: \"00\"}}]\n",
+     "t.yaml:2:9: repeat is a count from 1 to 100000, not '0'"},
+    {"id: x\nclient-caps: [reply, clipboard-selektion]\nsteps: [{raw: {hex: \"00\"}}]\n",
+     "t.yaml:2:22: unknown capability 'clipboard-selektion' (did you mean 'clipboard-selection'?)"},
+    {"id: x\nignore: [replies]\nsteps: [{raw: {hex: \"00\"}}]\n",
+     "t.yaml:2:10: unknown message type 'replies' (did you mean 'reply'?)"},
+    {"id: x\nsteps: [\n",
+     "t.yaml:3:1: did not find expected node content while parsing a flow node"},
+    {"id: x\n---\nid: y\n",
+     "t.yaml:2:1: one scenario per file: a second YAML document starts here"},
+};
+
+static void bad_scenarios(void **state)
+{
+    char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    assert_true(G_N_ELEMENTS(bads) >= 25);
+    for (size_t i = 0; i < G_N_ELEMENTS(bads); i++) {
+        vds_err err = {0};
+        vds_scenario *s = parse(bads[i].yaml, &err);
+        if (s) {
+            vds_scenario_free(s);
+            fail_msg("accepted:\n%s", bads[i].yaml);
+        }
+        vds_err_str(&err, buf, sizeof(buf));
+        if (strcmp(buf, bads[i].error) != 0)
+            fail_msg("case %zu\n  got  '%s'\n  want '%s'", i, buf, bads[i].error);
+    }
+}
+
+static void repo_scenarios_lint(void **state)
+{
+    g_autofree char *dir = g_build_filename(VDS_SOURCE_DIR, "scenarios", NULL);
+    char *args[] = {dir, NULL};
+    vds_err err = {0};
+    g_autoptr(GPtrArray) files = vds_scenario_collect(args, &err);
+    assert_non_null(files);
+    assert_true(files->len >= 8);
+    for (guint i = 0; i < files->len; i++) {
+        vds_scenario *s = vds_scenario_load(files->pdata[i], &err);
+        if (!s)
+            fail_msg("%s: %s", err.loc, err.msg);
+        vds_scenario_free(s);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(durations),           cmocka_unit_test(input_events),
+        cmocka_unit_test(good_scenario),       cmocka_unit_test(bad_scenarios),
+        cmocka_unit_test(repo_scenarios_lint),
+    };
+    return cmocka_run_group_tests_name("/scenario", tests, NULL, NULL);
+}
