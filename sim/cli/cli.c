@@ -11,6 +11,7 @@ typedef struct subcommand {
 } subcommand;
 
 static const subcommand subcommands[] = {
+    {"run", vds_cli_run, "run scenarios against a target (default: the local agent stack)"},
     {"decode", vds_cli_decode, "decode a raw virtio-port byte stream, one line per message"},
     {"diff", vds_cli_diff, "compare a trace with a golden trace"},
     {"lint", vds_cli_lint, "parse and validate scenario files, no agent needed"},

@@ -12,3 +12,4 @@ int vds_cli_main(int argc, char **argv);
 int vds_cli_decode(int argc, char **argv);
 int vds_cli_diff(int argc, char **argv);
 int vds_cli_lint(int argc, char **argv);
+int vds_cli_run(int argc, char **argv);

@@ -13,11 +13,15 @@
 
 static const char *const top_keys[] = {"id",     "requirement", "targets", "client-caps",
                                        "ignore", "repeat",      "steps",   NULL};
-static const char *const step_keys[] = {"send",  "expect",     "not", "any-order",
-                                        "guest", "guest-copy", "raw", NULL};
-static const vds_step_kind step_kinds[] = {VDS_STEP_SEND,      VDS_STEP_EXPECT, VDS_STEP_NOT,
-                                           VDS_STEP_ANY_ORDER, VDS_STEP_GUEST,  VDS_STEP_GUEST_COPY,
-                                           VDS_STEP_RAW};
+static const char *const step_keys[] = {"send",       "expect", "not",         "any-order", "guest",
+                                        "guest-copy", "raw",    "guest-paste", NULL};
+static const vds_step_kind step_kinds[] = {
+    VDS_STEP_SEND,  VDS_STEP_EXPECT,     VDS_STEP_NOT, VDS_STEP_ANY_ORDER,
+    VDS_STEP_GUEST, VDS_STEP_GUEST_COPY, VDS_STEP_RAW, VDS_STEP_GUEST_PASTE,
+};
+/* step_keys[i] names step_kinds[i] */
+_Static_assert(G_N_ELEMENTS(step_keys) == G_N_ELEMENTS(step_kinds) + 1,
+               "step_keys and step_kinds must list the same steps");
 
 typedef struct ctx {
     vds_ydoc *doc;
@@ -380,14 +384,15 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not
 
 static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
 {
-    static const char *const keys[] = {"input", "screen", "clipboard", "selection", "within", NULL};
+    static const char *const keys[] = {"input",     "screen", "clipboard", "pasted",
+                                       "selection", "within", NULL};
     if (known_keys(c, body, keys, "guest check") < 0 ||
         duration(c, body, "within", DEFAULT_WITHIN_NS, &st->within_ns) < 0)
         return -1;
     vds_ynode *in = vds_ynode_get(body, "input"), *scr = vds_ynode_get(body, "screen");
-    vds_ynode *clip = vds_ynode_get(body, "clipboard");
-    if (!!in + !!scr + !!clip != 1)
-        return fail(c, body, "a guest check is one of input, screen or clipboard");
+    vds_ynode *clip = vds_ynode_get(body, "clipboard"), *pasted = vds_ynode_get(body, "pasted");
+    if (!!in + !!scr + !!clip + !!pasted != 1)
+        return fail(c, body, "a guest check is one of input, screen, clipboard or pasted");
     if (in) {
         if (in->kind != VDS_Y_SEQ)
             return fail(c, in, "input is a list of events: [abs-x 10, btn-left 1, syn]");
@@ -419,10 +424,10 @@ static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
             g_array_append_val(st->rects, r);
         }
     } else {
-        const char *t = scalar(c, clip, "clipboard");
+        const char *t = scalar(c, clip ? clip : pasted, clip ? "clipboard" : "pasted");
         if (!t)
             return -1;
-        st->guest = VDS_GUEST_CLIPBOARD;
+        st->guest = clip ? VDS_GUEST_CLIPBOARD : VDS_GUEST_PASTED;
         st->payload = g_bytes_new(t, strlen(t));
     }
     vds_ynode *sel = vds_ynode_get(body, "selection");
@@ -452,6 +457,22 @@ static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
     } else if (!(st->payload = read_payload(c, pf))) {
         return -1;
     }
+    vds_ynode *sel = vds_ynode_get(body, "selection");
+    if (sel) {
+        uint32_t v;
+        const char *s = scalar(c, sel, "selection");
+        if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
+            return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
+        st->selection = (uint8_t)v;
+    }
+    return 0;
+}
+
+static int parse_guest_paste(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    static const char *const keys[] = {"selection", NULL};
+    if (known_keys(c, body, keys, "guest-paste key") < 0)
+        return -1;
     vds_ynode *sel = vds_ynode_get(body, "selection");
     if (sel) {
         uint32_t v;
@@ -510,7 +531,8 @@ static int parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
 static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_group)
 {
     if (n->kind != VDS_Y_MAP || n->items->len != 2) {
-        fail(c, n, "a step is one of: send, expect, not, any-order, guest, guest-copy, raw");
+        fail(c, n,
+             "a step is one of: send, expect, not, any-order, guest, guest-copy, guest-paste, raw");
         return NULL;
     }
     vds_ynode *key = n->items->pdata[0], *body = n->items->pdata[1];
@@ -555,6 +577,9 @@ static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_
         break;
     case VDS_STEP_RAW:
         rc = parse_raw(c, body, st);
+        break;
+    case VDS_STEP_GUEST_PASTE:
+        rc = parse_guest_paste(c, body, st);
         break;
     }
     if (rc == 0)

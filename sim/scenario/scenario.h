@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "target/guest.h"
 
 typedef enum vds_step_kind {
     VDS_STEP_SEND,       /* send: a message to the agent */
@@ -28,23 +29,16 @@ typedef enum vds_step_kind {
     VDS_STEP_GUEST,      /* guest: a guest-side effect holds within a window */
     VDS_STEP_GUEST_COPY, /* guest-copy: the guest puts text on a selection */
     VDS_STEP_RAW,        /* raw: bytes written to the port as they are */
+    VDS_STEP_GUEST_PASTE, /* guest-paste: the guest starts reading a selection */
 } vds_step_kind;
 
 typedef enum vds_guest_kind {
     VDS_GUEST_INPUT,     /* events written to the fake uinput device */
     VDS_GUEST_SCREEN,    /* the X screen's monitor layout */
-    VDS_GUEST_CLIPBOARD, /* the content of an X selection */
+    VDS_GUEST_CLIPBOARD, /* the content of an X selection, read now */
+    VDS_GUEST_PASTED,    /* what the last guest-paste got */
 } vds_guest_kind;
 
-typedef struct vds_input_event {
-    uint16_t type, code;
-    int32_t value;
-} vds_input_event;
-
-typedef struct vds_rect {
-    uint32_t w, h;
-    int32_t x, y;
-} vds_rect;
 
 typedef struct vds_step vds_step;
 struct vds_step {

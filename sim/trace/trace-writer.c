@@ -188,6 +188,14 @@ char *vds_trace_event_text(JsonObject *ev)
         }
     } else {
         g_string_append(s, kind);
+        const char *note = json_object_get_string_member_with_default(ev, "note", NULL);
+        if (note)
+            g_string_append_printf(s, " %s", note);
+        JsonNode *obs = json_object_get_member(ev, "observed");
+        if (obs) {
+            g_autofree char *o = vds_json_to_text(obs);
+            g_string_append_printf(s, ": %s", o);
+        }
     }
     const char *error = json_object_get_string_member_with_default(ev, "error", NULL);
     if (error)

@@ -104,7 +104,8 @@ static const bad bads[] = {
     {"id: x\nid: y\n", "t.yaml:2:1: duplicate key 'id'"},
     {"id: &a x\nrequirement: *a\n", "t.yaml:2:14: YAML aliases are not supported"},
     {"id: x\nsteps:\n  - {send: {msg: reply}, expect: {msg: reply}}\n",
-     "t.yaml:3:5: a step is one of: send, expect, not, any-order, guest, guest-copy, raw"},
+     "t.yaml:3:5: a step is one of: send, expect, not, any-order, guest, guest-copy, "
+     "guest-paste, raw"},
     {"id: x\nsteps:\n  - send: [1]\n",
      "t.yaml:3:11: the body of 'send' is a mapping: {key: value, ...}"},
     {"id: x\nsteps:\n  - send: {x: 1}\n", "t.yaml:3:11: missing 'msg': the message type"},
@@ -127,7 +128,7 @@ static const bad bads[] = {
     {"id: x\nsteps:\n  - any-order: {msg: reply}\n",
      "t.yaml:3:16: any-order is a list of expect bodies: [{msg: ...}, {msg: ...}]"},
     {"id: x\nsteps:\n  - guest: {input: [abs-x 1], screen: [1x1+0+0]}\n",
-     "t.yaml:3:12: a guest check is one of input, screen or clipboard"},
+     "t.yaml:3:12: a guest check is one of input, screen, clipboard or pasted"},
     {"id: x\nsteps:\n  - guest: {screen: [1024x768]}\n",
      "t.yaml:3:22: bad monitor '1024x768' (write WxH+X+Y, e.g. 1024x768+0+0)"},
     {"id: x\nsteps:\n  - guest: {clipboard: a, selection: secondary}\n",

@@ -1,0 +1,89 @@
+/* vdsim run: scenarios against a target, with traces, goldens and reports. */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "scenario/runner.h"
+
+int vds_cli_run(int argc, char **argv)
+{
+    g_autofree char *target = NULL, *golden = NULL, *trace = NULL, *junit = NULL, *report = NULL;
+    gboolean update = FALSE, fresh = FALSE, verbose = FALSE;
+    gint repeat = 0, tol_ms = 250, tol_pct = 50;
+    GOptionEntry entries[] = {
+        {"target", 0, 0, G_OPTION_ARG_STRING, &target, "Where the agent is (default: local)", "T"},
+        {"golden", 0, 0, G_OPTION_ARG_FILENAME, &golden,
+         "Compare each scenario's trace with DIR/<id>.jsonl", "DIR"},
+        {"update-golden", 0, 0, G_OPTION_ARG_NONE, &update, "Write the goldens instead", NULL},
+        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write the whole run's trace to FILE",
+         "FILE"},
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write JUnit XML to FILE", "FILE"},
+        {"report", 0, 0, G_OPTION_ARG_FILENAME, &report,
+         "Directory for summary.json, traces and logs (default reports/run-TIME)", "DIR"},
+        {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Run each scenario's steps N times", "N"},
+        {"tolerance-ms", 0, 0, G_OPTION_ARG_INT, &tol_ms, "Golden timing floor (default 250)", "N"},
+        {"tolerance-pct", 0, 0, G_OPTION_ARG_INT, &tol_pct, "Golden timing share (default 50)",
+         "N"},
+        {"fresh-agent", 0, 0, G_OPTION_ARG_NONE, &fresh, "Restart the agent for every scenario",
+         NULL},
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print every message", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO|DIR... - run scenarios");
+    g_autoptr(GError) gerr = NULL;
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(
+        ctx, "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario error,\n"
+             "3 infrastructure fault (the agent did not start) or interrupted.");
+    if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+        fprintf(stderr, "vdsim run: %s\n", gerr->message);
+        return VDS_EXIT_USAGE;
+    }
+    if (argc < 2 || repeat < 0 || tol_ms < 0 || tol_pct < 0) {
+        fprintf(stderr, "vdsim run: expected scenario files or directories (and non-negative "
+                        "numbers)\n");
+        return VDS_EXIT_USAGE;
+    }
+    if (update && !golden) {
+        fprintf(stderr, "vdsim run: --update-golden needs --golden DIR\n");
+        return VDS_EXIT_USAGE;
+    }
+    g_autoptr(GPtrArray) files = vds_scenario_collect(argv + 1, &err);
+    if (!files || files->len == 0) {
+        fprintf(stderr, "vdsim run: %s\n",
+                files ? "no *.yaml scenarios found" : vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return VDS_EXIT_USAGE;
+    }
+    g_autoptr(GPtrArray) scenarios =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
+    for (guint i = 0; i < files->len; i++) {
+        vds_scenario *s = vds_scenario_load(files->pdata[i], &err);
+        if (!s) {
+            fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+            return VDS_EXIT_USAGE;
+        }
+        g_ptr_array_add(scenarios, s);
+    }
+    g_autofree char *default_report = NULL;
+    if (!report) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+        default_report = g_strdup_printf("reports/run-%s", stamp);
+    }
+    vds_run_opts o = {
+        .target = target ? target : "local",
+        .golden_dir = golden,
+        .update_golden = update,
+        .trace_path = trace,
+        .junit_path = junit,
+        .report_dir = report ? report : default_report,
+        .repeat = (unsigned)repeat,
+        .tol_floor_ns = (uint64_t)tol_ms * 1000000u,
+        .tol_pct = (unsigned)tol_pct,
+        .fresh_agent = fresh,
+        .verbose = verbose,
+    };
+    return vds_run(scenarios, &o);
+}

@@ -1,0 +1,755 @@
+/* The local target: the real Debian agent on a private X server, no VM.
+ * Recipe and facts: protocol-reference 6, environment.md. */
+#define _GNU_SOURCE /* accept4 */
+#include <X11/Xlib.h>
+#include <X11/extensions/Xrandr.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "peer/port.h"
+#include "proto/agent.h"
+#include "target/target.h"
+
+#define START_TIMEOUT_NS (30ull * 1000000000)
+
+static const char xorg_conf[] =
+    "Section \"ServerFlags\"\n"
+    "    Option \"AutoAddDevices\" \"false\"\n"
+    "    Option \"AutoEnableDevices\" \"false\"\n"
+    "    Option \"DontVTSwitch\" \"true\"\n"
+    "EndSection\n"
+    "Section \"Device\"\n    Identifier \"dummy\"\n    Driver \"dummy\"\n"
+    "    VideoRam 256000\nEndSection\n"
+    "Section \"Monitor\"\n    Identifier \"monitor\"\n    HorizSync 5.0-1000.0\n"
+    "    VertRefresh 5.0-200.0\nEndSection\n"
+    "Section \"Screen\"\n    Identifier \"screen\"\n    Device \"dummy\"\n"
+    "    Monitor \"monitor\"\n    DefaultDepth 24\n"
+    "    SubSection \"Display\"\n        Depth 24\n        Virtual 4096 2160\n"
+    "    EndSubSection\nEndSection\n";
+
+typedef struct local {
+    vds_target base;
+    char *dir;
+    char *display;
+    GSubprocess *xserver, *vdagentd, *vdagent;
+    GSubprocess *owners[2]; /* guest-copy xclip per selection */
+    int listen_fd;
+    GSource *listen_src;
+    int uinput_fd;
+    GSource *uinput_src;
+    uint8_t uinput_partial[24];
+    size_t uinput_have;
+    vds_port *port;
+    Display *xdpy;
+    bool stopping;
+    struct paste {
+        GSubprocess *p;
+        bool done;
+        GBytes *out;
+        GError *error;
+    } paste;
+} local;
+
+static const vds_port_events port_events;
+
+void vds_rx_free(vds_rx *rx)
+{
+    if (!rx)
+        return;
+    g_bytes_unref(rx->bytes);
+    g_free(rx);
+}
+
+static char *path_in(local *l, const char *name)
+{
+    return g_build_filename(l->dir, name, NULL);
+}
+
+static void set_dead(local *l, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+static void set_dead(local *l, const char *fmt, ...)
+{
+    va_list ap;
+    if (l->base.dead || l->stopping)
+        return;
+    va_start(ap, fmt);
+    l->base.dead = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+}
+
+/* --- processes ---------------------------------------------------------- */
+
+static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
+{
+    local *l = user;
+    GSubprocess *p = G_SUBPROCESS(src);
+    g_subprocess_wait_finish(p, res, NULL);
+    const char *name = p == l->vdagentd  ? "spice-vdagentd"
+                       : p == l->vdagent ? "spice-vdagent"
+                       : p == l->xserver ? "the X server"
+                                         : NULL;
+    if (!name)
+        return;
+    if (g_subprocess_get_if_signaled(p))
+        set_dead(l, "%s was killed by signal %d (%s)", name, g_subprocess_get_term_sig(p),
+                 g_strsignal(g_subprocess_get_term_sig(p)));
+    else
+        set_dead(l, "%s exited with status %d", name, g_subprocess_get_exit_status(p));
+}
+
+static GSubprocess *spawn(local *l, const char *log, const char *const *argv, const char *display,
+                          int pass_fd, vds_err *err)
+{
+    g_autoptr(GSubprocessLauncher) la =
+        g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
+    g_autofree char *log_path = path_in(l, log);
+    g_autoptr(GError) gerr = NULL;
+    g_subprocess_launcher_set_stdout_file_path(la, log_path);
+    if (display)
+        g_subprocess_launcher_setenv(la, "DISPLAY", display, TRUE);
+    if (pass_fd >= 0)
+        g_subprocess_launcher_take_fd(la, pass_fd, 3);
+    GSubprocess *p = g_subprocess_launcher_spawnv(la, argv, &gerr);
+    if (!p) {
+        vds_err_set(err, VDS_ERR_IO, NULL, "cannot start %s: %s", argv[0], gerr->message);
+        return NULL;
+    }
+    g_subprocess_wait_async(p, NULL, on_proc_exit, l);
+    return p;
+}
+
+static void kill_proc(GSubprocess **pp)
+{
+    GSubprocess *p = *pp;
+    if (!p)
+        return;
+    *pp = NULL;
+    if (!g_subprocess_get_identifier(p)) {
+        g_object_unref(p);
+        return;
+    }
+    g_subprocess_send_signal(p, SIGTERM);
+    uint64_t deadline = vds_clock_now_ns() + 2000000000ull;
+    while (g_subprocess_get_identifier(p) && vds_clock_now_ns() < deadline)
+        g_main_context_iteration(NULL, FALSE), g_usleep(5000);
+    if (g_subprocess_get_identifier(p))
+        g_subprocess_force_exit(p);
+    g_subprocess_wait(p, NULL, NULL);
+    g_object_unref(p);
+}
+
+static char *log_tail(local *l, const char *name, int lines)
+{
+    g_autofree char *path = path_in(l, name);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return g_strdup("(no log)");
+    g_auto(GStrv) all = g_strsplit(g_strchomp(text), "\n", -1);
+    guint n = g_strv_length(all);
+    guint from = n > (guint)lines ? n - (guint)lines : 0;
+    return g_strjoinv("\n    ", all + from);
+}
+
+/* --- waiting ------------------------------------------------------------- */
+
+static gboolean wake(gpointer user)
+{
+    return G_SOURCE_REMOVE;
+}
+
+bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
+{
+    while (!done(user)) {
+        uint64_t now = vds_clock_now_ns();
+        if (now >= deadline)
+            return false;
+        /* wake at the deadline even when nothing happens */
+        GSource *timer = g_timeout_source_new((guint)MIN((deadline - now) / 1000000 + 1, 100));
+        g_source_set_callback(timer, wake, NULL, NULL);
+        g_source_attach(timer, t->ctx);
+        g_main_context_iteration(t->ctx, TRUE);
+        g_source_destroy(timer);
+        g_source_unref(timer);
+    }
+    return true;
+}
+
+/* --- the X server -------------------------------------------------------- */
+
+static int read_display(local *l, int fd, vds_err *err)
+{
+    GString *got = g_string_new(NULL);
+    uint64_t deadline = vds_clock_now_ns() + 15000000000ull;
+    int rc = -1;
+    while (!strchr(got->str, '\n')) {
+        int64_t left = (int64_t)(deadline - vds_clock_now_ns()) / 1000000;
+        GPollFD pfd = {fd, G_IO_IN, 0};
+        char buf[16];
+        if (left <= 0 || g_poll(&pfd, 1, (gint)left) <= 0) {
+            vds_err_set(err, VDS_ERR_IO, NULL,
+                        "the X server did not report its display within 15 s");
+            goto out;
+        }
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        if (n <= 0) {
+            g_autofree char *tail = log_tail(l, "xserver.log", 8);
+            vds_err_set(err, VDS_ERR_IO, NULL, "the X server exited before it was ready:\n    %s",
+                        tail);
+            goto out;
+        }
+        g_string_append_len(got, buf, n);
+    }
+    l->display = g_strdup_printf(":%d", atoi(got->str));
+    rc = 0;
+out:
+    g_string_free(got, TRUE);
+    close(fd);
+    return rc;
+}
+
+static bool have_dummy_driver(void)
+{
+    return g_file_test("/usr/lib/xorg/modules/drivers/dummy_drv.so", G_FILE_TEST_EXISTS) &&
+           g_file_test("/usr/lib/xorg/Xorg", G_FILE_TEST_EXISTS);
+}
+
+static int start_x(local *l, vds_err *err)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "pipe: %s", g_strerror(errno));
+    if (have_dummy_driver()) {
+        g_autofree char *conf = path_in(l, "xorg.conf");
+        g_autofree char *xlog = path_in(l, "Xorg.log");
+        if (!g_file_set_contents(conf, xorg_conf, -1, NULL))
+            return vds_err_set(err, VDS_ERR_IO, conf, "cannot write the Xorg config");
+        const char *argv[] = {"Xorg",     "-noreset", "-nolisten",  "tcp", "-config", conf,
+                              "-logfile", xlog,       "-displayfd", "3",   NULL};
+        l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], err);
+        l->base.info = g_strdup("Xorg with the dummy driver (16 outputs)");
+    } else {
+        /* Xvfb: one output that cannot grow past its start size */
+        const char *argv[] = {"Xvfb",         "-nolisten",  "tcp", "-screen", "0",
+                              "3840x2160x24", "-displayfd", "3",   NULL};
+        l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], err);
+        l->base.info = g_strdup("Xvfb (one output, at most 3840x2160: multi-monitor layouts "
+                                "cannot apply; install xserver-xorg-video-dummy)");
+    }
+    if (!l->xserver) {
+        close(fds[0]);
+        return -1;
+    }
+    if (read_display(l, fds[0], err) < 0)
+        return -1;
+    l->xdpy = XOpenDisplay(l->display);
+    if (!l->xdpy)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot open X display %s", l->display);
+    return 0;
+}
+
+/* --- fake uinput -------------------------------------------------------- */
+
+static gboolean on_uinput(gint fd, GIOCondition cond, gpointer user)
+{
+    local *l = user;
+    uint8_t buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    for (ssize_t i = 0; i < n; i++) {
+        l->uinput_partial[l->uinput_have++] = buf[i];
+        if (l->uinput_have < 24)
+            continue;
+        /* struct input_event on x86_64: 16 bytes of zero time, u16, u16, s32 */
+        vds_input_event ev;
+        memcpy(&ev.type, l->uinput_partial + 16, 2);
+        memcpy(&ev.code, l->uinput_partial + 18, 2);
+        memcpy(&ev.value, l->uinput_partial + 20, 4);
+        g_array_append_val(l->base.input, ev);
+        l->uinput_have = 0;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+static int start_uinput(local *l, vds_err *err)
+{
+    g_autofree char *fifo = path_in(l, "uinput");
+    if (mkfifo(fifo, 0600) < 0)
+        return vds_err_set(err, VDS_ERR_IO, fifo, "mkfifo: %s", g_strerror(errno));
+    /* O_RDWR: the reader survives vdagentd closing and reopening it */
+    l->uinput_fd = open(fifo, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+    if (l->uinput_fd < 0)
+        return vds_err_set(err, VDS_ERR_IO, fifo, "open: %s", g_strerror(errno));
+    l->uinput_src = g_unix_fd_source_new(l->uinput_fd, G_IO_IN);
+    g_source_set_callback(l->uinput_src, G_SOURCE_FUNC(on_uinput), l, NULL);
+    g_source_attach(l->uinput_src, l->base.ctx);
+    return 0;
+}
+
+/* --- the port ------------------------------------------------------------ */
+
+static void on_port_message(void *user, uint64_t t_ns, const vds_chunk_msg *m)
+{
+    local *l = user;
+    vds_rx *rx = g_new0(vds_rx, 1);
+    rx->t_ns = t_ns;
+    rx->port = m->port;
+    rx->bytes = g_bytes_new(m->bytes, m->len);
+    rx->offset = m->offset;
+    rx->n_chunks = m->n_chunks;
+    g_queue_push_tail(l->base.rx, rx);
+}
+
+static void on_port_closed(void *user, uint64_t t_ns, const vds_err *err)
+{
+    local *l = user;
+    l->base.port_open = false;
+    (void)err; /* vdagentd reconnects; a framing error shows as a reconnect */
+}
+
+static const vds_port_events port_events = {on_port_message, on_port_closed};
+
+static gboolean on_accept(gint fd, GIOCondition cond, gpointer user)
+{
+    local *l = user;
+    int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0)
+        return G_SOURCE_CONTINUE;
+    vds_port_free(l->port);
+    l->port = vds_port_new(c, l->base.ctx, &port_events, l);
+    l->base.port_open = true;
+    return G_SOURCE_CONTINUE;
+}
+
+static int start_listener(local *l, vds_err *err)
+{
+    g_autofree char *sock = path_in(l, "vport.sock");
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    if (strlen(sock) >= sizeof(sa.sun_path))
+        return vds_err_set(err, VDS_ERR_IO, sock, "socket path too long");
+    strcpy(sa.sun_path, sock);
+    l->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (l->listen_fd < 0 || bind(l->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+        listen(l->listen_fd, 4) < 0)
+        return vds_err_set(err, VDS_ERR_IO, sock, "listen: %s", g_strerror(errno));
+    l->listen_src = g_unix_fd_source_new(l->listen_fd, G_IO_IN);
+    g_source_set_callback(l->listen_src, G_SOURCE_FUNC(on_accept), l, NULL);
+    g_source_attach(l->listen_src, l->base.ctx);
+    return 0;
+}
+
+/* --- start / stop -------------------------------------------------------- */
+
+static bool file_exists(void *path)
+{
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+static bool agent_announced(void *user)
+{
+    local *l = user;
+    if (l->base.dead)
+        return true;
+    for (GList *i = l->base.rx->head; i; i = i->next) {
+        vds_rx *rx = i->data;
+        const uint8_t *b = g_bytes_get_data(rx->bytes, NULL);
+        if (g_bytes_get_size(rx->bytes) >= 24 &&
+            vds_get_u32(b + 4) == VD_AGENT_ANNOUNCE_CAPABILITIES)
+            return true;
+    }
+    return false;
+}
+
+static const char *find_program(const char *name, char *buf, size_t size)
+{
+    g_autofree char *p = g_find_program_in_path(name);
+    if (p) {
+        g_strlcpy(buf, p, size);
+        return buf;
+    }
+    snprintf(buf, size, "/usr/sbin/%s", name);
+    return g_file_test(buf, G_FILE_TEST_IS_EXECUTABLE) ? buf : NULL;
+}
+
+static int local_start(vds_target *t, vds_err *err)
+{
+    local *l = (local *)t;
+    char vdagentd[256], vdagent[256];
+    g_autoptr(GError) gerr = NULL;
+
+    if (!find_program("spice-vdagentd", vdagentd, sizeof(vdagentd)) ||
+        !find_program("spice-vdagent", vdagent, sizeof(vdagent)))
+        return vds_err_set(err, VDS_ERR_IO, NULL,
+                           "spice-vdagentd/spice-vdagent not found (Debian package spice-vdagent)");
+    if (!have_dummy_driver() && !g_find_program_in_path("Xvfb"))
+        return vds_err_set(err, VDS_ERR_IO, NULL,
+                           "no X server: install xserver-xorg-video-dummy (or xvfb)");
+    l->dir = g_dir_make_tmp("vdsim-local-XXXXXX", &gerr);
+    if (!l->dir)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "temp dir: %s", gerr->message);
+    t->log_dir = g_strdup(l->dir);
+    if (start_x(l, err) < 0 || start_uinput(l, err) < 0 || start_listener(l, err) < 0)
+        return -1;
+    g_autofree char *fifo = path_in(l, "uinput"), *port = path_in(l, "vport.sock");
+    g_autofree char *dsock = path_in(l, "vdagentd.sock"), *xfer = path_in(l, "xfer");
+    g_mkdir(xfer, 0700);
+    const char *dargv[] = {vdagentd, "-x", "-d", "-d", "-X",  "-f", "-u",
+                           fifo,     "-s", port, "-S", dsock, NULL};
+    if (!(l->vdagentd = spawn(l, "spice-vdagentd.log", dargv, NULL, -1, err)))
+        return -1;
+    uint64_t deadline = vds_clock_now_ns() + START_TIMEOUT_NS;
+    if (!vds_target_wait(t, deadline, file_exists, dsock) || t->dead) {
+        g_autofree char *tail = log_tail(l, "spice-vdagentd.log", 8);
+        return vds_err_set(err, VDS_ERR_IO, NULL, "spice-vdagentd did not create %s%s%s:\n    %s",
+                           dsock, t->dead ? ": " : " within 30 s", t->dead ? t->dead : "", tail);
+    }
+    const char *aargv[] = {vdagent, "-x", "-d", "-s", port, "-S", dsock, "-f", xfer, NULL};
+    if (!(l->vdagent = spawn(l, "spice-vdagent.log", aargv, l->display, -1, err)))
+        return -1;
+    if (!vds_target_wait(t, deadline, agent_announced, l) || t->dead) {
+        g_autofree char *d = log_tail(l, "spice-vdagentd.log", 6);
+        g_autofree char *a = log_tail(l, "spice-vdagent.log", 6);
+        return vds_err_set(err, VDS_ERR_IO, NULL,
+                           "the agent did not announce its capabilities on its port%s%s:\n"
+                           "  spice-vdagentd:\n    %s\n  spice-vdagent:\n    %s",
+                           t->dead ? ": " : " within 30 s", t->dead ? t->dead : "", d, a);
+    }
+    return 0;
+}
+
+static void paste_clear(local *l);
+
+static void local_reset(vds_target *t)
+{
+    local *l = (local *)t;
+    paste_clear(l);
+    kill_proc(&l->owners[0]);
+    kill_proc(&l->owners[1]);
+}
+
+static void local_stop(vds_target *t)
+{
+    local *l = (local *)t;
+    l->stopping = true;
+    local_reset(t);
+    kill_proc(&l->vdagent);
+    kill_proc(&l->vdagentd);
+    if (l->xdpy) {
+        XCloseDisplay(l->xdpy);
+        l->xdpy = NULL;
+    }
+    kill_proc(&l->xserver);
+    vds_port_free(l->port);
+    l->port = NULL;
+    t->port_open = false;
+    if (l->listen_src) {
+        g_source_destroy(l->listen_src);
+        g_source_unref(l->listen_src);
+        l->listen_src = NULL;
+    }
+    if (l->listen_fd > 0)
+        close(l->listen_fd);
+    l->listen_fd = -1;
+    if (l->uinput_src) {
+        g_source_destroy(l->uinput_src);
+        g_source_unref(l->uinput_src);
+        l->uinput_src = NULL;
+    }
+    if (l->uinput_fd > 0)
+        close(l->uinput_fd);
+    l->uinput_fd = -1;
+    if (l->dir) {
+        g_autoptr(GFile) dir = g_file_new_for_path(l->dir);
+        g_autoptr(GFileEnumerator) en =
+            g_file_enumerate_children(dir, G_FILE_ATTRIBUTE_STANDARD_NAME, 0, NULL, NULL);
+        GFileInfo *fi;
+        while (en && (fi = g_file_enumerator_next_file(en, NULL, NULL))) {
+            g_autofree char *p = g_build_filename(l->dir, g_file_info_get_name(fi), NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
+                /* the file-xfer save dir: one level */
+                g_autoptr(GDir) d = g_dir_open(p, 0, NULL);
+                const char *n;
+                while (d && (n = g_dir_read_name(d))) {
+                    g_autofree char *q = g_build_filename(p, n, NULL);
+                    g_unlink(q);
+                }
+                g_rmdir(p);
+            } else {
+                g_unlink(p);
+            }
+            g_object_unref(fi);
+        }
+        g_rmdir(l->dir);
+        g_free(l->dir);
+        l->dir = NULL;
+    }
+}
+
+static int local_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t len, uint64_t *t_ns,
+                      vds_err *err)
+{
+    local *l = (local *)t;
+    if (!l->port || !t->port_open)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the agent's port is not open");
+    return vds_port_send(l->port, port, msg, len, t_ns, err);
+}
+
+static int local_write_raw(vds_target *t, const uint8_t *data, size_t len, vds_err *err)
+{
+    local *l = (local *)t;
+    if (!l->port || !t->port_open)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the agent's port is not open");
+    return vds_port_write_raw(l->port, data, len, err);
+}
+
+static int cmp_rect(gconstpointer a, gconstpointer b)
+{
+    const vds_rect *ra = a, *rb = b;
+    return ra->x != rb->x ? (ra->x < rb->x ? -1 : 1) : (ra->y < rb->y ? -1 : ra->y > rb->y);
+}
+
+static int local_screen(vds_target *t, GArray *rects, vds_err *err)
+{
+    local *l = (local *)t;
+    g_array_set_size(rects, 0);
+    if (!l->xdpy)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "no X display");
+    XRRScreenResources *res = XRRGetScreenResourcesCurrent(l->xdpy, DefaultRootWindow(l->xdpy));
+    if (!res)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "RandR: no screen resources");
+    for (int i = 0; i < res->ncrtc; i++) {
+        XRRCrtcInfo *ci = XRRGetCrtcInfo(l->xdpy, res, res->crtcs[i]);
+        if (ci && ci->mode != None && ci->noutput > 0) {
+            vds_rect r = {ci->width, ci->height, ci->x, ci->y};
+            g_array_append_val(rects, r);
+        }
+        if (ci)
+            XRRFreeCrtcInfo(ci);
+    }
+    XRRFreeScreenResources(res);
+    g_array_sort(rects, cmp_rect);
+    return 0;
+}
+
+typedef struct capture {
+    GSubprocess *p;
+    bool done;
+    GBytes *out;
+    GError *error;
+} capture;
+
+static void on_communicated(GObject *src, GAsyncResult *res, gpointer user)
+{
+    capture *c = user;
+    g_subprocess_communicate_finish(G_SUBPROCESS(src), res, &c->out, NULL, &c->error);
+    c->done = true;
+}
+
+static bool capture_done(void *user)
+{
+    return ((capture *)user)->done;
+}
+
+static int local_clipboard(vds_target *t, uint8_t sel, uint64_t timeout_ns, GBytes **text,
+                           vds_err *err)
+{
+    local *l = (local *)t;
+    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GError) gerr = NULL;
+    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
+    const char *argv[] = {"xclip", "-o", "-selection", sel ? "primary" : "clipboard", NULL};
+    capture c = {g_subprocess_launcher_spawnv(la, argv, &gerr), false, NULL, NULL};
+    *text = NULL;
+    if (!c.p)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
+                           gerr->message);
+    g_subprocess_communicate_async(c.p, NULL, NULL, on_communicated, &c);
+    if (!vds_target_wait(t, vds_clock_now_ns() + timeout_ns, capture_done, &c)) {
+        g_subprocess_force_exit(c.p);
+        vds_target_wait(t, vds_clock_now_ns() + 1000000000ull, capture_done, &c);
+    }
+    int rc = 0;
+    if (c.error || !g_subprocess_get_if_exited(c.p) || g_subprocess_get_exit_status(c.p) != 0)
+        rc = -1; /* nothing to paste (yet) */
+    else
+        *text = g_bytes_ref(c.out);
+    if (c.out)
+        g_bytes_unref(c.out);
+    g_clear_error(&c.error);
+    g_object_unref(c.p);
+    if (rc < 0)
+        vds_err_set(err, VDS_ERR_IO, NULL, "nothing could be pasted from the %s selection",
+                    sel ? "primary" : "clipboard");
+    return rc;
+}
+
+static int local_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *err)
+{
+    local *l = (local *)t;
+    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
+        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GError) gerr = NULL;
+    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
+    /* -quiet keeps xclip in the foreground: it owns the selection until killed */
+    const char *argv[] = {"xclip", "-quiet", "-i", "-selection", sel ? "primary" : "clipboard",
+                          NULL};
+    kill_proc(&l->owners[sel & 1]);
+    GSubprocess *p = g_subprocess_launcher_spawnv(la, argv, &gerr);
+    if (!p)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
+                           gerr->message);
+    GOutputStream *in = g_subprocess_get_stdin_pipe(p);
+    gsize written;
+    if (!g_output_stream_write_all(in, g_bytes_get_data(text, NULL), g_bytes_get_size(text),
+                                   &written, NULL, &gerr) ||
+        !g_output_stream_close(in, NULL, &gerr)) {
+        g_subprocess_force_exit(p);
+        g_object_unref(p);
+        return vds_err_set(err, VDS_ERR_IO, NULL, "xclip: %s", gerr->message);
+    }
+    l->owners[sel & 1] = p;
+    return 0;
+}
+
+static void on_pasted(GObject *src, GAsyncResult *res, gpointer user)
+{
+    struct paste *pa = user;
+    g_subprocess_communicate_finish(G_SUBPROCESS(src), res, &pa->out, NULL, &pa->error);
+    pa->done = true;
+}
+
+static void paste_clear(local *l)
+{
+    struct paste *pa = &l->paste;
+    if (pa->p && !pa->done) {
+        g_subprocess_force_exit(pa->p);
+        while (!pa->done)
+            g_main_context_iteration(l->base.ctx, TRUE);
+    }
+    g_clear_object(&pa->p);
+    g_clear_pointer(&pa->out, g_bytes_unref);
+    g_clear_error(&pa->error);
+    pa->done = false;
+}
+
+static bool has_owner(local *l, uint8_t sel)
+{
+    Atom a = XInternAtom(l->xdpy, sel ? "PRIMARY" : "CLIPBOARD", False);
+    return XGetSelectionOwner(l->xdpy, a) != None;
+}
+
+static bool never_done(void *user)
+{
+    return false;
+}
+
+static int local_paste_start(vds_target *t, uint8_t sel, vds_err *err)
+{
+    local *l = (local *)t;
+    g_autoptr(GError) gerr = NULL;
+    paste_clear(l);
+    /* like a person: paste once the selection has an owner (the session
+       agent takes it a moment after the grab arrives) */
+    uint64_t deadline = vds_clock_now_ns() + 3000000000ull;
+    while (!has_owner(l, sel) && vds_clock_now_ns() < deadline)
+        vds_target_wait(t, vds_clock_now_ns() + 10000000ull, never_done, NULL);
+    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
+    const char *argv[] = {"xclip", "-o", "-selection", sel ? "primary" : "clipboard", NULL};
+    l->paste.p = g_subprocess_launcher_spawnv(la, argv, &gerr);
+    if (!l->paste.p)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
+                           gerr->message);
+    g_subprocess_communicate_async(l->paste.p, NULL, NULL, on_pasted, &l->paste);
+    return 0;
+}
+
+static bool paste_done(void *user)
+{
+    return ((struct paste *)user)->done;
+}
+
+static int local_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
+{
+    local *l = (local *)t;
+    *text = NULL;
+    if (!l->paste.p)
+        return vds_err_set(err, VDS_ERR_USAGE, NULL, "no guest-paste step before this check");
+    if (!vds_target_wait(t, deadline, paste_done, &l->paste))
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the guest's paste did not finish");
+    if (l->paste.error || !g_subprocess_get_if_exited(l->paste.p) ||
+        g_subprocess_get_exit_status(l->paste.p) != 0)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the guest's paste got nothing");
+    *text = g_bytes_ref(l->paste.out);
+    return 0;
+}
+
+static void local_free(vds_target *t)
+{
+    local *l = (local *)t;
+    local_stop(t);
+    g_free(l->display);
+    g_free(l);
+}
+
+static const vds_target_ops local_ops = {
+    .name = "local",
+    .start = local_start,
+    .stop = local_stop,
+    .send = local_send,
+    .write_raw = local_write_raw,
+    .screen = local_screen,
+    .clipboard = local_clipboard,
+    .guest_copy = local_guest_copy,
+    .paste_start = local_paste_start,
+    .paste_result = local_paste_result,
+    .reset = local_reset,
+    .free = local_free,
+};
+
+vds_target *vds_target_local_new(GMainContext *ctx)
+{
+    local *l = g_new0(local, 1);
+    l->base.ops = &local_ops;
+    l->base.ctx = ctx;
+    l->base.rx = g_queue_new();
+    l->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    l->listen_fd = -1;
+    l->uinput_fd = -1;
+    return &l->base;
+}
+
+vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err)
+{
+    if (strcmp(name, "local") == 0)
+        return vds_target_local_new(ctx);
+    vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown target '%s' (this vdsim has: local)", name);
+    return NULL;
+}
+
+void vds_target_free(vds_target *t)
+{
+    if (!t)
+        return;
+    GQueue *rx = t->rx;
+    GArray *input = t->input;
+    char *dead = t->dead, *info = t->info, *log_dir = t->log_dir;
+    t->ops->free(t);
+    g_queue_free_full(rx, (GDestroyNotify)vds_rx_free);
+    g_array_unref(input);
+    g_free(dead);
+    g_free(info);
+    g_free(log_dir);
+}

@@ -1,0 +1,66 @@
+/* Targets: ways into an agent. The runner drives every target through this
+ * interface and never knows which one it has. Only `local` exists so far. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "target/guest.h"
+
+/* A message the agent wrote, as received. */
+typedef struct vds_rx {
+    uint64_t t_ns;
+    uint32_t port;
+    GBytes *bytes; /* the VDAgentMessage */
+    uint64_t offset;
+    uint32_t n_chunks;
+} vds_rx;
+
+void vds_rx_free(vds_rx *rx);
+
+typedef struct vds_target vds_target;
+
+typedef struct vds_target_ops {
+    const char *name;
+    /* Bring the agent up until it has announced itself on its port. */
+    int (*start)(vds_target *t, vds_err *err);
+    void (*stop)(vds_target *t);
+    int (*send)(vds_target *t, uint32_t port, const uint8_t *msg, size_t len, uint64_t *t_ns,
+                vds_err *err);
+    int (*write_raw)(vds_target *t, const uint8_t *data, size_t len, vds_err *err);
+    /* Guest-side oracles. */
+    int (*screen)(vds_target *t, GArray *rects, vds_err *err); /* vds_rect, sorted */
+    int (*clipboard)(vds_target *t, uint8_t selection, uint64_t timeout_ns, GBytes **text,
+                     vds_err *err);
+    int (*guest_copy)(vds_target *t, uint8_t selection, GBytes *text, vds_err *err);
+    /* Start a guest paste in the background (it may need the host to answer). */
+    int (*paste_start)(vds_target *t, uint8_t selection, vds_err *err);
+    /* Wait until deadline for the background paste; *text NULL when nothing came. */
+    int (*paste_result)(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err);
+    /* Forget per-scenario guest state (selection owners, input seen). */
+    void (*reset)(vds_target *t);
+    void (*free)(vds_target *t);
+} vds_target_ops;
+
+struct vds_target {
+    const vds_target_ops *ops;
+    GMainContext *ctx; /* borrowed */
+    GQueue *rx;        /* vds_rx*, owned: messages not yet consumed */
+    GArray *input;     /* vds_input_event: everything the fake uinput got */
+    bool port_open;
+    char *dead;    /* why the agent stack is gone, or NULL */
+    char *info;    /* one line: X server, versions */
+    char *log_dir; /* where the agents' logs are, while started */
+};
+
+/* A new local target: X server + spice-vdagentd + spice-vdagent on this host. */
+vds_target *vds_target_local_new(GMainContext *ctx);
+/* Look up a target by name ("local"); NULL with err for unknown ones. */
+vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err);
+void vds_target_free(vds_target *t);
+
+/* Iterate ctx until done(user) is true or deadline (clock ns) passes.
+ * Returns done's last answer. */
+bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user);
