@@ -49,6 +49,7 @@ typedef struct runner {
     unsigned step;
     bool interrupted;
     bool started;
+    bool stack_broken; /* the agent stopped answering: restart before reuse */
 } runner;
 
 static volatile bool interrupted_flag;
@@ -585,7 +586,8 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
     vds_err err = {0};
     switch (st->guest) {
     case VDS_GUEST_INPUT: {
-        input_wait w = {r, st->events->len};
+        /* an empty list means: nothing for the whole window */
+        input_wait w = {r, st->events->len ? st->events->len : 1};
         vds_target_wait(r->t, deadline, input_arrived, &w);
         if (interrupted_flag || (r->t->dead && r->t->input->len - r->input_pos < w.want))
             return dead_or_interrupted(r, st);
@@ -629,13 +631,23 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
         int prc = r->t->ops->paste_result(r->t, deadline, &text, &err);
         g_autofree char *got =
             text ? g_strndup(g_bytes_get_data(text, NULL), g_bytes_get_size(text)) : NULL;
-        bool same = text && g_bytes_equal(text, st->payload);
+        bool same = st->payload ? text && g_bytes_equal(text, st->payload) : !text;
+        if (text && g_bytes_get_size(text) > 256) { /* long pastes: note their size */
+            g_free(got);
+            got = g_strdup_printf("(%zu bytes)", g_bytes_get_size(text));
+        }
         if (text)
             g_bytes_unref(text);
-        g_autoptr(JsonNode) obs = string_node(got ? got : "");
+        g_autoptr(JsonNode) obs = got ? string_node(got) : json_node_new(JSON_NODE_NULL);
         record_note(r, "guest pasted", obs);
         if (same)
             return 0;
+        if (!st->payload)
+            return step_fail(r, st, "the guest pasted \"%s\", expected nothing to paste", got);
+        if (g_bytes_get_size(st->payload) > 256)
+            return step_fail(r, st,
+                             "the guest pasted %s, expected the %zu bytes of the payload file",
+                             got ? got : "nothing", g_bytes_get_size(st->payload));
         if (prc < 0)
             return step_fail(r, st, "%s within %.0f ms", err.msg, st->within_ns / 1e6);
         return step_fail(r, st, "the guest pasted \"%s\", expected \"%.*s\"", got,
@@ -702,6 +714,10 @@ static int run_step(runner *r, const vds_step *st)
         return 0;
     case VDS_STEP_RAW:
         return do_raw(r, st);
+    case VDS_STEP_GUEST_RELEASE:
+        r->t->ops->guest_release(r->t, st->selection);
+        record_note(r, "guest release", NULL);
+        return 0;
     case VDS_STEP_GUEST_PASTE:
         if (r->t->ops->paste_start(r->t, st->selection, &err) < 0)
             return step_fail(r, st, "%s", err.msg);
@@ -1029,6 +1045,27 @@ static void run_one(runner *r, result *res)
         res->passed = false;
         res->failure = g_strdup_printf("%s: the agent stack died: %s", s->file, r->t->dead);
     }
+    /* guest state goes away while this scenario's caps still hold, and the
+       agent must still answer afterwards: blame lands on the scenario that
+       broke it, and a broken stack is restarted, not reused */
+    if (!r->t->dead && !interrupted_flag) {
+        r->t->ops->reset(r->t);
+        vds_target_wait(r->t, vds_clock_now_ns() + 200000000ull, never, NULL);
+        if (setup(r, &err) < 0) {
+            r->stack_broken = true;
+            if (res->passed && !s->breaks_agent) {
+                res->passed = false;
+                res->failure =
+                    g_strdup_printf("%s: the agent stopped answering after this scenario: %s",
+                                    s->file, vds_err_str(&err, ebuf, sizeof(ebuf)));
+            }
+        } else if (s->breaks_agent && res->passed) {
+            res->passed = false;
+            res->failure = g_strdup_printf("%s: agent-after: broken, but the agent still answers "
+                                           "(fixed? update the scenario)",
+                                           s->file);
+        }
+    }
 out:
     res->wall_ns = vds_clock_now_ns() - t_start;
     vds_trace_writer_close(r->trace, &err);
@@ -1037,10 +1074,11 @@ out:
         golden_check(r, res);
     if (!res->passed)
         copy_logs(r, res);
-    /* a dead stack is restarted for the next scenario */
-    if (r->t->dead && r->started) {
+    /* a dead or broken stack is restarted for the next scenario */
+    if ((r->t->dead || r->stack_broken || s->breaks_agent) && r->started) {
         r->t->ops->stop(r->t);
         r->started = false;
+        r->stack_broken = false;
     }
     g_hash_table_unref(r->vars);
 }

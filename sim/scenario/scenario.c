@@ -11,13 +11,16 @@
 #define DEFAULT_WITHIN_NS (2000ull * 1000000)
 #define MAX_REPEAT        100000
 
-static const char *const top_keys[] = {"id",     "requirement", "targets", "client-caps",
-                                       "ignore", "repeat",      "steps",   NULL};
-static const char *const step_keys[] = {"send",       "expect", "not",         "any-order", "guest",
-                                        "guest-copy", "raw",    "guest-paste", NULL};
+static const char *const top_keys[] = {"id",          "requirement", "targets",
+                                       "client-caps", "ignore",      "repeat",
+                                       "steps",       "agent-after", NULL};
+static const char *const step_keys[] = {"send",          "expect",     "not", "any-order",
+                                        "guest",         "guest-copy", "raw", "guest-paste",
+                                        "guest-release", NULL};
 static const vds_step_kind step_kinds[] = {
-    VDS_STEP_SEND,  VDS_STEP_EXPECT,     VDS_STEP_NOT, VDS_STEP_ANY_ORDER,
-    VDS_STEP_GUEST, VDS_STEP_GUEST_COPY, VDS_STEP_RAW, VDS_STEP_GUEST_PASTE,
+    VDS_STEP_SEND,      VDS_STEP_EXPECT,      VDS_STEP_NOT,
+    VDS_STEP_ANY_ORDER, VDS_STEP_GUEST,       VDS_STEP_GUEST_COPY,
+    VDS_STEP_RAW,       VDS_STEP_GUEST_PASTE, VDS_STEP_GUEST_RELEASE,
 };
 /* step_keys[i] names step_kinds[i] */
 _Static_assert(G_N_ELEMENTS(step_keys) == G_N_ELEMENTS(step_kinds) + 1,
@@ -384,14 +387,15 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not
 
 static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
 {
-    static const char *const keys[] = {"input",     "screen", "clipboard", "pasted",
-                                       "selection", "within", NULL};
+    static const char *const keys[] = {"input",       "screen",    "clipboard", "pasted",
+                                       "pasted-file", "selection", "within",    NULL};
     if (known_keys(c, body, keys, "guest check") < 0 ||
         duration(c, body, "within", DEFAULT_WITHIN_NS, &st->within_ns) < 0)
         return -1;
     vds_ynode *in = vds_ynode_get(body, "input"), *scr = vds_ynode_get(body, "screen");
     vds_ynode *clip = vds_ynode_get(body, "clipboard"), *pasted = vds_ynode_get(body, "pasted");
-    if (!!in + !!scr + !!clip + !!pasted != 1)
+    vds_ynode *pfile = vds_ynode_get(body, "pasted-file");
+    if (!!in + !!scr + !!clip + !!pasted + !!pfile != 1)
         return fail(c, body, "a guest check is one of input, screen, clipboard or pasted");
     if (in) {
         if (in->kind != VDS_Y_SEQ)
@@ -423,6 +427,13 @@ static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
                             e->kind == VDS_Y_SCALAR ? e->value : "");
             g_array_append_val(st->rects, r);
         }
+    } else if (pfile) {
+        st->guest = VDS_GUEST_PASTED;
+        if (!(st->payload = read_payload(c, pfile)))
+            return -1;
+    } else if (pasted && pasted->kind == VDS_Y_SCALAR && !pasted->quoted &&
+               (strcmp(pasted->value, "~") == 0 || strcmp(pasted->value, "null") == 0)) {
+        st->guest = VDS_GUEST_PASTED; /* nothing can be pasted: payload stays NULL */
     } else {
         const char *t = scalar(c, clip ? clip : pasted, clip ? "clipboard" : "pasted");
         if (!t)
@@ -471,7 +482,7 @@ static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
 static int parse_guest_paste(ctx *c, const vds_ynode *body, vds_step *st)
 {
     static const char *const keys[] = {"selection", NULL};
-    if (known_keys(c, body, keys, "guest-paste key") < 0)
+    if (known_keys(c, body, keys, "key") < 0)
         return -1;
     vds_ynode *sel = vds_ynode_get(body, "selection");
     if (sel) {
@@ -532,7 +543,8 @@ static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_
 {
     if (n->kind != VDS_Y_MAP || n->items->len != 2) {
         fail(c, n,
-             "a step is one of: send, expect, not, any-order, guest, guest-copy, guest-paste, raw");
+             "a step is one of: send, expect, not, any-order, guest, guest-copy, guest-paste, "
+             "guest-release, raw");
         return NULL;
     }
     vds_ynode *key = n->items->pdata[0], *body = n->items->pdata[1];
@@ -579,6 +591,7 @@ static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_
         rc = parse_raw(c, body, st);
         break;
     case VDS_STEP_GUEST_PASTE:
+    case VDS_STEP_GUEST_RELEASE: /* both take just a selection */
         rc = parse_guest_paste(c, body, st);
         break;
     }
@@ -685,6 +698,16 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
             goto fail;
         }
         s->repeat = (unsigned)v;
+    }
+    vds_ynode *after = vds_ynode_get(root, "agent-after");
+    if (after) {
+        const char *a = scalar(&c, after, "agent-after");
+        if (!a || (strcmp(a, "ok") && strcmp(a, "broken"))) {
+            if (a)
+                fail(&c, after, "agent-after is ok or broken, not '%s'", a);
+            goto fail;
+        }
+        s->breaks_agent = strcmp(a, "broken") == 0;
     }
     vds_ynode *steps = vds_ynode_get(root, "steps");
     if (!steps || steps->kind != VDS_Y_SEQ || steps->items->len == 0) {

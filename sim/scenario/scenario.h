@@ -22,14 +22,15 @@
 #include "target/guest.h"
 
 typedef enum vds_step_kind {
-    VDS_STEP_SEND,       /* send: a message to the agent */
-    VDS_STEP_EXPECT,     /* expect: a message from the agent within a window */
-    VDS_STEP_NOT,        /* not: a message must not come within a window */
-    VDS_STEP_ANY_ORDER,  /* any-order: several expects, in any order */
-    VDS_STEP_GUEST,      /* guest: a guest-side effect holds within a window */
-    VDS_STEP_GUEST_COPY, /* guest-copy: the guest puts text on a selection */
-    VDS_STEP_RAW,        /* raw: bytes written to the port as they are */
-    VDS_STEP_GUEST_PASTE, /* guest-paste: the guest starts reading a selection */
+    VDS_STEP_SEND,          /* send: a message to the agent */
+    VDS_STEP_EXPECT,        /* expect: a message from the agent within a window */
+    VDS_STEP_NOT,           /* not: a message must not come within a window */
+    VDS_STEP_ANY_ORDER,     /* any-order: several expects, in any order */
+    VDS_STEP_GUEST,         /* guest: a guest-side effect holds within a window */
+    VDS_STEP_GUEST_COPY,    /* guest-copy: the guest puts text on a selection */
+    VDS_STEP_RAW,           /* raw: bytes written to the port as they are */
+    VDS_STEP_GUEST_PASTE,   /* guest-paste: the guest starts reading a selection */
+    VDS_STEP_GUEST_RELEASE, /* guest-release: the guest's selection owner goes away */
 } vds_step_kind;
 
 typedef enum vds_guest_kind {
@@ -38,7 +39,6 @@ typedef enum vds_guest_kind {
     VDS_GUEST_CLIPBOARD, /* the content of an X selection, read now */
     VDS_GUEST_PASTED,    /* what the last guest-paste got */
 } vds_guest_kind;
-
 
 typedef struct vds_step vds_step;
 struct vds_step {
@@ -68,7 +68,8 @@ typedef struct vds_scenario {
     uint32_t client_caps;
     GArray *ignore; /* uint32_t message types */
     unsigned repeat;
-    GPtrArray *steps; /* vds_step* */
+    bool breaks_agent; /* agent-after: broken (a known agent bug leaves it unusable) */
+    GPtrArray *steps;  /* vds_step* */
 } vds_scenario;
 
 /* Load and validate a scenario file. Returns a new scenario (free with

@@ -696,6 +696,12 @@ static int local_paste_result(vds_target *t, uint64_t deadline, GBytes **text, v
     return 0;
 }
 
+static void local_guest_release(vds_target *t, uint8_t sel)
+{
+    local *l = (local *)t;
+    kill_proc(&l->owners[sel & 1]);
+}
+
 static void local_free(vds_target *t)
 {
     local *l = (local *)t;
@@ -713,6 +719,7 @@ static const vds_target_ops local_ops = {
     .screen = local_screen,
     .clipboard = local_clipboard,
     .guest_copy = local_guest_copy,
+    .guest_release = local_guest_release,
     .paste_start = local_paste_start,
     .paste_result = local_paste_result,
     .reset = local_reset,

@@ -35,6 +35,8 @@ typedef struct vds_target_ops {
     int (*clipboard)(vds_target *t, uint8_t selection, uint64_t timeout_ns, GBytes **text,
                      vds_err *err);
     int (*guest_copy)(vds_target *t, uint8_t selection, GBytes *text, vds_err *err);
+    /* The guest's owner of a selection goes away (its release follows). */
+    void (*guest_release)(vds_target *t, uint8_t selection);
     /* Start a guest paste in the background (it may need the host to answer). */
     int (*paste_start)(vds_target *t, uint8_t selection, vds_err *err);
     /* Wait until deadline for the background paste; *text NULL when nothing came. */

@@ -105,7 +105,7 @@ static const bad bads[] = {
     {"id: &a x\nrequirement: *a\n", "t.yaml:2:14: YAML aliases are not supported"},
     {"id: x\nsteps:\n  - {send: {msg: reply}, expect: {msg: reply}}\n",
      "t.yaml:3:5: a step is one of: send, expect, not, any-order, guest, guest-copy, "
-     "guest-paste, raw"},
+     "guest-paste, guest-release, raw"},
     {"id: x\nsteps:\n  - send: [1]\n",
      "t.yaml:3:11: the body of 'send' is a mapping: {key: value, ...}"},
     {"id: x\nsteps:\n  - send: {x: 1}\n", "t.yaml:3:11: missing 'msg': the message type"},
