@@ -369,8 +369,15 @@ static bool agent_announced(void *user)
     return false;
 }
 
-static const char *find_program(const char *name, char *buf, size_t size)
+/* VDSIM_VDAGENTD / VDSIM_VDAGENT name other builds of the agent (a fixed
+ * or a broken one, for replays); else PATH, else /usr/sbin. */
+static const char *find_program(const char *name, const char *env, char *buf, size_t size)
 {
+    const char *over = g_getenv(env);
+    if (over && *over) {
+        g_strlcpy(buf, over, size);
+        return buf;
+    }
     g_autofree char *p = g_find_program_in_path(name);
     if (p) {
         g_strlcpy(buf, p, size);
@@ -386,8 +393,8 @@ static int local_start(vds_target *t, vds_err *err)
     char vdagentd[256], vdagent[256];
     g_autoptr(GError) gerr = NULL;
 
-    if (!find_program("spice-vdagentd", vdagentd, sizeof(vdagentd)) ||
-        !find_program("spice-vdagent", vdagent, sizeof(vdagent)))
+    if (!find_program("spice-vdagentd", "VDSIM_VDAGENTD", vdagentd, sizeof(vdagentd)) ||
+        !find_program("spice-vdagent", "VDSIM_VDAGENT", vdagent, sizeof(vdagent)))
         return vds_err_set(err, VDS_ERR_IO, NULL,
                            "spice-vdagentd/spice-vdagent not found (Debian package spice-vdagent)");
     if (!have_dummy_driver() && !g_find_program_in_path("Xvfb"))
