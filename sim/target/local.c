@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -108,6 +109,12 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
         set_dead(l, "%s exited with status %d", name, g_subprocess_get_exit_status(p));
 }
 
+/* Runs in the child: it dies with vdsim, however vdsim ends (crash, SIGKILL). */
+static void die_with_parent(gpointer user)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static GSubprocess *spawn(local *l, const char *log, const char *const *argv, const char *display,
                           int pass_fd, vds_err *err)
 {
@@ -116,6 +123,7 @@ static GSubprocess *spawn(local *l, const char *log, const char *const *argv, co
     g_autofree char *log_path = path_in(l, log);
     g_autoptr(GError) gerr = NULL;
     g_subprocess_launcher_set_stdout_file_path(la, log_path);
+    g_subprocess_launcher_set_child_setup(la, die_with_parent, NULL, NULL);
     if (display)
         g_subprocess_launcher_setenv(la, "DISPLAY", display, TRUE);
     if (pass_fd >= 0)
@@ -237,12 +245,14 @@ static int start_x(local *l, vds_err *err)
         const char *argv[] = {"Xorg",     "-noreset", "-nolisten",  "tcp", "-config", conf,
                               "-logfile", xlog,       "-displayfd", "3",   NULL};
         l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], err);
+        g_free(l->base.info);
         l->base.info = g_strdup("Xorg with the dummy driver (16 outputs)");
     } else {
         /* Xvfb: one output that cannot grow past its start size */
         const char *argv[] = {"Xvfb",         "-nolisten",  "tcp", "-screen", "0",
                               "3840x2160x24", "-displayfd", "3",   NULL};
         l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], err);
+        g_free(l->base.info);
         l->base.info = g_strdup("Xvfb (one output, at most 3840x2160: multi-monitor layouts "
                                 "cannot apply; install xserver-xorg-video-dummy)");
     }
@@ -349,9 +359,15 @@ static int start_listener(local *l, vds_err *err)
 
 /* --- start / stop -------------------------------------------------------- */
 
-static bool file_exists(void *path)
+typedef struct file_wait {
+    local *l;
+    const char *path;
+} file_wait;
+
+static bool file_or_dead(void *user)
 {
-    return g_file_test(path, G_FILE_TEST_EXISTS);
+    file_wait *w = user;
+    return w->l->base.dead || g_file_test(w->path, G_FILE_TEST_EXISTS);
 }
 
 static bool agent_announced(void *user)
@@ -414,7 +430,8 @@ static int local_start(vds_target *t, vds_err *err)
     if (!(l->vdagentd = spawn(l, "spice-vdagentd.log", dargv, NULL, -1, err)))
         return -1;
     uint64_t deadline = vds_clock_now_ns() + START_TIMEOUT_NS;
-    if (!vds_target_wait(t, deadline, file_exists, dsock) || t->dead) {
+    file_wait fw = {l, dsock};
+    if (!vds_target_wait(t, deadline, file_or_dead, &fw) || t->dead) {
         g_autofree char *tail = log_tail(l, "spice-vdagentd.log", 8);
         return vds_err_set(err, VDS_ERR_IO, NULL, "spice-vdagentd did not create %s%s%s:\n    %s",
                            dsock, t->dead ? ": " : " within 30 s", t->dead ? t->dead : "", tail);
@@ -499,6 +516,9 @@ static void local_stop(vds_target *t)
         g_free(l->dir);
         l->dir = NULL;
     }
+    /* a restart sets these anew */
+    g_clear_pointer(&l->display, g_free);
+    g_clear_pointer(&t->log_dir, g_free);
 }
 
 static int local_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t len, uint64_t *t_ns,
@@ -608,6 +628,7 @@ static int local_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *e
         G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     g_autoptr(GError) gerr = NULL;
     g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
+    g_subprocess_launcher_set_child_setup(la, die_with_parent, NULL, NULL);
     /* -quiet keeps xclip in the foreground: it owns the selection until killed */
     const char *argv[] = {"xclip", "-quiet", "-i", "-selection", sel ? "primary" : "clipboard",
                           NULL};
@@ -757,13 +778,11 @@ void vds_target_free(vds_target *t)
 {
     if (!t)
         return;
-    GQueue *rx = t->rx;
-    GArray *input = t->input;
-    char *dead = t->dead, *info = t->info, *log_dir = t->log_dir;
+    t->ops->stop(t);
+    g_queue_free_full(t->rx, (GDestroyNotify)vds_rx_free);
+    g_array_unref(t->input);
+    g_clear_pointer(&t->dead, g_free);
+    g_clear_pointer(&t->info, g_free);
+    g_clear_pointer(&t->log_dir, g_free);
     t->ops->free(t);
-    g_queue_free_full(rx, (GDestroyNotify)vds_rx_free);
-    g_array_unref(input);
-    g_free(dead);
-    g_free(info);
-    g_free(log_dir);
 }
