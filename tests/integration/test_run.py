@@ -49,10 +49,12 @@ steps:
 
 
 def test_suite_passes(run, tmp_path):
+    """The whole suite against the real agent, each trace against its golden."""
     junit = tmp_path / "junit.xml"
     trace = tmp_path / "run.jsonl"
+    goldens = os.path.join(SOURCE, "fixtures", "goldens")
     r = run("run", "--report", str(tmp_path / "report"), "--junit", str(junit),
-            "--trace", str(trace), SCENARIOS, timeout=300)
+            "--trace", str(trace), "--golden", goldens, SCENARIOS, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     suite = ET.parse(junit).getroot()
     assert int(suite.get("tests")) >= 25 and suite.get("failures") == "0"
