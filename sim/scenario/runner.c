@@ -1102,7 +1102,20 @@ static void print_result(const result *res)
 int vds_run(GPtrArray *scenarios, const vds_run_opts *o)
 {
     vds_err err = {0};
-    runner r = {.o = o, .ctx = g_main_context_default()};
+    vds_target *t = vds_target_new(o->target, g_main_context_default(), &err);
+    if (!t) {
+        fprintf(stderr, "vdsim run: %s\n", err.msg);
+        return 2;
+    }
+    int rc = vds_run_target(scenarios, o, t);
+    vds_target_free(t);
+    return rc;
+}
+
+int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
+{
+    vds_err err = {0};
+    runner r = {.o = o, .ctx = t->ctx, .t = t};
     g_autoptr(GPtrArray) results = g_ptr_array_new();
     int exit_code = 0;
     interrupted_flag = false;
@@ -1110,11 +1123,6 @@ int vds_run(GPtrArray *scenarios, const vds_run_opts *o)
     guint sig_term = g_unix_signal_add(SIGTERM, on_signal, NULL);
 
     g_mkdir_with_parents(o->report_dir, 0755);
-    r.t = vds_target_new(o->target, r.ctx, &err);
-    if (!r.t) {
-        fprintf(stderr, "vdsim run: %s\n", err.msg);
-        return 2;
-    }
     r.run_t0 = vds_clock_now_ns();
     if (o->trace_path) {
         vds_trace_info info = {.source = "run",
@@ -1170,7 +1178,6 @@ int vds_run(GPtrArray *scenarios, const vds_run_opts *o)
         g_ptr_array_unref(res->latencies);
         g_free(res);
     }
-    vds_target_free(r.t);
     g_source_remove(sig_int);
     g_source_remove(sig_term);
     return exit_code;

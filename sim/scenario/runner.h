@@ -24,3 +24,7 @@ typedef struct vds_run_opts {
 /* Run the scenario files; returns the exit code (0 pass, 1 a scenario
  * failed, 3 infrastructure fault). Results go to stdout and opts' files. */
 int vds_run(GPtrArray *scenarios, const vds_run_opts *opts);
+
+struct vds_target;
+/* The same with a target the caller made (borrowed; tests pass a fake). */
+int vds_run_target(GPtrArray *scenarios, const vds_run_opts *opts, struct vds_target *t);

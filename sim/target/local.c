@@ -178,6 +178,8 @@ static gboolean wake(gpointer user)
 
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
 {
+    if (t->ops->wait)
+        return t->ops->wait(t, deadline, done, user);
     while (!done(user)) {
         uint64_t now = vds_clock_now_ns();
         if (now >= deadline)

@@ -41,6 +41,9 @@ typedef struct vds_target_ops {
     int (*paste_start)(vds_target *t, uint8_t selection, vds_err *err);
     /* Wait until deadline for the background paste; *text NULL when nothing came. */
     int (*paste_result)(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err);
+    /* Run until done(user) or the deadline (clock ns); NULL: the GLib loop in
+       t->ctx. A fake target advances its virtual clock here instead. */
+    bool (*wait)(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user);
     /* Forget per-scenario guest state (selection owners, input seen). */
     void (*reset)(vds_target *t);
     void (*free)(vds_target *t);
@@ -63,6 +66,6 @@ vds_target *vds_target_local_new(GMainContext *ctx);
 vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err);
 void vds_target_free(vds_target *t);
 
-/* Iterate ctx until done(user) is true or deadline (clock ns) passes.
- * Returns done's last answer. */
+/* Wait until done(user) is true or deadline (clock ns) passes, through the
+ * target's wait op or else by iterating t->ctx. Returns done's last answer. */
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user);
