@@ -557,7 +557,8 @@ static int local_screen(vds_target *t, GArray *rects, vds_err *err)
         return vds_err_set(err, VDS_ERR_IO, NULL, "RandR: no screen resources");
     for (int i = 0; i < res->ncrtc; i++) {
         XRRCrtcInfo *ci = XRRGetCrtcInfo(l->xdpy, res, res->crtcs[i]);
-        if (ci && ci->mode != None && ci->noutput > 0) {
+        /* a CRTC with no area shows nothing (RandR leaves them when it clamps) */
+        if (ci && ci->mode != None && ci->noutput > 0 && ci->width && ci->height) {
             vds_rect r = {ci->width, ci->height, ci->x, ci->y};
             g_array_append_val(rects, r);
         }
