@@ -385,6 +385,21 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not
     return 0;
 }
 
+/* The optional selection of guest steps: clipboard (default) or primary, the
+ * two spice-vdagent handles. */
+static int parse_selection(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    vds_ynode *sel = vds_ynode_get(body, "selection");
+    if (!sel)
+        return 0;
+    uint32_t v;
+    const char *s = scalar(c, sel, "selection");
+    if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
+        return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
+    st->selection = (uint8_t)v;
+    return 0;
+}
+
 static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
 {
     static const char *const keys[] = {"input",       "screen",    "clipboard", "pasted",
@@ -441,15 +456,7 @@ static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
         st->guest = clip ? VDS_GUEST_CLIPBOARD : VDS_GUEST_PASTED;
         st->payload = g_bytes_new(t, strlen(t));
     }
-    vds_ynode *sel = vds_ynode_get(body, "selection");
-    if (sel) {
-        uint32_t v;
-        const char *s = scalar(c, sel, "selection");
-        if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
-            return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
-        st->selection = (uint8_t)v;
-    }
-    return 0;
+    return parse_selection(c, body, st);
 }
 
 static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
@@ -468,15 +475,7 @@ static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
     } else if (!(st->payload = read_payload(c, pf))) {
         return -1;
     }
-    vds_ynode *sel = vds_ynode_get(body, "selection");
-    if (sel) {
-        uint32_t v;
-        const char *s = scalar(c, sel, "selection");
-        if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
-            return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
-        st->selection = (uint8_t)v;
-    }
-    return 0;
+    return parse_selection(c, body, st);
 }
 
 static int parse_guest_paste(ctx *c, const vds_ynode *body, vds_step *st)
@@ -484,15 +483,7 @@ static int parse_guest_paste(ctx *c, const vds_ynode *body, vds_step *st)
     static const char *const keys[] = {"selection", NULL};
     if (known_keys(c, body, keys, "key") < 0)
         return -1;
-    vds_ynode *sel = vds_ynode_get(body, "selection");
-    if (sel) {
-        uint32_t v;
-        const char *s = scalar(c, sel, "selection");
-        if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
-            return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
-        st->selection = (uint8_t)v;
-    }
-    return 0;
+    return parse_selection(c, body, st);
 }
 
 static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)

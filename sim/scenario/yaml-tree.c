@@ -185,18 +185,6 @@ out:
     return doc;
 }
 
-vds_ydoc *vds_ydoc_load(const char *path, vds_err *err)
-{
-    g_autoptr(GError) gerr = NULL;
-    g_autofree char *text = NULL;
-    gsize len;
-    if (!g_file_get_contents(path, &text, &len, &gerr)) {
-        vds_err_set(err, VDS_ERR_IO, path, "cannot read scenario: %s", gerr->message);
-        return NULL;
-    }
-    return vds_ydoc_parse(path, text, len, err);
-}
-
 void vds_ydoc_free(vds_ydoc *doc)
 {
     if (!doc)

@@ -31,7 +31,6 @@ typedef struct vds_ydoc {
  * document (free with vds_ydoc_free) or NULL with "file:line:col: ..." in err.
  * Aliases are refused; the input is bounded by the caller. */
 vds_ydoc *vds_ydoc_parse(const char *file, const char *text, size_t len, vds_err *err);
-vds_ydoc *vds_ydoc_load(const char *path, vds_err *err);
 void vds_ydoc_free(vds_ydoc *doc);
 
 /* The value for key in a map node, or NULL. Borrowed. */

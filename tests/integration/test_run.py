@@ -111,17 +111,30 @@ def test_golden_pass_and_corrupted(run, tmp_path):
     assert f"golden {gfile}:" in r.stdout
 
 
-def test_agent_dies_mid_scenario(vdsim, tmp_path):
-    f = write(tmp_path, "long.yaml", """id: t/long
+LONG = """id: t/long
 steps:
   - send: {msg: monitors-config, monitors: [{w: 800, h: 600}]}
   - expect: {msg: reply, within: 1s}
   - not: {msg: reply, within: 20s}
-""")
+"""
+
+
+def start_long_run(vdsim, tmp_path):
+    """vdsim running a scenario that waits 20 s once the agent has replied."""
+    f = write(tmp_path, "long.yaml", LONG)
     trace = tmp_path / "t.jsonl"
     p = subprocess.Popen([vdsim, "run", "--report", str(tmp_path / "r"), "--trace", str(trace), f],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # wait for the agent to be up, then kill it
+    deadline = time.monotonic() + 30
+    while not (trace.exists() and '"type":"reply"' in trace.read_text()):
+        assert time.monotonic() < deadline, "no reply recorded within 30 s"
+        assert p.poll() is None, p.communicate()
+        time.sleep(0.05)
+    return p, trace
+
+
+def test_agent_dies_mid_scenario(vdsim, tmp_path):
+    p, trace = start_long_run(vdsim, tmp_path)
     deadline = time.monotonic() + 30
     pid = None
     while pid is None and time.monotonic() < deadline:
@@ -130,9 +143,6 @@ steps:
                 pid = int(line.split(":")[0])
         time.sleep(0.05)
     assert pid, "spice-vdagentd never started"
-    while not (trace.exists() and '"type":"reply"' in trace.read_text()):
-        assert time.monotonic() < deadline, "no reply recorded"
-        time.sleep(0.05)
     os.kill(pid, signal.SIGKILL)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 1, out + err
@@ -155,19 +165,7 @@ def test_stack_that_cannot_start_is_exit_3(tmp_path):
 
 
 def test_interrupt_leaves_trace_and_no_processes(vdsim, tmp_path):
-    f = write(tmp_path, "long.yaml", """id: t/long
-steps:
-  - send: {msg: monitors-config, monitors: [{w: 800, h: 600}]}
-  - expect: {msg: reply, within: 1s}
-  - not: {msg: reply, within: 20s}
-""")
-    trace = tmp_path / "t.jsonl"
-    p = subprocess.Popen([vdsim, "run", "--report", str(tmp_path / "r"), "--trace", str(trace), f],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 30
-    while not (trace.exists() and '"type":"reply"' in trace.read_text()):
-        assert time.monotonic() < deadline, "no reply recorded"
-        time.sleep(0.05)
+    p, trace = start_long_run(vdsim, tmp_path)
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)
     assert p.returncode == 3, out + err
