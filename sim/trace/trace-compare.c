@@ -135,8 +135,7 @@ static void set_lines(vds_diff *d, const vds_trace_line *la, const vds_trace_lin
 int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compare_opts *o,
                       vds_diff *d, vds_err *err)
 {
-    gint64 prev_a = 0, prev_b = 0;
-    bool have_prev = false;
+    gint64 stim_a = 0, stim_b = 0; /* the start counts as the first stimulus */
     size_t index = 0;
 
     memset(d, 0, sizeof(*d));
@@ -170,25 +169,32 @@ int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compar
         }
         gint64 ta = json_object_get_int_member(la.event, "t");
         gint64 tb = json_object_get_int_member(lb.event, "t");
-        /* goldens time the protocol: gaps between agent messages, not the
-           harness's own notes (a guest action takes what it takes) */
+        /* goldens time the agent's reactions: each message from the agent
+           against the last stimulus (a message to it, or a guest action note,
+           which has no "observed" member). The harness's own pacing and
+           guest observations (which take what they take) are not timed. */
         const char *kind = json_object_get_string_member_with_default(la.event, "kind", "");
-        if (strcmp(kind, "agent") != 0)
+        const char *dir = json_object_get_string_member_with_default(la.event, "dir", "");
+        bool from_agent = strcmp(kind, "agent") == 0 && strcmp(dir, "from-agent") == 0;
+        bool stimulus =
+            (strcmp(kind, "agent") == 0 && !from_agent) ||
+            (strcmp(kind, "note") == 0 && !json_object_has_member(la.event, "observed"));
+        if (stimulus) {
+            stim_a = ta;
+            stim_b = tb;
             continue;
-        if (o->check_time && have_prev) {
-            gint64 gap_a = ta - prev_a, gap_b = tb - prev_b;
-            gint64 tol = MAX((gint64)o->tol_floor_ns, gap_b * (gint64)o->tol_pct / 100);
-            if (gap_a - gap_b > tol || gap_b - gap_a > tol) {
-                set_lines(d, &la, &lb);
-                snprintf(d->what, sizeof(d->what),
-                         "event %zu: came %.1f ms after the previous event, golden %.1f ms "
-                         "(tolerance %.1f ms)",
-                         index, gap_a / 1e6, gap_b / 1e6, tol / 1e6);
-                return 1;
-            }
         }
-        prev_a = ta;
-        prev_b = tb;
-        have_prev = true;
+        if (!from_agent || !o->check_time)
+            continue;
+        gint64 gap_a = ta - stim_a, gap_b = tb - stim_b;
+        gint64 tol = MAX((gint64)o->tol_floor_ns, gap_b * (gint64)o->tol_pct / 100);
+        if (gap_a - gap_b > tol || gap_b - gap_a > tol) {
+            set_lines(d, &la, &lb);
+            snprintf(d->what, sizeof(d->what),
+                     "event %zu: came %.1f ms after the last stimulus, golden %.1f ms "
+                     "(tolerance %.1f ms)",
+                     index, gap_a / 1e6, gap_b / 1e6, tol / 1e6);
+            return 1;
+        }
     }
 }
