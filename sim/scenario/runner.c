@@ -607,6 +607,11 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
                 return step_fail(r, st, "%s", err.msg);
             bool same = rects->len == st->rects->len &&
                         memcmp(rects->data, st->rects->data, rects->len * sizeof(vds_rect)) == 0;
+            /* and the daemon has taken it too, or a mouse state sent next
+               would still use the old monitor offsets */
+            bool shown = same;
+            if (same && r->t->ops->screen_taken)
+                same = r->t->ops->screen_taken(r->t);
             if (same || vds_clock_now_ns() >= deadline || r->t->dead || interrupted_flag) {
                 g_autofree char *gt = rects_text(rects);
                 g_autoptr(JsonNode) obs = string_node(gt);
@@ -615,6 +620,11 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
                     return 0;
                 if (r->t->dead || interrupted_flag)
                     return dead_or_interrupted(r, st);
+                if (shown)
+                    return step_fail(r, st,
+                                     "the X screen shows %s, but the agent has not taken the new "
+                                     "screen size within %.0f ms",
+                                     gt, st->within_ns / 1e6);
                 g_autofree char *wt = rects_text(st->rects);
                 return step_fail(r, st, "the X screen shows %s after %.0f ms, expected %s", gt,
                                  st->within_ns / 1e6, wt);

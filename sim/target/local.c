@@ -570,6 +570,29 @@ static int local_screen(vds_target *t, GArray *rects, vds_err *err)
     return 0;
 }
 
+/* spice-vdagentd -d -d logs "updating uinput size to WxH" when the session
+ * agent reports a new layout; mouse states before it use the old offsets. */
+static bool local_screen_taken(vds_target *t)
+{
+    local *l = (local *)t;
+    Window root;
+    int x, y;
+    unsigned w, h, border, depth;
+    /* a round trip: the root's size now, not Xlib's cached one */
+    if (!l->xdpy ||
+        !XGetGeometry(l->xdpy, DefaultRootWindow(l->xdpy), &root, &x, &y, &w, &h, &border, &depth))
+        return false;
+    g_autofree char *path = path_in(l, "spice-vdagentd.log");
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return false;
+    const char *key = "updating uinput size to ", *last = NULL;
+    for (const char *p = strstr(text, key); p; p = strstr(p + 1, key))
+        last = p;
+    unsigned lw, lh;
+    return last && sscanf(last + strlen(key), "%ux%u", &lw, &lh) == 2 && lw == w && lh == h;
+}
+
 typedef struct capture {
     GSubprocess *p;
     bool done;
@@ -748,6 +771,7 @@ static const vds_target_ops local_ops = {
     .send = local_send,
     .write_raw = local_write_raw,
     .screen = local_screen,
+    .screen_taken = local_screen_taken,
     .clipboard = local_clipboard,
     .guest_copy = local_guest_copy,
     .guest_release = local_guest_release,

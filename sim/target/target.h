@@ -32,6 +32,9 @@ typedef struct vds_target_ops {
     int (*write_raw)(vds_target *t, const uint8_t *data, size_t len, vds_err *err);
     /* Guest-side oracles. */
     int (*screen)(vds_target *t, GArray *rects, vds_err *err); /* vds_rect, sorted */
+    /* Has the agent itself taken the X screen's current size (not only X)?
+       NULL: the target cannot tell, take it as yes. */
+    bool (*screen_taken)(vds_target *t);
     int (*clipboard)(vds_target *t, uint8_t selection, uint64_t timeout_ns, GBytes **text,
                      vds_err *err);
     int (*guest_copy)(vds_target *t, uint8_t selection, GBytes *text, vds_err *err);
