@@ -264,6 +264,9 @@ static int start_x(local *l, vds_err *err)
     }
     if (read_display(l, fds[0], err) < 0)
         return -1;
+    char *info = g_strdup_printf("%s on DISPLAY=%s", l->base.info, l->display);
+    g_free(l->base.info);
+    l->base.info = info;
     l->xdpy = XOpenDisplay(l->display);
     if (!l->xdpy)
         return vds_err_set(err, VDS_ERR_IO, NULL, "cannot open X display %s", l->display);

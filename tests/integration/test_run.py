@@ -196,3 +196,29 @@ def test_lint_errors(run, tmp_path):
     assert r.returncode == 2 and f"{f}:3:19:" in r.stderr
     ok = run("lint", SCENARIOS)
     assert ok.returncode == 0 and "0 with errors" in ok.stdout
+
+
+def test_shards_partition_the_suite(run, tmp_path):
+    ran = []
+    for k in (1, 2, 3):
+        r = run("run", "--shard", f"{k}/3", "--report", str(tmp_path / f"s{k}"), SCENARIOS,
+                timeout=300)
+        assert r.returncode == 0, r.stdout
+        summary = json.loads((tmp_path / f"s{k}" / "summary.json").read_text())
+        ran.append([s["id"] for s in summary["scenarios"]])
+    everything = [i for ids in ran for i in ids]
+    assert len(everything) == len(set(everything)) >= 25  # disjoint, and all of them
+    r = run("run", "--shard", "4/3", SCENARIOS)
+    assert r.returncode == 2 and "1 <= K <= N" in r.stderr
+
+
+def test_agent_up_until_ctrl_c(vdsim):
+    p = subprocess.Popen([vdsim, "agent", "up"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    first = p.stdout.readline()
+    assert first.startswith("agent ready: ") and "DISPLAY=:" in first, first + p.stderr.read()
+    assert stray_processes("vdsim-local-")
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert p.returncode == 0, err
+    assert not stray_processes("vdsim-local-")
