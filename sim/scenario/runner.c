@@ -496,7 +496,6 @@ static int do_send(runner *r, const vds_step *st)
     vds_buf out;
     vds_buf_init(&out, 256u << 20);
     uint64_t t;
-    uint64_t offset = 0;
     int rc = vds_agent_encode(&m, &out, &err);
     vds_agent_msg_clear(&m);
     if (rc == 0) {
@@ -504,7 +503,7 @@ static int do_send(runner *r, const vds_step *st)
         if (rc == 0) {
             bool malformed;
             vds_chunk_msg cm = {
-                st->port, out.data, out.len, offset,
+                st->port, out.data, out.len, r->t->tx_offset,
                 (uint32_t)((out.len + VDS_AGENT_MAX_CHUNK - 1) / VDS_AGENT_MAX_CHUNK)};
             g_autoptr(JsonNode) ev =
                 vds_trace_agent_event(rel(r, t), VDS_DIR_TO_AGENT, &cm, r->agent_caps, &malformed);

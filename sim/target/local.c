@@ -532,6 +532,7 @@ static int local_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t l
     local *l = (local *)t;
     if (!l->port || !t->port_open)
         return vds_err_set(err, VDS_ERR_IO, NULL, "the agent's port is not open");
+    t->tx_offset = vds_port_tx_offset(l->port);
     return vds_port_send(l->port, port, msg, len, t_ns, err);
 }
 

@@ -58,9 +58,10 @@ struct vds_target {
     GQueue *rx;        /* vds_rx*, owned: messages not yet consumed */
     GArray *input;     /* vds_input_event: everything the fake uinput got */
     bool port_open;
-    char *dead;    /* why the agent stack is gone, or NULL */
-    char *info;    /* one line: X server, versions */
-    char *log_dir; /* where the agents' logs are, while started */
+    uint64_t tx_offset; /* stream offset of the last message sent (per connection) */
+    char *dead;         /* why the agent stack is gone, or NULL */
+    char *info;         /* one line: X server, versions */
+    char *log_dir;      /* where the agents' logs are, while started */
 };
 
 /* A new local target: X server + spice-vdagentd + spice-vdagent on this host. */
