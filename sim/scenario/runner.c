@@ -1153,7 +1153,7 @@ int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
             infra++;
         else
             failed++;
-        if (i == 0 && r.t->info && o->verbose)
+        if (i == 0 && r.t->info)
             printf("  target: %s\n", r.t->info);
         if (interrupted_flag)
             r.interrupted = true;

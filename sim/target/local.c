@@ -228,8 +228,12 @@ out:
     return rc;
 }
 
+/* Xorg + dummy when installed, unless VDSIM_XSERVER=xvfb asks for the fallback. */
 static bool have_dummy_driver(void)
 {
+    const char *want = g_getenv("VDSIM_XSERVER");
+    if (want && strcmp(want, "xvfb") == 0)
+        return false;
     return g_file_test("/usr/lib/xorg/modules/drivers/dummy_drv.so", G_FILE_TEST_EXISTS) &&
            g_file_test("/usr/lib/xorg/Xorg", G_FILE_TEST_EXISTS);
 }

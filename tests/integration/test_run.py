@@ -222,3 +222,19 @@ def test_agent_up_until_ctrl_c(vdsim):
     out, err = p.communicate(timeout=30)
     assert p.returncode == 0, err
     assert not stray_processes("vdsim-local-")
+
+
+def test_xvfb_fallback_and_its_limit(tmp_path):
+    """Without Xorg's dummy driver the target falls back to Xvfb, says so, and
+    multi-monitor layouts cannot apply there."""
+    require_programs("Xvfb")
+    env = dict(os.environ, VDSIM_XSERVER="xvfb")
+    one = os.path.join(SCENARIOS, "monitors", "one-head.yaml")
+    two = os.path.join(SCENARIOS, "monitors", "two-heads.yaml")
+    r = subprocess.run([os.environ["VDSIM"], "run", "--report", str(tmp_path / "r"), one, two],
+                       capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "target: Xvfb (one output" in r.stdout
+    assert "PASS monitors/one-head" in r.stdout
+    assert ("step 3 (guest): the X screen shows [1280x720+0+0] after 3000 ms, expected "
+            "[1280x720+0+0, 1024x768+1280+0]") in r.stdout
