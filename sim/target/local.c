@@ -422,7 +422,8 @@ static int local_start(vds_target *t, vds_err *err)
         !find_program("spice-vdagent", "VDSIM_VDAGENT", vdagent, sizeof(vdagent)))
         return vds_err_set(err, VDS_ERR_IO, NULL,
                            "spice-vdagentd/spice-vdagent not found (Debian package spice-vdagent)");
-    if (!have_dummy_driver() && !g_find_program_in_path("Xvfb"))
+    g_autofree char *xvfb = g_find_program_in_path("Xvfb");
+    if (!have_dummy_driver() && !xvfb)
         return vds_err_set(err, VDS_ERR_IO, NULL,
                            "no X server: install xserver-xorg-video-dummy (or xvfb)");
     l->dir = g_dir_make_tmp("vdsim-local-XXXXXX", &gerr);
