@@ -93,14 +93,15 @@ static uint64_t rel(runner *r, uint64_t t)
     return t > r->t0 ? t - r->t0 : 0;
 }
 
-static void record_rx(runner *r, const vds_rx *rx)
+/* The trace event of a received message: decoded once, then used both to
+ * match expectations (its "fields") and to record. New node. */
+static JsonNode *rx_event(runner *r, const vds_rx *rx)
 {
     bool malformed;
     vds_chunk_msg cm = {rx->port, g_bytes_get_data(rx->bytes, NULL), g_bytes_get_size(rx->bytes),
                         rx->offset, rx->n_chunks};
-    g_autoptr(JsonNode) ev = vds_trace_agent_event(rel(r, rx->t_ns), VDS_DIR_FROM_AGENT, &cm,
-                                                   r->s->client_caps, &malformed);
-    record(r, ev);
+    return vds_trace_agent_event(rel(r, rx->t_ns), VDS_DIR_FROM_AGENT, &cm, r->s->client_caps,
+                                 &malformed);
 }
 
 static void record_note(runner *r, const char *what, JsonNode *detail)
@@ -154,7 +155,8 @@ static bool port_open_or_dead(void *user)
     return r->t->port_open || r->t->dead || interrupted_flag;
 }
 
-static bool never(void *user)
+/* Wait for time to pass: only an interrupt ends it early. */
+static bool only_interrupt(void *user)
 {
     return interrupted_flag;
 }
@@ -166,27 +168,18 @@ static uint32_t rx_type(const vds_rx *rx)
                : 0;
 }
 
-/* Describe a received message's fields (new object node), NULL if undecodable. */
-static JsonNode *rx_fields(runner *r, const vds_rx *rx)
+/* "reply type=monitors-config error=success", from the event's own description. */
+static char *rx_text(JsonNode *ev)
 {
-    vds_agent_msg m;
-    if (vds_agent_decode(g_bytes_get_data(rx->bytes, NULL), g_bytes_get_size(rx->bytes),
-                         r->s->client_caps, &m, NULL) < 0)
-        return NULL;
-    g_autoptr(JsonBuilder) b = json_builder_new();
-    json_builder_begin_object(b);
-    vds_agent_describe(&m, b);
-    json_builder_end_object(b);
-    vds_agent_msg_clear(&m);
-    return json_builder_get_root(b);
-}
-
-static char *rx_text(runner *r, const vds_rx *rx)
-{
-    const char *name = vds_names_get(&vds_agent_type_names, rx_type(rx));
-    g_autoptr(JsonNode) f = rx_fields(r, rx);
-    g_autofree char *ft = f ? vds_json_to_text(f) : g_strdup("(undecodable)");
-    return g_strdup_printf("%s%s%s", name ? name : "unknown", *ft ? " " : "", ft);
+    JsonObject *o = json_node_get_object(ev);
+    JsonNode *type = json_object_get_member(o, "type"),
+             *fields = json_object_get_member(o, "fields");
+    g_autofree char *tt = type ? vds_json_to_text(type) : g_strdup("unknown");
+    g_autofree char *ft =
+        fields ? vds_json_to_text(fields)
+               : g_strdup_printf(
+                     "(%s)", json_object_get_string_member_with_default(o, "error", "undecodable"));
+    return g_strdup_printf("%s%s%s", tt, *ft ? " " : "", ft);
 }
 
 static bool is_string_array(JsonArray *a)
@@ -278,12 +271,14 @@ static JsonNode *fields_node(runner *r, JsonObject *fields)
     return out;
 }
 
-static bool matches(runner *r, const vds_step *st, const vds_rx *rx, JsonNode **got)
+/* Does the received message (rx, its event ev) satisfy st? Its fields are
+ * borrowed from ev into *got for captures. */
+static bool matches(runner *r, const vds_step *st, const vds_rx *rx, JsonNode *ev, JsonNode **got)
 {
     *got = NULL;
     if (rx_type(rx) != st->msg_type)
         return false;
-    *got = rx_fields(r, rx);
+    *got = json_object_get_member(json_node_get_object(ev), "fields");
     g_autoptr(JsonNode) want = fields_node(r, st->fields);
     return *got && json_match(want, *got);
 }
@@ -353,16 +348,17 @@ static int do_expect(runner *r, const vds_step *st, uint64_t start)
     for (;;) {
         vds_rx *rx;
         while ((rx = g_queue_pop_head(r->t->rx))) {
-            g_autoptr(JsonNode) got = NULL;
-            if (matches(r, st, rx, &got)) {
-                record_rx(r, rx);
+            g_autoptr(JsonNode) ev = rx_event(r, rx);
+            JsonNode *got;
+            if (matches(r, st, rx, ev, &got)) {
+                record(r, ev);
                 add_latency(r, st, rx->t_ns > start ? rx->t_ns - start : 0);
                 capture(r, st, got);
                 vds_rx_free(rx);
                 return 0;
             }
             if (ignored(r, rx)) {
-                record_rx(r, rx);
+                record(r, ev);
                 vds_rx_free(rx);
                 continue;
             }
@@ -370,8 +366,8 @@ static int do_expect(runner *r, const vds_step *st, uint64_t start)
                 g_queue_push_head(r->t->rx, rx); /* for the next step */
                 return 0;
             }
-            record_rx(r, rx);
-            g_autofree char *gt = rx_text(r, rx);
+            record(r, ev);
+            g_autofree char *gt = rx_text(ev);
             double ms = (double)(rx->t_ns > start ? rx->t_ns - start : 0) / 1e6;
             vds_rx_free(rx);
             return step_fail(r, st, "expected %s within %.0f ms, got %s after %.1f ms", want,
@@ -395,10 +391,11 @@ static int do_not(runner *r, const vds_step *st, uint64_t start)
     while (rc == 0) {
         vds_rx *rx;
         while (rc == 0 && (rx = g_queue_pop_head(r->t->rx))) {
-            g_autoptr(JsonNode) got = NULL;
-            if (matches(r, st, rx, &got)) {
-                record_rx(r, rx);
-                g_autofree char *gt = rx_text(r, rx);
+            g_autoptr(JsonNode) ev = rx_event(r, rx);
+            JsonNode *got;
+            if (matches(r, st, rx, ev, &got)) {
+                record(r, ev);
+                g_autofree char *gt = rx_text(ev);
                 rc = step_fail(r, st, "got %s after %.1f ms; it must not come within %.0f ms", gt,
                                (double)(rx->t_ns - start) / 1e6, st->within_ns / 1e6);
                 vds_rx_free(rx);
@@ -435,19 +432,20 @@ static int do_any_order(runner *r, const vds_step *st, uint64_t start)
         vds_rx *rx;
         while (left->len && (rx = g_queue_pop_head(r->t->rx))) {
             bool hit = false;
+            g_autoptr(JsonNode) ev = rx_event(r, rx);
             for (guint i = 0; i < left->len && !hit; i++) {
                 vds_step *c = left->pdata[i];
-                g_autoptr(JsonNode) got = NULL;
-                if (matches(r, c, rx, &got)) {
+                JsonNode *got;
+                if (matches(r, c, rx, ev, &got)) {
                     add_latency(r, c, rx->t_ns > start ? rx->t_ns - start : 0);
                     capture(r, c, got);
                     g_ptr_array_remove_index(left, i);
                     hit = true;
                 }
             }
-            record_rx(r, rx);
+            record(r, ev);
             if (!hit && !ignored(r, rx)) {
-                g_autofree char *gt = rx_text(r, rx);
+                g_autofree char *gt = rx_text(ev);
                 g_autofree char *w = want_text(r, left->pdata[0]);
                 vds_rx_free(rx);
                 return step_fail(r, st, "got %s while waiting for %u more (first: %s)", gt,
@@ -476,6 +474,17 @@ static void await_port(runner *r)
         vds_target_wait(r->t, vds_clock_now_ns() + 2000000000ull, port_open_or_dead, r);
 }
 
+/* Encode m into out (initialised here; the caller clears it) and send it on
+ * port; *t_ns is when it went out. */
+static int encode_send(runner *r, uint32_t port, const vds_agent_msg *m, vds_buf *out,
+                       uint64_t *t_ns, vds_err *err)
+{
+    vds_buf_init(out, 256u << 20);
+    if (vds_agent_encode(m, out, err) < 0)
+        return -1;
+    return r->t->ops->send(r->t, port, out->data, out->len, t_ns, err);
+}
+
 static int do_send(runner *r, const vds_step *st)
 {
     await_port(r);
@@ -494,21 +503,16 @@ static int do_send(runner *r, const vds_step *st)
         r->serial[sel] = m.u.grab.serial + 1;
     }
     vds_buf out;
-    vds_buf_init(&out, 256u << 20);
     uint64_t t;
-    int rc = vds_agent_encode(&m, &out, &err);
+    int rc = encode_send(r, st->port, &m, &out, &t, &err);
     vds_agent_msg_clear(&m);
     if (rc == 0) {
-        rc = r->t->ops->send(r->t, st->port, out.data, out.len, &t, &err);
-        if (rc == 0) {
-            bool malformed;
-            vds_chunk_msg cm = {
-                st->port, out.data, out.len, r->t->tx_offset,
-                (uint32_t)((out.len + VDS_AGENT_MAX_CHUNK - 1) / VDS_AGENT_MAX_CHUNK)};
-            g_autoptr(JsonNode) ev =
-                vds_trace_agent_event(rel(r, t), VDS_DIR_TO_AGENT, &cm, r->agent_caps, &malformed);
-            record(r, ev);
-        }
+        bool malformed;
+        vds_chunk_msg cm = {st->port, out.data, out.len, r->t->tx_offset,
+                            (uint32_t)((out.len + VDS_AGENT_MAX_CHUNK - 1) / VDS_AGENT_MAX_CHUNK)};
+        g_autoptr(JsonNode) ev =
+            vds_trace_agent_event(rel(r, t), VDS_DIR_TO_AGENT, &cm, r->agent_caps, &malformed);
+        record(r, ev);
     }
     vds_buf_clear(&out);
     return rc < 0 ? step_fail(r, st, "%s", err.msg) : 0;
@@ -628,7 +632,8 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
                 return step_fail(r, st, "the X screen shows %s after %.0f ms, expected %s", gt,
                                  st->within_ns / 1e6, wt);
             }
-            vds_target_wait(r->t, MIN(deadline, vds_clock_now_ns() + POLL_NS), never, NULL);
+            vds_target_wait(r->t, MIN(deadline, vds_clock_now_ns() + POLL_NS), only_interrupt,
+                            NULL);
         }
     }
     case VDS_GUEST_PASTED: {
@@ -687,7 +692,8 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
                                  (int)g_bytes_get_size(st->payload),
                                  (const char *)g_bytes_get_data(st->payload, NULL));
             }
-            vds_target_wait(r->t, MIN(deadline, vds_clock_now_ns() + POLL_NS), never, NULL);
+            vds_target_wait(r->t, MIN(deadline, vds_clock_now_ns() + POLL_NS), only_interrupt,
+                            NULL);
         }
     }
     }
@@ -749,28 +755,32 @@ static int setup(runner *r, vds_err *err)
         return vds_err_set(err, VDS_ERR_IO, NULL, "the agent's port did not reopen: %s",
                            r->t->dead ? r->t->dead : "no connection within 5 s");
     /* as spice-server when a client leaves, then a new client announcing itself */
-    uint8_t msg[VDS_AGENT_HDR_SIZE + 8];
+    uint32_t caps = r->s->client_caps;
+    const vds_agent_msg bye = {.protocol = VD_AGENT_PROTOCOL, .type = VD_AGENT_CLIENT_DISCONNECTED};
+    const vds_agent_msg hello = {.protocol = VD_AGENT_PROTOCOL,
+                                 .type = VD_AGENT_ANNOUNCE_CAPABILITIES,
+                                 .u.caps = {.request = 1, .caps = &caps, .n_words = 1}};
+    vds_buf out;
     uint64_t t;
-    memset(msg, 0, sizeof(msg));
-    vds_put_u32(msg, VD_AGENT_PROTOCOL);
-    vds_put_u32(msg + 4, VD_AGENT_CLIENT_DISCONNECTED);
-    if (r->t->ops->send(r->t, VDP_SERVER_PORT, msg, VDS_AGENT_HDR_SIZE, &t, err) < 0)
-        return -1;
-    vds_put_u32(msg + 4, VD_AGENT_ANNOUNCE_CAPABILITIES);
-    vds_put_u32(msg + 16, 8);
-    vds_put_u32(msg + 20, 1);
-    vds_put_u32(msg + 24, r->s->client_caps);
-    if (r->t->ops->send(r->t, VDP_CLIENT_PORT, msg, sizeof(msg), &t, err) < 0)
+    int rc = encode_send(r, VDP_SERVER_PORT, &bye, &out, &t, err);
+    vds_buf_clear(&out);
+    if (rc == 0)
+        rc = encode_send(r, VDP_CLIENT_PORT, &hello, &out, &t, err);
+    vds_buf_clear(&out);
+    if (rc < 0)
         return -1;
     for (;;) {
         while ((rx = g_queue_pop_head(r->t->rx))) {
-            const uint8_t *b = g_bytes_get_data(rx->bytes, NULL);
-            bool caps = rx_type(rx) == VD_AGENT_ANNOUNCE_CAPABILITIES &&
-                        g_bytes_get_size(rx->bytes) >= 28 && vds_get_u32(b + 20) == 0;
-            if (caps)
-                r->agent_caps = vds_get_u32(b + 24);
+            vds_agent_msg m;
+            bool answer = vds_agent_decode(g_bytes_get_data(rx->bytes, NULL),
+                                           g_bytes_get_size(rx->bytes), caps, &m, NULL) == 0 &&
+                          m.type == VD_AGENT_ANNOUNCE_CAPABILITIES && m.u.caps.request == 0 &&
+                          m.u.caps.n_words > 0;
+            if (answer)
+                r->agent_caps = m.u.caps.caps[0];
+            vds_agent_msg_clear(&m); /* zeroed by a failed decode: always safe */
             vds_rx_free(rx);
-            if (caps)
+            if (answer)
                 return 0;
         }
         if (r->t->dead || interrupted_flag)
@@ -1055,7 +1065,7 @@ static void run_one(runner *r, result *res)
        broke it, and a broken stack is restarted, not reused */
     if (!r->t->dead && !interrupted_flag) {
         r->t->ops->reset(r->t);
-        vds_target_wait(r->t, vds_clock_now_ns() + 200000000ull, never, NULL);
+        vds_target_wait(r->t, vds_clock_now_ns() + 200000000ull, only_interrupt, NULL);
         if (setup(r, &err) < 0) {
             r->stack_broken = true;
             if (res->passed && !s->breaks_agent) {

@@ -64,14 +64,6 @@ typedef struct local {
 
 static const vds_port_events port_events;
 
-void vds_rx_free(vds_rx *rx)
-{
-    if (!rx)
-        return;
-    g_bytes_unref(rx->bytes);
-    g_free(rx);
-}
-
 static char *path_in(local *l, const char *name)
 {
     return g_build_filename(l->dir, name, NULL);
@@ -167,32 +159,6 @@ static char *log_tail(local *l, const char *name, int lines)
     guint n = g_strv_length(all);
     guint from = n > (guint)lines ? n - (guint)lines : 0;
     return g_strjoinv("\n    ", all + from);
-}
-
-/* --- waiting ------------------------------------------------------------- */
-
-static gboolean wake(gpointer user)
-{
-    return G_SOURCE_REMOVE;
-}
-
-bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
-{
-    if (t->ops->wait)
-        return t->ops->wait(t, deadline, done, user);
-    while (!done(user)) {
-        uint64_t now = vds_clock_now_ns();
-        if (now >= deadline)
-            return false;
-        /* wake at the deadline even when nothing happens */
-        GSource *timer = g_timeout_source_new((guint)MIN((deadline - now) / 1000000 + 1, 100));
-        g_source_set_callback(timer, wake, NULL, NULL);
-        g_source_attach(timer, t->ctx);
-        g_main_context_iteration(t->ctx, TRUE);
-        g_source_destroy(timer);
-        g_source_unref(timer);
-    }
-    return true;
 }
 
 /* --- the X server -------------------------------------------------------- */
@@ -460,12 +426,12 @@ static int local_start(vds_target *t, vds_err *err)
     return 0;
 }
 
-static void paste_clear(local *l);
+static void paste_clear(local *l, struct paste *pa);
 
 static void local_reset(vds_target *t)
 {
     local *l = (local *)t;
-    paste_clear(l);
+    paste_clear(l, &l->paste);
     kill_proc(&l->owners[0]);
     kill_proc(&l->owners[1]);
 }
@@ -602,76 +568,95 @@ static bool local_screen_taken(vds_target *t)
     return last && sscanf(last + strlen(key), "%ux%u", &lw, &lh) == 2 && lw == w && lh == h;
 }
 
-typedef struct capture {
-    GSubprocess *p;
-    bool done;
-    GBytes *out;
-    GError *error;
-} capture;
-
-static void on_communicated(GObject *src, GAsyncResult *res, gpointer user)
+/* xclip, a Debian X client, reads and owns selections for the guest. */
+static GSubprocess *xclip_spawn(local *l, bool copy, uint8_t sel, vds_err *err)
 {
-    capture *c = user;
-    g_subprocess_communicate_finish(G_SUBPROCESS(src), res, &c->out, NULL, &c->error);
-    c->done = true;
+    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
+        copy ? G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+                   G_SUBPROCESS_FLAGS_STDERR_SILENCE
+             : G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    g_autoptr(GError) gerr = NULL;
+    const char *name = sel ? "primary" : "clipboard";
+    /* -quiet keeps xclip in the foreground: it owns the selection until killed */
+    const char *copy_argv[] = {"xclip", "-quiet", "-i", "-selection", name, NULL};
+    const char *paste_argv[] = {"xclip", "-o", "-selection", name, NULL};
+    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
+    g_subprocess_launcher_set_child_setup(la, die_with_parent, NULL, NULL);
+    GSubprocess *p = g_subprocess_launcher_spawnv(la, copy ? copy_argv : paste_argv, &gerr);
+    if (!p)
+        vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
+                    gerr->message);
+    return p;
 }
 
-static bool capture_done(void *user)
+/* A paste running in the background: the agent may have to ask the host
+ * for the data before it completes. */
+static void on_pasted(GObject *src, GAsyncResult *res, gpointer user)
 {
-    return ((capture *)user)->done;
+    struct paste *pa = user;
+    g_subprocess_communicate_finish(G_SUBPROCESS(src), res, &pa->out, NULL, &pa->error);
+    pa->done = true;
+}
+
+static bool paste_done(void *user)
+{
+    return ((struct paste *)user)->done;
+}
+
+static void paste_clear(local *l, struct paste *pa)
+{
+    if (pa->p && !pa->done) {
+        g_subprocess_force_exit(pa->p);
+        while (!pa->done)
+            g_main_context_iteration(l->base.ctx, TRUE);
+    }
+    g_clear_object(&pa->p);
+    g_clear_pointer(&pa->out, g_bytes_unref);
+    g_clear_error(&pa->error);
+    pa->done = false;
+}
+
+static int paste_begin(local *l, uint8_t sel, struct paste *pa, vds_err *err)
+{
+    paste_clear(l, pa);
+    if (!(pa->p = xclip_spawn(l, false, sel, err)))
+        return -1;
+    g_subprocess_communicate_async(pa->p, NULL, NULL, on_pasted, pa);
+    return 0;
+}
+
+/* 0 with *text, or -1 with err saying whether it did not finish or got nothing. */
+static int paste_end(local *l, struct paste *pa, uint64_t deadline, GBytes **text, vds_err *err)
+{
+    *text = NULL;
+    if (!vds_target_wait(&l->base, deadline, paste_done, pa))
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the guest's paste did not finish");
+    if (pa->error || !g_subprocess_get_if_exited(pa->p) || g_subprocess_get_exit_status(pa->p) != 0)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the guest's paste got nothing");
+    *text = g_bytes_ref(pa->out);
+    return 0;
 }
 
 static int local_clipboard(vds_target *t, uint8_t sel, uint64_t timeout_ns, GBytes **text,
                            vds_err *err)
 {
     local *l = (local *)t;
-    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-    g_autoptr(GError) gerr = NULL;
-    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
-    const char *argv[] = {"xclip", "-o", "-selection", sel ? "primary" : "clipboard", NULL};
-    capture c = {g_subprocess_launcher_spawnv(la, argv, &gerr), false, NULL, NULL};
-    *text = NULL;
-    if (!c.p)
-        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
-                           gerr->message);
-    g_subprocess_communicate_async(c.p, NULL, NULL, on_communicated, &c);
-    if (!vds_target_wait(t, vds_clock_now_ns() + timeout_ns, capture_done, &c)) {
-        g_subprocess_force_exit(c.p);
-        vds_target_wait(t, vds_clock_now_ns() + 1000000000ull, capture_done, &c);
-    }
-    int rc = 0;
-    if (c.error || !g_subprocess_get_if_exited(c.p) || g_subprocess_get_exit_status(c.p) != 0)
-        rc = -1; /* nothing to paste (yet) */
-    else
-        *text = g_bytes_ref(c.out);
-    if (c.out)
-        g_bytes_unref(c.out);
-    g_clear_error(&c.error);
-    g_object_unref(c.p);
-    if (rc < 0)
-        vds_err_set(err, VDS_ERR_IO, NULL, "nothing could be pasted from the %s selection",
-                    sel ? "primary" : "clipboard");
+    struct paste pa = {0};
+    int rc = paste_begin(l, sel, &pa, err);
+    if (rc == 0)
+        rc = paste_end(l, &pa, vds_clock_now_ns() + timeout_ns, text, err);
+    paste_clear(l, &pa); /* a paste that did not finish is stopped here */
     return rc;
 }
 
 static int local_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *err)
 {
     local *l = (local *)t;
-    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
-        G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
-        G_SUBPROCESS_FLAGS_STDERR_SILENCE);
     g_autoptr(GError) gerr = NULL;
-    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
-    g_subprocess_launcher_set_child_setup(la, die_with_parent, NULL, NULL);
-    /* -quiet keeps xclip in the foreground: it owns the selection until killed */
-    const char *argv[] = {"xclip", "-quiet", "-i", "-selection", sel ? "primary" : "clipboard",
-                          NULL};
     kill_proc(&l->owners[sel & 1]);
-    GSubprocess *p = g_subprocess_launcher_spawnv(la, argv, &gerr);
+    GSubprocess *p = xclip_spawn(l, true, sel, err);
     if (!p)
-        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
-                           gerr->message);
+        return -1;
     GOutputStream *in = g_subprocess_get_stdin_pipe(p);
     gsize written;
     if (!g_output_stream_write_all(in, g_bytes_get_data(text, NULL), g_bytes_get_size(text),
@@ -683,27 +668,6 @@ static int local_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *e
     }
     l->owners[sel & 1] = p;
     return 0;
-}
-
-static void on_pasted(GObject *src, GAsyncResult *res, gpointer user)
-{
-    struct paste *pa = user;
-    g_subprocess_communicate_finish(G_SUBPROCESS(src), res, &pa->out, NULL, &pa->error);
-    pa->done = true;
-}
-
-static void paste_clear(local *l)
-{
-    struct paste *pa = &l->paste;
-    if (pa->p && !pa->done) {
-        g_subprocess_force_exit(pa->p);
-        while (!pa->done)
-            g_main_context_iteration(l->base.ctx, TRUE);
-    }
-    g_clear_object(&pa->p);
-    g_clear_pointer(&pa->out, g_bytes_unref);
-    g_clear_error(&pa->error);
-    pa->done = false;
 }
 
 static bool has_owner(local *l, uint8_t sel)
@@ -720,28 +684,12 @@ static bool never_done(void *user)
 static int local_paste_start(vds_target *t, uint8_t sel, vds_err *err)
 {
     local *l = (local *)t;
-    g_autoptr(GError) gerr = NULL;
-    paste_clear(l);
     /* like a person: paste once the selection has an owner (the session
        agent takes it a moment after the grab arrives) */
     uint64_t deadline = vds_clock_now_ns() + 3000000000ull;
     while (!has_owner(l, sel) && vds_clock_now_ns() < deadline)
         vds_target_wait(t, vds_clock_now_ns() + 10000000ull, never_done, NULL);
-    g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-    g_subprocess_launcher_setenv(la, "DISPLAY", l->display, TRUE);
-    const char *argv[] = {"xclip", "-o", "-selection", sel ? "primary" : "clipboard", NULL};
-    l->paste.p = g_subprocess_launcher_spawnv(la, argv, &gerr);
-    if (!l->paste.p)
-        return vds_err_set(err, VDS_ERR_IO, NULL, "cannot run xclip: %s (Debian package xclip)",
-                           gerr->message);
-    g_subprocess_communicate_async(l->paste.p, NULL, NULL, on_pasted, &l->paste);
-    return 0;
-}
-
-static bool paste_done(void *user)
-{
-    return ((struct paste *)user)->done;
+    return paste_begin(l, sel, &l->paste, err);
 }
 
 static int local_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
@@ -750,13 +698,7 @@ static int local_paste_result(vds_target *t, uint64_t deadline, GBytes **text, v
     *text = NULL;
     if (!l->paste.p)
         return vds_err_set(err, VDS_ERR_USAGE, NULL, "no guest-paste step before this check");
-    if (!vds_target_wait(t, deadline, paste_done, &l->paste))
-        return vds_err_set(err, VDS_ERR_IO, NULL, "the guest's paste did not finish");
-    if (l->paste.error || !g_subprocess_get_if_exited(l->paste.p) ||
-        g_subprocess_get_exit_status(l->paste.p) != 0)
-        return vds_err_set(err, VDS_ERR_IO, NULL, "the guest's paste got nothing");
-    *text = g_bytes_ref(l->paste.out);
-    return 0;
+    return paste_end(l, &l->paste, deadline, text, err);
 }
 
 static void local_guest_release(vds_target *t, uint8_t sel)
@@ -800,25 +742,4 @@ vds_target *vds_target_local_new(GMainContext *ctx)
     l->listen_fd = -1;
     l->uinput_fd = -1;
     return &l->base;
-}
-
-vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err)
-{
-    if (strcmp(name, "local") == 0)
-        return vds_target_local_new(ctx);
-    vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown target '%s' (this vdsim has: local)", name);
-    return NULL;
-}
-
-void vds_target_free(vds_target *t)
-{
-    if (!t)
-        return;
-    t->ops->stop(t);
-    g_queue_free_full(t->rx, (GDestroyNotify)vds_rx_free);
-    g_array_unref(t->input);
-    g_clear_pointer(&t->dead, g_free);
-    g_clear_pointer(&t->info, g_free);
-    g_clear_pointer(&t->log_dir, g_free);
-    t->ops->free(t);
 }

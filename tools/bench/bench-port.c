@@ -28,6 +28,16 @@ static const vds_port_events events = {on_msg, on_closed};
 
 static bool raw_got;
 
+/* The peer, identical in every measurement: wait for bytes on fd, echo them. */
+static bool echo_once(int fd)
+{
+    uint8_t buf[4096];
+    GPollFD pfd = {fd, G_IO_IN, 0};
+    g_poll(&pfd, 1, -1);
+    ssize_t n = read(fd, buf, sizeof(buf));
+    return n > 0 && write(fd, buf, (size_t)n) == n;
+}
+
 static gboolean on_raw(gint fd, GIOCondition c, gpointer user)
 {
     uint8_t b[4096];
@@ -48,16 +58,12 @@ int main(void)
     socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
     echo e = {sv[1], false};
     vds_port *p = vds_port_new(sv[0], NULL, &events, &e);
-    uint8_t buf[4096];
     uint64_t t0 = vds_clock_now_ns(), t;
     for (int i = 0; i < ROUNDS; i++) {
         e.got = false;
         if (vds_port_send(p, 2, msg, sizeof(msg), &t, NULL) < 0)
             return 1;
-        GPollFD pfd = {sv[1], G_IO_IN, 0};
-        g_poll(&pfd, 1, -1);
-        ssize_t n = read(sv[1], buf, sizeof(buf));
-        if (n <= 0 || write(sv[1], buf, (size_t)n) != n)
+        if (!echo_once(sv[1]))
             return 1;
         while (!e.got)
             g_main_context_iteration(NULL, TRUE);
@@ -76,12 +82,9 @@ int main(void)
     for (int i = 0; i < ROUNDS; i++) {
         if (write(sv[0], wire, sizeof(wire)) != (ssize_t)sizeof(wire))
             return 1;
-        GPollFD pfd = {sv[1], G_IO_IN, 0};
-        g_poll(&pfd, 1, -1);
-        ssize_t n = read(sv[1], back, sizeof(back));
-        if (n <= 0 || write(sv[1], back, (size_t)n) != n)
+        if (!echo_once(sv[1]))
             return 1;
-        pfd.fd = sv[0];
+        GPollFD pfd = {sv[0], G_IO_IN, 0};
         g_poll(&pfd, 1, -1);
         if (read(sv[0], back, sizeof(back)) <= 0)
             return 1;
@@ -100,10 +103,7 @@ int main(void)
     for (int i = 0; i < ROUNDS; i++) {
         if (write(sv[0], wire, sizeof(wire)) != (ssize_t)sizeof(wire))
             return 1;
-        GPollFD pfd = {sv[1], G_IO_IN, 0};
-        g_poll(&pfd, 1, -1);
-        ssize_t n = read(sv[1], back, sizeof(back));
-        if (n <= 0 || write(sv[1], back, (size_t)n) != n)
+        if (!echo_once(sv[1]))
             return 1;
         raw_got = false;
         while (!raw_got)
