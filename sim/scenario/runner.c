@@ -25,7 +25,8 @@ typedef struct result {
     const vds_scenario *s;
     bool passed;
     bool infra;
-    char *failure; /* located */
+    bool skipped;  /* the scenario's targets: list leaves this target out */
+    char *failure; /* located; the reason when skipped */
     unsigned steps_run;
     uint64_t wall_ns;
     GPtrArray *latencies; /* latency* */
@@ -39,6 +40,7 @@ typedef struct runner {
     GMainContext *ctx;
     vds_trace_writer *run_trace;
     vds_trace_writer *trace; /* this scenario's */
+    GQueue wire;             /* JsonNode*: target wire events not yet written, clock ns */
     const vds_scenario *s;
     result *res;
     uint64_t t0, run_t0;
@@ -68,7 +70,7 @@ static void latency_free(latency *l)
 
 /* --- trace -------------------------------------------------------------- */
 
-static void record(runner *r, JsonNode *ev)
+static void write_event(runner *r, JsonNode *ev)
 {
     JsonObject *o = json_node_get_object(ev);
     json_object_set_int_member(o, "step", r->step);
@@ -93,6 +95,29 @@ static uint64_t rel(runner *r, uint64_t t)
     return t > r->t0 ? t - r->t0 : 0;
 }
 
+/* Wire events go in between the runner's own, in time order: those from
+ * before the scenario's start (the link, during setup) count as 0. */
+static void flush_wire(runner *r, uint64_t upto)
+{
+    JsonNode *w;
+    while ((w = g_queue_peek_head(&r->wire))) {
+        JsonObject *o = json_node_get_object(w);
+        uint64_t t = (uint64_t)json_object_get_int_member(o, "t");
+        if (rel(r, t) > upto)
+            break;
+        g_queue_pop_head(&r->wire);
+        json_object_set_int_member(o, "t", (gint64)rel(r, t));
+        write_event(r, w);
+        json_node_unref(w);
+    }
+}
+
+static void record(runner *r, JsonNode *ev)
+{
+    flush_wire(r, (uint64_t)json_object_get_int_member(json_node_get_object(ev), "t"));
+    write_event(r, ev);
+}
+
 /* The trace event of a received message: decoded once, then used both to
  * match expectations (its "fields") and to record. New node. */
 static JsonNode *rx_event(runner *r, const vds_rx *rx)
@@ -102,6 +127,24 @@ static JsonNode *rx_event(runner *r, const vds_rx *rx)
                         rx->offset, rx->n_chunks};
     return vds_trace_agent_event(rel(r, rx->t_ns), VDS_DIR_FROM_AGENT, &cm, r->s->client_caps,
                                  &malformed);
+}
+
+/* Wire events from the target (SPICE messages, what the port carried). */
+static void on_observe(void *user, JsonNode *ev)
+{
+    runner *r = user;
+    if (!r->trace)
+        return;
+    /* a read's messages carry the read's time, replies sent while handling
+       them a later one: keep the queue in time order */
+    gint64 t = json_object_get_int_member(json_node_get_object(ev), "t");
+    GList *at = r->wire.tail;
+    while (at && json_object_get_int_member(json_node_get_object(at->data), "t") > t)
+        at = at->prev;
+    if (at)
+        g_queue_insert_after(&r->wire, at, json_node_ref(ev));
+    else
+        g_queue_push_head(&r->wire, json_node_ref(ev));
 }
 
 static void record_note(runner *r, const char *what, JsonNode *detail)
@@ -751,23 +794,8 @@ static int setup(runner *r, vds_err *err)
     while ((rx = g_queue_pop_head(r->t->rx)))
         vds_rx_free(rx);
     uint64_t deadline = vds_clock_now_ns() + SETUP_TIMEOUT_NS;
-    if (!vds_target_wait(r->t, deadline, port_open_or_dead, r) || r->t->dead)
-        return vds_err_set(err, VDS_ERR_IO, NULL, "the agent's port did not reopen: %s",
-                           r->t->dead ? r->t->dead : "no connection within 5 s");
-    /* as spice-server when a client leaves, then a new client announcing itself */
     uint32_t caps = r->s->client_caps;
-    const vds_agent_msg bye = {.protocol = VD_AGENT_PROTOCOL, .type = VD_AGENT_CLIENT_DISCONNECTED};
-    const vds_agent_msg hello = {.protocol = VD_AGENT_PROTOCOL,
-                                 .type = VD_AGENT_ANNOUNCE_CAPABILITIES,
-                                 .u.caps = {.request = 1, .caps = &caps, .n_words = 1}};
-    vds_buf out;
-    uint64_t t;
-    int rc = encode_send(r, VDP_SERVER_PORT, &bye, &out, &t, err);
-    vds_buf_clear(&out);
-    if (rc == 0)
-        rc = encode_send(r, VDP_CLIENT_PORT, &hello, &out, &t, err);
-    vds_buf_clear(&out);
-    if (rc < 0)
+    if (r->t->ops->session(r->t, caps, deadline, err) < 0)
         return -1;
     for (;;) {
         while ((rx = g_queue_pop_head(r->t->rx))) {
@@ -849,14 +877,20 @@ static void write_junit(const vds_run_opts *o, GPtrArray *results, uint64_t wall
     unsigned failures = 0;
     for (guint i = 0; i < results->len; i++)
         failures += !((result *)results->pdata[i])->passed;
+    unsigned skipped = 0;
+    for (guint i = 0; i < results->len; i++)
+        skipped += ((result *)results->pdata[i])->skipped;
+    failures -= skipped;
     FILE *f = fopen(o->junit_path, "w");
     if (!f) {
         fprintf(stderr, "vdsim run: cannot write %s: %s\n", o->junit_path, g_strerror(errno));
         return;
     }
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    fprintf(f, "<testsuite name=\"vdsim %s\" tests=\"%u\" failures=\"%u\" time=\"%.3f\">\n",
-            o->target, results->len, failures, wall / 1e9);
+    fprintf(f,
+            "<testsuite name=\"vdsim %s\" tests=\"%u\" failures=\"%u\" skipped=\"%u\" "
+            "time=\"%.3f\">\n",
+            o->target, results->len, failures, skipped, wall / 1e9);
     for (guint i = 0; i < results->len; i++) {
         result *res = results->pdata[i];
         g_autofree char *id = g_markup_escape_text(res->s->id, -1);
@@ -866,7 +900,7 @@ static void write_junit(const vds_run_opts *o, GPtrArray *results, uint64_t wall
                 res->s->file, res->wall_ns / 1e9);
         if (!res->passed) {
             g_autofree char *m = g_markup_escape_text(res->failure ? res->failure : "failed", -1);
-            fprintf(f, "    <failure message=\"%s\"/>\n", m);
+            fprintf(f, "    <%s message=\"%s\"/>\n", res->skipped ? "skipped" : "failure", m);
         }
         if (res->logs) {
             g_autofree char *l = g_markup_escape_text(res->logs, -1);
@@ -897,6 +931,10 @@ static void write_summary(const vds_run_opts *o, GPtrArray *results, const char 
         json_builder_add_string_value(b, res->s->file);
         json_builder_set_member_name(b, "passed");
         json_builder_add_boolean_value(b, res->passed);
+        if (res->skipped) {
+            json_builder_set_member_name(b, "skipped");
+            json_builder_add_boolean_value(b, true);
+        }
         json_builder_set_member_name(b, "steps-run");
         json_builder_add_int_value(b, res->steps_run);
         json_builder_set_member_name(b, "wall-ms");
@@ -971,6 +1009,8 @@ static void golden_check(runner *r, result *res)
     vds_compare_opts co = vds_compare_defaults;
     co.tol_floor_ns = r->o->tol_floor_ns;
     co.tol_pct = r->o->tol_pct;
+    /* goldens are recorded on local, where vdsim is the port itself */
+    co.ignore_framing = strcmp(r->t->ops->name, "local") != 0;
     vds_diff d = {0};
     int rc = a && b ? vds_trace_compare(a, b, &co, &d, &err) : -1;
     if (rc != 0) {
@@ -1000,6 +1040,20 @@ static void golden_check(runner *r, result *res)
     vds_trace_reader_free(b);
 }
 
+/* A scenario that names its targets runs only on those kinds of target. */
+static char *not_for_target(const vds_scenario *s, const char *kind)
+{
+    if (!s->targets->len)
+        return NULL;
+    for (guint i = 0; i < s->targets->len; i++)
+        if (strcmp(s->targets->pdata[i], kind) == 0)
+            return NULL;
+    g_autoptr(GString) list = g_string_new(NULL);
+    for (guint i = 0; i < s->targets->len; i++)
+        g_string_append_printf(list, "%s%s", i ? ", " : "", (char *)s->targets->pdata[i]);
+    return g_strdup_printf("%s: for targets [%s], not %s", s->file, list->str, kind);
+}
+
 static void run_one(runner *r, result *res)
 {
     vds_err err = {0};
@@ -1007,6 +1061,10 @@ static void run_one(runner *r, result *res)
     const vds_scenario *s = r->s;
     r->res = res;
     res->latencies = g_ptr_array_new_with_free_func((GDestroyNotify)latency_free);
+    if ((res->failure = not_for_target(s, r->t->ops->name))) {
+        res->skipped = true;
+        return;
+    }
     r->vars =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_node_unref);
     uint64_t t_start = vds_clock_now_ns();
@@ -1083,6 +1141,7 @@ static void run_one(runner *r, result *res)
     }
 out:
     res->wall_ns = vds_clock_now_ns() - t_start;
+    flush_wire(r, UINT64_MAX);
     vds_trace_writer_close(r->trace, &err);
     r->trace = NULL;
     if (res->passed && r->o->golden_dir)
@@ -1105,7 +1164,11 @@ static void print_result(const result *res)
         g_autofree char *l = latency_text(res->latencies->pdata[i]);
         g_string_append_printf(lat, "%s%s", i ? "; " : "", l);
     }
-    printf("%s %-40s %u steps %6.2f s%s%s%s\n", res->passed ? "PASS" : "FAIL", res->s->id,
+    printf("%s %-40s %u steps %6.2f s%s%s%s\n",
+           res->skipped  ? "SKIP"
+           : res->passed ? "PASS"
+                         : "FAIL",
+           res->s->id,
            res->steps_run, res->wall_ns / 1e9, lat->len ? "  (" : "", lat->str,
            lat->len ? ")" : "");
     if (!res->passed && res->failure)
@@ -1134,6 +1197,8 @@ int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
     g_autoptr(GPtrArray) results = g_ptr_array_new();
     int exit_code = 0;
     interrupted_flag = false;
+    t->observe = on_observe;
+    t->observe_user = &r;
     guint sig_int = g_unix_signal_add(SIGINT, on_signal, NULL);
     guint sig_term = g_unix_signal_add(SIGTERM, on_signal, NULL);
 
@@ -1149,7 +1214,7 @@ int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
             fprintf(stderr, "vdsim run: %s: %s\n", err.loc, err.msg);
     }
     uint64_t t0 = vds_clock_now_ns();
-    unsigned passed = 0, failed = 0, infra = 0;
+    unsigned passed = 0, failed = 0, infra = 0, skipped = 0;
     for (guint i = 0; i < scenarios->len && !r.interrupted; i++) {
         result *res = g_new0(result, 1);
         res->s = scenarios->pdata[i];
@@ -1159,6 +1224,8 @@ int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
         print_result(res);
         if (res->passed)
             passed++;
+        else if (res->skipped)
+            skipped++;
         else if (res->infra)
             infra++;
         else
@@ -1176,7 +1243,9 @@ int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
     if (o->junit_path)
         write_junit(o, results, wall);
     unsigned not_run = scenarios->len - results->len;
-    printf("%u passed, %u failed%s", passed, failed + infra, "");
+    printf("%u passed, %u failed", passed, failed + infra);
+    if (skipped)
+        printf(", %u skipped (not for target %s)", skipped, r.t->ops->name);
     if (not_run)
         printf(" (%u not run: interrupted)", not_run);
     printf("\nresults: %s/summary.json  traces: %s/traces/%s%s\n", o->report_dir, o->report_dir,
@@ -1195,5 +1264,6 @@ int vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
     }
     g_source_remove(sig_int);
     g_source_remove(sig_term);
+    t->observe = NULL;
     return exit_code;
 }

@@ -11,6 +11,10 @@
 #define DEFAULT_WITHIN_NS (2000ull * 1000000)
 #define MAX_REPEAT        100000
 
+/* Kinds of target a scenario can name (the target ops' names). */
+static const char *const target_kinds[] = {"local", "local-server", "spice", "libvirt", "chardev"};
+static const vds_names target_kind_names = VDS_NAMES("target", target_kinds);
+
 static const char *const top_keys[] = {"id",          "requirement", "targets",
                                        "client-caps", "ignore",      "repeat",
                                        "steps",       "agent-after", NULL};
@@ -664,6 +668,15 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
             const char *t = scalar(&c, targets->items->pdata[i], "a target");
             if (!t)
                 goto fail;
+            uint32_t kind;
+            if (!vds_names_find(&target_kind_names, t, &kind)) {
+                const char *near = vds_names_suggest(&target_kind_names, t);
+                fail(&c, targets->items->pdata[i],
+                     "unknown target '%s'%s%s%s (have: local, local-server, spice, libvirt, "
+                     "chardev)",
+                     t, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+                goto fail;
+            }
             g_ptr_array_add(s->targets, g_strdup(t));
         }
     }

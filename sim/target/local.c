@@ -52,6 +52,8 @@ typedef struct local {
     uint8_t uinput_partial[24];
     size_t uinput_have;
     vds_port *port;
+    vds_local_port_fn port_fn; /* someone else plays the port's server end */
+    void *port_user;
     Display *xdpy;
     bool stopping;
     struct paste {
@@ -309,6 +311,10 @@ static gboolean on_accept(gint fd, GIOCondition cond, gpointer user)
     int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
     if (c < 0)
         return G_SOURCE_CONTINUE;
+    if (l->port_fn) {
+        l->base.port_open = l->port_fn(l->port_user, c) == 0;
+        return G_SOURCE_CONTINUE;
+    }
     vds_port_free(l->port);
     l->port = vds_port_new(c, l->base.ctx, &port_events, l);
     l->base.port_open = true;
@@ -350,6 +356,8 @@ static bool agent_announced(void *user)
     local *l = user;
     if (l->base.dead)
         return true;
+    if (l->port_fn) /* the announcement goes to the port's owner */
+        return l->base.port_open;
     for (GList *i = l->base.rx->head; i; i = i->next) {
         vds_rx *rx = i->data;
         const uint8_t *b = g_bytes_get_data(rx->bytes, NULL);
@@ -701,6 +709,20 @@ static int local_paste_result(vds_target *t, uint64_t deadline, GBytes **text, v
     return paste_end(l, &l->paste, deadline, text, err);
 }
 
+static bool port_open_or_dead(void *user)
+{
+    vds_target *t = user;
+    return t->port_open || t->dead;
+}
+
+static int local_session(vds_target *t, uint32_t caps, uint64_t deadline, vds_err *err)
+{
+    if (!vds_target_wait(t, deadline, port_open_or_dead, t) || t->dead)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the agent's port did not reopen: %s",
+                           t->dead ? t->dead : "no connection in time");
+    return vds_target_port_session(t, caps, err);
+}
+
 static void local_guest_release(vds_target *t, uint8_t sel)
 {
     local *l = (local *)t;
@@ -719,6 +741,7 @@ static const vds_target_ops local_ops = {
     .name = "local",
     .start = local_start,
     .stop = local_stop,
+    .session = local_session,
     .send = local_send,
     .write_raw = local_write_raw,
     .screen = local_screen,
@@ -731,6 +754,13 @@ static const vds_target_ops local_ops = {
     .reset = local_reset,
     .free = local_free,
 };
+
+void vds_target_local_set_port(vds_target *t, vds_local_port_fn fn, void *user)
+{
+    local *l = (local *)t;
+    l->port_fn = fn;
+    l->port_user = user;
+}
 
 vds_target *vds_target_local_new(GMainContext *ctx)
 {

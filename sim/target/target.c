@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/loop.h"
+#include "proto/agent.h"
 #include "target/target.h"
 
 void vds_rx_free(vds_rx *rx)
@@ -12,35 +14,24 @@ void vds_rx_free(vds_rx *rx)
     g_free(rx);
 }
 
-static gboolean wake(gpointer user)
-{
-    return G_SOURCE_REMOVE;
-}
-
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
 {
     if (t->ops->wait)
         return t->ops->wait(t, deadline, done, user);
-    while (!done(user)) {
-        uint64_t now = vds_clock_now_ns();
-        if (now >= deadline)
-            return false;
-        /* wake at the deadline even when nothing happens */
-        GSource *timer = g_timeout_source_new((guint)MIN((deadline - now) / 1000000 + 1, 100));
-        g_source_set_callback(timer, wake, NULL, NULL);
-        g_source_attach(timer, t->ctx);
-        g_main_context_iteration(t->ctx, TRUE);
-        g_source_destroy(timer);
-        g_source_unref(timer);
-    }
-    return true;
+    return vds_loop_until(t->ctx, deadline, done, user);
 }
 
 vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err)
 {
     if (strcmp(name, "local") == 0)
         return vds_target_local_new(ctx);
-    vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown target '%s' (this vdsim has: local)", name);
+    if (strcmp(name, "local-server") == 0 || g_str_has_prefix(name, "spice://") ||
+        g_str_has_prefix(name, "spice+unix://"))
+        return vds_target_client_new(name, ctx, err);
+    vds_err_set(err, VDS_ERR_USAGE, NULL,
+                "unknown target '%s' (this vdsim has: local, local-server, spice://HOST:PORT, "
+                "spice+unix://PATH)",
+                name);
     return NULL;
 }
 
@@ -55,4 +46,26 @@ void vds_target_free(vds_target *t)
     g_clear_pointer(&t->info, g_free);
     g_clear_pointer(&t->log_dir, g_free);
     t->ops->free(t);
+}
+
+int vds_target_port_session(vds_target *t, uint32_t caps, vds_err *err)
+{
+    const vds_agent_msg bye = {.protocol = VD_AGENT_PROTOCOL, .type = VD_AGENT_CLIENT_DISCONNECTED};
+    const vds_agent_msg hello = {.protocol = VD_AGENT_PROTOCOL,
+                                 .type = VD_AGENT_ANNOUNCE_CAPABILITIES,
+                                 .u.caps = {.request = 1, .caps = &caps, .n_words = 1}};
+    const vds_agent_msg *seq[] = {&bye, &hello};
+    const uint32_t ports[] = {VDP_SERVER_PORT, VDP_CLIENT_PORT};
+    for (unsigned i = 0; i < 2; i++) {
+        vds_buf out;
+        uint64_t t_ns;
+        vds_buf_init(&out, 4096);
+        int rc = vds_agent_encode(seq[i], &out, err);
+        if (rc == 0)
+            rc = t->ops->send(t, ports[i], out.data, out.len, &t_ns, err);
+        vds_buf_clear(&out);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
 }

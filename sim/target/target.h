@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -27,6 +28,10 @@ typedef struct vds_target_ops {
     /* Bring the agent up until it has announced itself on its port. */
     int (*start)(vds_target *t, vds_err *err);
     void (*stop)(vds_target *t);
+    /* A fresh client for the next scenario that announces caps (request=1):
+       local plays spice-server's CLIENT_DISCONNECTED and then the client's
+       announcement; client targets reconnect. Returns once it is sent. */
+    int (*session)(vds_target *t, uint32_t caps, uint64_t deadline, vds_err *err);
     int (*send)(vds_target *t, uint32_t port, const uint8_t *msg, size_t len, uint64_t *t_ns,
                 vds_err *err);
     int (*write_raw)(vds_target *t, const uint8_t *data, size_t len, vds_err *err);
@@ -62,10 +67,30 @@ struct vds_target {
     char *dead;         /* why the agent stack is gone, or NULL */
     char *info;         /* one line: X server, versions */
     char *log_dir;      /* where the agents' logs are, while started */
+    /* Wire events the target sees besides agent messages (SPICE messages,
+       what the agent's port carried): trace events (kind "spice" or "port",
+       "t" in clock ns), borrowed by the callback. NULL: nobody listens. */
+    void (*observe)(void *user, JsonNode *ev);
+    void *observe_user;
 };
 
 /* A new local target: X server + spice-vdagentd + spice-vdagent on this host. */
 vds_target *vds_target_local_new(GMainContext *ctx);
+/* A new session where vdsim is the port's server end: CLIENT_DISCONNECTED
+ * on the server port, then the client's ANNOUNCE_CAPABILITIES{request=1}
+ * with caps, through t's send op. */
+int vds_target_port_session(vds_target *t, uint32_t caps, vds_err *err);
+
+/* Hand the agent's port connections to fn (fd taken; 0 when it took the
+ * port) instead of vdsim's port driver: the local-server target puts the
+ * embedded spice-server there. user borrowed. */
+typedef int (*vds_local_port_fn)(void *user, int fd);
+void vds_target_local_set_port(vds_target *t, vds_local_port_fn fn, void *user);
+
+/* A SPICE client target: "local-server" (the local stack behind the embedded
+ * spice-server) or a spice:// URI. NULL with err for a bad URI. */
+vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *err);
+
 /* Look up a target by name ("local"); NULL with err for unknown ones. */
 vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err);
 void vds_target_free(vds_target *t);

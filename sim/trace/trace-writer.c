@@ -139,6 +139,48 @@ JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg 
     return json_builder_get_root(b);
 }
 
+JsonNode *vds_trace_spice_event(uint64_t t_ns, vds_spice_side side, uint8_t channel, uint16_t type,
+                                const uint8_t *body, size_t len)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    const vds_spice_msg_desc *d = vds_spice_msg_desc_get(channel, side, type);
+    char cbuf[32];
+
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t");
+    json_builder_add_int_value(b, (gint64)t_ns);
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "spice");
+    json_builder_set_member_name(b, "dir");
+    json_builder_add_string_value(b, side == VDS_SPICE_FROM_SERVER ? "from-server" : "to-server");
+    json_builder_set_member_name(b, "channel");
+    json_builder_add_string_value(
+        b, vds_names_fmt(&vds_spice_channel_names, channel, cbuf, sizeof(cbuf)));
+    json_builder_set_member_name(b, "type");
+    if (d)
+        json_builder_add_string_value(b, d->name);
+    else
+        json_builder_add_int_value(b, type);
+    json_builder_set_member_name(b, "size");
+    json_builder_add_int_value(b, (gint64)len);
+    if (d && type != SPICE_MSG_MAIN_AGENT_DATA) { /* agent data: raw, decoded apart */
+        json_builder_set_member_name(b, "fields");
+        json_builder_begin_object(b);
+        vds_err err = {0};
+        if (vds_spice_msg_describe(channel, side, type, body, len, b, &err) < 0) {
+            json_builder_end_object(b);
+            char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+            json_builder_set_member_name(b, "error");
+            json_builder_add_string_value(b, vds_err_str(&err, buf, sizeof(buf)));
+        } else {
+            json_builder_end_object(b);
+        }
+    }
+    add_raw(b, body, len);
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
 JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
@@ -169,7 +211,21 @@ char *vds_trace_event_text(JsonObject *ev)
         g_string_append_printf(s, "@0x%06" G_GINT64_MODIFIER "x ",
                                json_object_get_int_member(ev, "offset"));
     g_string_append_printf(s, "%-10s ", json_object_get_string_member_with_default(ev, "dir", ""));
-    if (strcmp(kind, "agent") == 0) {
+    if (strcmp(kind, "spice") == 0) {
+        JsonNode *type = json_object_get_member(ev, "type");
+        g_autofree char *tname = type ? vds_json_to_text(type) : g_strdup("?");
+        g_string_append_printf(s, "%s %s size=%" G_GINT64_FORMAT,
+                               json_object_get_string_member_with_default(ev, "channel", "?"),
+                               tname, json_object_get_int_member_with_default(ev, "size", 0));
+        JsonNode *fields = json_object_get_member(ev, "fields");
+        if (fields) {
+            g_autofree char *f = vds_json_to_text(fields);
+            if (*f)
+                g_string_append_printf(s, " %s", f);
+        }
+    } else if (strcmp(kind, "agent") == 0 || strcmp(kind, "port") == 0) {
+        if (strcmp(kind, "port") == 0)
+            g_string_append(s, "at-port ");
         JsonNode *type = json_object_get_member(ev, "type");
         g_autofree char *tname = type ? vds_json_to_text(type) : g_strdup("?");
         g_string_append_printf(s, "port=%" G_GINT64_FORMAT " %s",

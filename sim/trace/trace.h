@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "proto/agent-chunk.h"
 #include "proto/agent.h"
+#include "proto/spice.h"
 
 #define VDS_TRACE_VERSION  1
 #define VDS_TRACE_RAW_MAX  4096       /* raw bytes above this become {len, sha256} */
@@ -36,6 +37,10 @@ JsonNode *vds_trace_header_new(const vds_trace_info *info);
  * spice-common rejects it. Returns a new node (json_node_unref). */
 JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg *cm, uint32_t caps,
                                 bool *malformed);
+/* One SPICE message (main, inputs, common) with its fields; AGENT_DATA
+ * bodies stay raw (their agent messages are events of their own). New node. */
+JsonNode *vds_trace_spice_event(uint64_t t_ns, vds_spice_side side, uint8_t channel, uint16_t type,
+                                const uint8_t *body, size_t len);
 /* A framing error at a stream offset. Returns a new node. */
 JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e);
 
@@ -79,6 +84,10 @@ typedef struct vds_compare_opts {
     bool check_time;
     uint64_t tol_floor_ns; /* a gap may differ by max(floor, pct% of the golden gap) */
     unsigned tol_pct;
+    /* compare messages, not how they were cut: "chunks" differs between
+       the port (one chunk per agent write) and a SPICE client (AGENT_DATA
+       pieces), so a golden from one target compared on another skips it */
+    bool ignore_framing;
 } vds_compare_opts;
 
 extern const vds_compare_opts vds_compare_defaults;

@@ -63,6 +63,11 @@ static int fake_start(vds_target *t, vds_err *err)
 
 static void fake_stop(vds_target *t) {}
 
+static int fake_session(vds_target *t, uint32_t caps, uint64_t deadline, vds_err *err)
+{
+    return vds_target_port_session(t, caps, err);
+}
+
 static int fake_send(vds_target *t, uint32_t port, const uint8_t *m, size_t len, uint64_t *t_ns,
                      vds_err *err)
 {
@@ -152,6 +157,7 @@ static const vds_target_ops fake_ops = {
     .name = "fake",
     .start = fake_start,
     .stop = fake_stop,
+    .session = fake_session,
     .send = fake_send,
     .write_raw = fake_raw,
     .screen = fake_screen,

@@ -1,0 +1,360 @@
+/* Targets that reach the agent as a SPICE client: `local-server` (the local
+ * agent stack behind the embedded libspice-server) and spice:// URIs (any
+ * server, e.g. QEMU's). Messages to the agent go as AGENT_DATA; a
+ * MOUSE_STATE meant for the server's port goes through the inputs channel,
+ * so spice-server builds it the way it does in a deployment. */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/loop.h"
+#include "peer/spice-client.h"
+#include "peer/spice-server.h"
+#include "proto/agent.h"
+#include "target/target.h"
+#include "trace/trace.h"
+
+#define CONNECT_TIMEOUT_NS (10ull * 1000000000)
+
+typedef struct client_target {
+    vds_target base;
+    char *name;
+    vds_spice_endpoint ep;
+    bool tls;
+    char *password;
+    vds_spice_client_opts copts;
+    vds_spice_client *client;
+    uint64_t tx; /* agent stream bytes sent: trace offsets */
+    /* local-server only */
+    vds_target *inner;
+    vds_spice_server_opts sopts;
+    vds_spice_server *server;
+    char *sock;
+} client_target;
+
+static void observe(client_target *c, JsonNode *ev)
+{
+    if (c->base.observe)
+        c->base.observe(c->base.observe_user, ev);
+}
+
+/* --- client events ---------------------------------------------------------- */
+
+static void on_agent_msg(void *user, uint64_t t, GBytes *msg, uint32_t pieces)
+{
+    client_target *c = user;
+    vds_rx *rx = g_new0(vds_rx, 1);
+    rx->t_ns = t;
+    rx->port = VDP_CLIENT_PORT;
+    rx->bytes = msg;
+    rx->n_chunks = pieces;
+    g_queue_push_tail(c->base.rx, rx);
+}
+
+static void on_wire(void *user, uint64_t t, vds_spice_side side, uint8_t channel, uint16_t type,
+                    const uint8_t *body, size_t len)
+{
+    client_target *c = user;
+    if (!c->base.observe)
+        return;
+    g_autoptr(JsonNode) ev = vds_trace_spice_event(t, side, channel, type, body, len);
+    observe(c, ev);
+}
+
+static void on_closed(void *user, uint64_t t, const vds_err *err)
+{
+    client_target *c = user;
+    c->base.port_open = false;
+    if (err && !c->base.dead && c->base.observe) {
+        g_autoptr(JsonNode) ev = vds_trace_error_event(t, VDS_DIR_FROM_AGENT, err);
+        observe(c, ev);
+    }
+}
+
+static const vds_spice_client_events client_events = {on_agent_msg, on_wire, on_closed};
+
+/* --- server events (local-server) -------------------------------------------- */
+
+static void on_port_msg(void *user, uint64_t t, const vds_chunk_msg *m)
+{
+    client_target *c = user;
+    if (!c->base.observe)
+        return;
+    bool malformed;
+    g_autoptr(JsonNode) ev =
+        vds_trace_agent_event(t, VDS_DIR_TO_AGENT, m, VDS_CAPS_VDAGENTD, &malformed);
+    json_object_set_string_member(json_node_get_object(ev), "kind", "port");
+    observe(c, ev);
+}
+
+static void on_server_agent(void *user, bool attached)
+{
+    client_target *c = user;
+    if (!attached)
+        c->inner->port_open = false;
+}
+
+static const vds_spice_server_events server_events = {on_port_msg, on_server_agent};
+
+static int take_port(void *user, int fd)
+{
+    client_target *c = user;
+    return vds_spice_server_attach_agent(c->server, fd, NULL);
+}
+
+/* --- ops ---------------------------------------------------------------------- */
+
+static void sync_state(client_target *c)
+{
+    if (c->inner && c->inner->dead && !c->base.dead)
+        c->base.dead = g_strdup(c->inner->dead);
+    c->base.port_open = c->client && vds_spice_client_agent_connected(c->client);
+}
+
+typedef struct waiter {
+    client_target *c;
+    bool (*done)(void *);
+    void *user;
+} waiter;
+
+static bool wait_done(void *user)
+{
+    waiter *w = user;
+    sync_state(w->c);
+    return w->done(w->user);
+}
+
+static bool client_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
+{
+    waiter w = {(client_target *)t, done, user};
+    return vds_loop_until(t->ctx, deadline, wait_done, &w);
+}
+
+static int client_start(vds_target *t, vds_err *err)
+{
+    client_target *c = (client_target *)t;
+    if (c->inner) {
+        g_autoptr(GError) ge = NULL;
+        g_autofree char *dir = g_dir_make_tmp("vdsim-server-XXXXXX", &ge);
+        if (!dir)
+            return vds_err_set(err, VDS_ERR_IO, NULL, "temp dir: %s", ge->message);
+        c->sock = g_build_filename(dir, "spice.sock", NULL);
+        c->sopts.unix_path = c->sock;
+        c->server = vds_spice_server_new(t->ctx, &c->sopts, &server_events, c, err);
+        if (!c->server)
+            return -1;
+        g_free(c->ep.unix_path);
+        c->ep.unix_path = g_strdup(c->sock);
+        vds_target_local_set_port(c->inner, take_port, c);
+        c->inner->observe = NULL;
+        int rc = c->inner->ops->start(c->inner, err);
+        g_clear_pointer(&t->log_dir, g_free);
+        t->log_dir = g_strdup(c->inner->log_dir);
+        if (rc < 0)
+            return -1;
+        g_free(t->info);
+        t->info = g_strdup_printf("%s; behind the embedded libspice-server %s",
+                                  c->inner->info ? c->inner->info : "local",
+                                  vds_spice_server_version());
+    }
+    c->client = vds_spice_client_new(t->ctx, &c->copts, &client_events, c);
+    return 0;
+}
+
+static void client_stop(vds_target *t)
+{
+    client_target *c = (client_target *)t;
+    g_clear_pointer(&c->client, vds_spice_client_free);
+    if (c->inner)
+        c->inner->ops->stop(c->inner);
+    g_clear_pointer(&c->server, vds_spice_server_free);
+    if (c->sock) {
+        g_autofree char *dir = g_path_get_dirname(c->sock);
+        g_rmdir(dir);
+        g_clear_pointer(&c->sock, g_free);
+    }
+    t->port_open = false;
+}
+
+static int client_session(vds_target *t, uint32_t caps, uint64_t deadline, vds_err *err)
+{
+    client_target *c = (client_target *)t;
+    if (!c->client)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the target is not started");
+    /* leaving makes the server tell the agent CLIENT_DISCONNECTED; the next
+       client announces itself when the server reports the agent */
+    c->copts.announce_caps = caps;
+    c->tx = 0;
+    if (vds_spice_client_connect(c->client, deadline, err) < 0)
+        return -1;
+    if (!vds_spice_client_wait_agent(c->client, deadline)) {
+        sync_state(c);
+        return vds_err_set(err, VDS_ERR_IO, NULL, "linked, but no agent is connected to %s%s%s",
+                           c->name, t->dead ? ": " : " (agent_connected=0)",
+                           t->dead ? t->dead : "");
+    }
+    sync_state(c);
+    return 0;
+}
+
+static int client_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t len, uint64_t *t_ns,
+                       vds_err *err)
+{
+    client_target *c = (client_target *)t;
+    if (!c->client)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the target is not started");
+    t->tx_offset = c->tx;
+    c->tx += len;
+    uint32_t type = len >= VDS_AGENT_HDR_SIZE ? vds_get_u32(msg + 4) : 0;
+    if (port == VDP_SERVER_PORT && type == VD_AGENT_MOUSE_STATE &&
+        len == VDS_AGENT_HDR_SIZE + 13) {
+        const uint8_t *p = msg + VDS_AGENT_HDR_SIZE;
+        /* spice-server: agent buttons = SPICE buttons_state << 1 */
+        return vds_spice_client_mouse_position(c->client, vds_get_u32(p), vds_get_u32(p + 4),
+                                               (uint16_t)(vds_get_u32(p + 8) >> 1), p[12], t_ns,
+                                               err);
+    }
+    if (port != VDP_CLIENT_PORT && port != VDP_SERVER_PORT)
+        return vds_err_set(err, VDS_ERR_USAGE, NULL,
+                           "port %u: a SPICE client can only reach the agent's client port", port);
+    return vds_spice_client_agent_send(c->client, msg, len, false, t_ns, err);
+}
+
+static int client_write_raw(vds_target *t, const uint8_t *data, size_t len, vds_err *err)
+{
+    return vds_err_set(err, VDS_ERR_USAGE, NULL,
+                       "%s: raw port bytes need the port itself (target local)", t->ops->name);
+}
+
+/* The local-server oracles are the local stack's. */
+#define INNER(t) (((client_target *)(t))->inner)
+
+static int inner_screen(vds_target *t, GArray *rects, vds_err *err)
+{
+    return INNER(t)->ops->screen(INNER(t), rects, err);
+}
+static bool inner_screen_taken(vds_target *t)
+{
+    return INNER(t)->ops->screen_taken(INNER(t));
+}
+static int inner_clipboard(vds_target *t, uint8_t sel, uint64_t timeout, GBytes **text,
+                           vds_err *err)
+{
+    return INNER(t)->ops->clipboard(INNER(t), sel, timeout, text, err);
+}
+static int inner_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *err)
+{
+    return INNER(t)->ops->guest_copy(INNER(t), sel, text, err);
+}
+static void inner_guest_release(vds_target *t, uint8_t sel)
+{
+    INNER(t)->ops->guest_release(INNER(t), sel);
+}
+static int inner_paste_start(vds_target *t, uint8_t sel, vds_err *err)
+{
+    return INNER(t)->ops->paste_start(INNER(t), sel, err);
+}
+static int inner_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
+{
+    return INNER(t)->ops->paste_result(INNER(t), deadline, text, err);
+}
+static void client_reset(vds_target *t)
+{
+    client_target *c = (client_target *)t;
+    if (c->inner)
+        c->inner->ops->reset(c->inner);
+}
+
+static void client_free(vds_target *t)
+{
+    client_target *c = (client_target *)t;
+    client_stop(t);
+    vds_target_free(c->inner);
+    vds_spice_endpoint_clear(&c->ep);
+    if (c->password)
+        memset(c->password, 0, strlen(c->password));
+    g_free(c->password);
+    g_free(c->name);
+    g_free(c);
+}
+
+static const vds_target_ops local_server_ops = {
+    .name = "local-server",
+    .start = client_start,
+    .stop = client_stop,
+    .session = client_session,
+    .send = client_send,
+    .write_raw = client_write_raw,
+    .screen = inner_screen,
+    .screen_taken = inner_screen_taken,
+    .clipboard = inner_clipboard,
+    .guest_copy = inner_guest_copy,
+    .guest_release = inner_guest_release,
+    .paste_start = inner_paste_start,
+    .paste_result = inner_paste_result,
+    .wait = client_wait,
+    .reset = client_reset,
+    .free = client_free,
+};
+
+static const vds_target_ops spice_ops = {
+    .name = "spice",
+    .start = client_start,
+    .stop = client_stop,
+    .session = client_session,
+    .send = client_send,
+    .write_raw = client_write_raw,
+    .wait = client_wait,
+    .reset = client_reset,
+    .free = client_free,
+};
+
+/* VDSIM_SPICE_PASSWORD, or the file VDSIM_SPICE_PASSWORD_FILE names: never argv. */
+static int read_password(client_target *c, vds_err *err)
+{
+    const char *pw = g_getenv("VDSIM_SPICE_PASSWORD");
+    const char *file = g_getenv("VDSIM_SPICE_PASSWORD_FILE");
+    if (file && *file) {
+        g_autoptr(GError) ge = NULL;
+        char *text = NULL;
+        if (!g_file_get_contents(file, &text, NULL, &ge))
+            return vds_err_set(err, VDS_ERR_IO, file, "password file: %s", ge->message);
+        text[strcspn(text, "\r\n")] = '\0';
+        c->password = text;
+    } else if (pw) {
+        c->password = g_strdup(pw);
+    }
+    if (c->password && strlen(c->password) > SPICE_MAX_PASSWORD_LENGTH)
+        return vds_err_set(err, VDS_ERR_USAGE, file ? file : "VDSIM_SPICE_PASSWORD",
+                           "password longer than %d bytes", SPICE_MAX_PASSWORD_LENGTH);
+    return 0;
+}
+
+vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *err)
+{
+    client_target *c = g_new0(client_target, 1);
+    c->base.ctx = ctx;
+    c->base.rx = g_queue_new();
+    c->name = g_strdup(name);
+    if (strcmp(name, "local-server") == 0) {
+        c->base.ops = &local_server_ops;
+        c->inner = vds_target_local_new(ctx);
+        c->base.input = g_array_ref(c->inner->input); /* the fake uinput's events */
+        c->ep.host = NULL;
+    } else {
+        c->base.ops = &spice_ops;
+        c->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+        if (vds_spice_endpoint_parse(name, &c->ep, err) < 0 || read_password(c, err) < 0) {
+            vds_target_free(&c->base);
+            return NULL;
+        }
+        c->tls = !c->ep.port && c->ep.tls_port;
+        c->base.info = g_strdup_printf("SPICE server %s", name);
+    }
+    c->copts = (vds_spice_client_opts){.ep = &c->ep,
+                                       .tls = c->tls,
+                                       .password = c->password,
+                                       .inputs = true,
+                                       .client_mouse = true};
+    return &c->base;
+}
