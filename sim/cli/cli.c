@@ -13,6 +13,7 @@ typedef struct subcommand {
 static const subcommand subcommands[] = {
     {"run", vds_cli_run, "run scenarios against a target (default: the local agent stack)"},
     {"agent", vds_cli_agent, "'agent up': the local agent stack by itself until Ctrl-C"},
+    {"server", vds_cli_server, "the embedded spice-server with the local agent, for remote-viewer"},
     {"decode", vds_cli_decode, "decode a raw virtio-port byte stream, one line per message"},
     {"diff", vds_cli_diff, "compare a trace with a golden trace"},
     {"lint", vds_cli_lint, "parse and validate scenario files, no agent needed"},

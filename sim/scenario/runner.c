@@ -750,6 +750,12 @@ static int run_step(runner *r, const vds_step *st)
     r->step = st->index;
     if (r->t->dead || interrupted_flag)
         return dead_or_interrupted(r, st);
+    bool guest = st->kind == VDS_STEP_GUEST || st->kind == VDS_STEP_GUEST_COPY ||
+                 st->kind == VDS_STEP_GUEST_RELEASE || st->kind == VDS_STEP_GUEST_PASTE;
+    if (guest && !r->t->ops->screen)
+        return step_fail(r, st,
+                         "target %s has no guest-side oracle (mark the scenario's targets:)",
+                         r->t->ops->name);
     switch (st->kind) {
     case VDS_STEP_SEND:
         return do_send(r, st);

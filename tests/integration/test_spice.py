@@ -1,0 +1,324 @@
+"""vdsim's SPICE client and embedded server against real programs: the agent
+stack behind libspice-server, spice-gtk, tshark, QEMU, OpenSSL, and servers
+that misbehave on purpose."""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from conftest import SOURCE, fixture, require_programs
+
+HELPERS = os.path.join(os.path.dirname(__file__), "helpers")
+MONITORS = """id: probe/monitors
+requirement: a monitors config through a SPICE server gets its reply
+steps:
+  - send:   {msg: monitors-config, flags: [use-pos], monitors: [{w: 1024, h: 768, x: 0, y: 0}]}
+  - expect: {msg: reply, type: monitors-config, error: success, within: 3s}
+"""
+
+
+def need(*programs):
+    missing = [p for p in programs if not shutil.which(p)]
+    if missing:
+        pytest.fail("missing programs: %s (tools/lib/install-deps test)" % ", ".join(missing))
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    path = tmp_path / "monitors.yaml"
+    path.write_text(MONITORS)
+    return str(path)
+
+
+class Server:
+    """`vdsim server` in the background, until the test ends."""
+
+    def __init__(self, vdsim, args=(), env=None):
+        require_programs("spice-vdagentd", "spice-vdagent")
+        self.proc = subprocess.Popen([vdsim, "server", *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, **(env or {})})
+        self.lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if line.startswith("  try:"):
+                break
+        text = "".join(self.lines)
+        m = re.search(r"listening: spice://([\d.]+):(\d+)\n", text)
+        if not m:
+            self.stop()
+            pytest.fail("vdsim server did not come up:\n" + text)
+        self.port = int(m.group(2))
+        tls = re.search(r"tls-port=(\d+)", text)
+        self.tls_port = int(tls.group(1)) if tls else None
+        self.display = re.search(r"DISPLAY=(:\d+)", text).group(1)
+        # keep draining its output so it never blocks
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                pytest.fail("vdsim server did not stop on SIGINT")
+
+
+@pytest.fixture
+def server(vdsim):
+    servers = []
+
+    def start(*args, env=None):
+        s = Server(vdsim, args, env)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.stop()
+        assert s.proc.returncode == 0, "".join(s.lines)
+
+
+def summary(report):
+    with open(os.path.join(report, "summary.json")) as f:
+        return json.load(f)
+
+
+def trace_events(path):
+    with open(path) as f:
+        lines = [json.loads(line) for line in f]
+    return lines[1:]
+
+
+def test_suite_passes_on_local_server(run, tmp_path):
+    require_programs("spice-vdagentd", "spice-vdagent")
+    report = str(tmp_path / "rep")
+    r = run("run", "--target", "local-server", "--golden", fixture("goldens"), "--report", report,
+            os.path.join(SOURCE, "scenarios"), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    s = summary(report)["scenarios"]
+    ran = [x for x in s if not x.get("skipped")]
+    skipped = [x for x in s if x.get("skipped")]
+    assert len(ran) >= 25 and all(x["passed"] for x in ran)
+    # only the raw-port scenarios stay on local, and they say so
+    assert all(x["id"].startswith("robustness/") for x in skipped), skipped
+    # the trace holds the SPICE messages and what the agent's port carried
+    ev = trace_events(next(x["trace"] for x in ran if x["id"] == "mouse/move-and-click"))
+    kinds = {e["kind"] for e in ev}
+    assert {"agent", "spice", "port"} <= kinds
+    positions = [e for e in ev if e["kind"] == "spice" and e["type"] == "mouse-position"]
+    port_mouse = [e for e in ev if e["kind"] == "port" and e.get("type") == "mouse-state"]
+    assert positions and port_mouse and all(e["port"] == 2 for e in port_mouse)
+
+
+def test_spice_gtk_clipboard_reaches_the_agent(server):
+    need("xclip")
+    s = server("--port", "0")
+    text = "h\u00e9llo from spice-gtk"
+    client = subprocess.Popen(["/usr/bin/python3", os.path.join(HELPERS, "spice_gtk_clipboard.py"),
+                               "spice://127.0.0.1:%d" % s.port, text, "20"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert client.stdout.readline().strip() == "agent-connected"
+        assert client.stdout.readline().strip() == "grabbed"
+        # a guest application pastes: the agent asks spice-gtk, which serves it.
+        # The grab reaches the guest's X server a moment after spice-gtk sent it.
+        got, deadline = "", time.monotonic() + 10
+        while got != text and time.monotonic() < deadline:
+            out = subprocess.run(["xclip", "-o", "-selection", "clipboard"], capture_output=True,
+                                 timeout=10, env={**os.environ, "DISPLAY": s.display})
+            got = out.stdout.decode()
+            time.sleep(0.1)
+        assert got == text
+        assert client.stdout.readline().strip() == "served %d" % len(text.encode())
+    finally:
+        client.kill()
+        client.wait()
+
+
+def test_tshark_dissects_vdsim_client(server, run, scenario, tmp_path):
+    need("tshark")
+    s = server("--port", "0")
+    pcap = str(tmp_path / "spice.pcapng")
+    cap = subprocess.Popen(["tshark", "-i", "lo", "-f", "tcp port %d" % s.port, "-w", pcap],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        # tshark says "Capturing on" once it listens
+        for _ in range(100):
+            line = cap.stderr.readline()
+            if "Capturing on" in line:
+                break
+        time.sleep(1.5)  # dumpcap says so a moment before packets flow into the file
+        r = run("run", "--target", "spice://127.0.0.1:%d" % s.port, "--report",
+                str(tmp_path / "rep"), scenario)
+        assert r.returncode == 0, r.stdout + r.stderr
+        time.sleep(1)
+    finally:
+        cap.send_signal(signal.SIGINT)
+        cap.wait(20)
+    out = subprocess.run(["tshark", "-r", pcap, "-Y", "spice", "-T", "fields", "-e",
+                          "spice.channel_type", "-e", "spice.main_session_id", "-e",
+                          "spice.agent_message_type"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    rows = [line.split("\t") for line in out.stdout.splitlines()]
+    assert any(r[0] for r in rows), "no link message recognised:\n" + out.stdout
+    assert any(r[1] for r in rows), "no MAIN_INIT recognised"
+    agent_types = {t for r in rows for t in r[2].split(",") if t}
+    # ANNOUNCE_CAPABILITIES (6) and MONITORS_CONFIG (2) as vdsim sent them
+    assert {"2", "6"} <= agent_types, out.stdout
+
+
+def test_qemu_spice_link_reports_no_agent(run, scenario, tmp_path):
+    need("qemu-system-x86_64")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    qemu = subprocess.Popen(
+        ["qemu-system-x86_64", "-nodefaults", "-S", "-display", "none", "-machine", "pc",
+         "-accel", "tcg", "-m", "64", "-spice",
+         "port=%d,addr=127.0.0.1,disable-ticketing=on" % port, "-device", "virtio-serial-pci",
+         "-chardev", "spicevmc,id=vdagent,name=vdagent", "-device",
+         "virtserialport,chardev=vdagent,name=com.redhat.spice.0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(100):
+            with socket.socket() as c:
+                if c.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        report = str(tmp_path / "rep")
+        r = run("run", "--target", "spice://127.0.0.1:%d" % port, "--report", report, scenario)
+        assert r.returncode == 3, r.stdout + r.stderr
+        assert "agent_connected=0" in r.stdout
+        ev = trace_events(summary(report)["scenarios"][0]["trace"])
+        init = [e for e in ev if e["kind"] == "spice" and e["type"] == "init"]
+        assert init and init[0]["fields"]["agent-connected"] == 0
+        names = [e for e in ev if e["kind"] == "spice" and e["type"] == "name"]
+        assert names and names[0]["fields"]["name"].startswith("QEMU")
+    finally:
+        qemu.kill()
+        qemu.wait()
+
+
+def make_ca(d, name):
+    key, crt = os.path.join(d, name + "-key.pem"), os.path.join(d, name + ".pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", crt, "-days", "2", "-subj", "/CN=vdsim test " + name],
+                   check=True, capture_output=True)
+    return key, crt
+
+
+def test_tls_verifies_the_server(server, run, scenario, tmp_path):
+    need("openssl")
+    d = str(tmp_path)
+    ca_key, ca = make_ca(d, "ca")
+    _, other_ca = make_ca(d, "other-ca")
+    key, csr, crt = (os.path.join(d, n) for n in ("server-key.pem", "server.csr", "server.pem"))
+    ext = os.path.join(d, "ext.cnf")
+    with open(ext, "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr,
+                    "-subj", "/CN=localhost"], check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                    "-CAcreateserial", "-out", crt, "-days", "2", "-extfile", ext],
+                   check=True, capture_output=True)
+    s = server("--port", "0", "--tls-port", "0", "--ca", ca, "--cert", crt, "--key", key)
+    assert s.tls_port
+    ok = run("run", "--target", "spice://localhost?tls-port=%d&ca=%s" % (s.tls_port, ca),
+             "--report", str(tmp_path / "ok"), scenario)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    bad = run("run", "--target", "spice://localhost?tls-port=%d&ca=%s" % (s.tls_port, other_ca),
+              "--report", str(tmp_path / "bad"), scenario)
+    assert bad.returncode == 3, bad.stdout + bad.stderr
+    assert "localhost:%d (tls)" % s.tls_port in bad.stdout
+    assert "certificate is not trusted" in bad.stdout
+
+
+def test_wrong_password_is_refused(server, vdsim, scenario, tmp_path):
+    s = server("--port", "0", env={"VDSIM_SPICE_PASSWORD": "right horse"})
+    target = "spice://127.0.0.1:%d" % s.port
+    bad = subprocess.run([vdsim, "run", "--target",
+                          target, "--report", str(tmp_path / "bad"), scenario],
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "VDSIM_SPICE_PASSWORD": "wrong"})
+    assert bad.returncode == 3, bad.stdout
+    assert "127.0.0.1:%d main: link refused: permission-denied (wrong or missing password)" % (
+        s.port) in bad.stdout
+    pwfile = tmp_path / "pw"
+    pwfile.write_text("right horse\n")
+    good = subprocess.run([vdsim, "run", "--target", target, "--report",
+                           str(tmp_path / "good"), scenario], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "VDSIM_SPICE_PASSWORD_FILE": str(pwfile)})
+    assert good.returncode == 0, good.stdout
+    # the password never lands in the trace
+    for root, _, files in os.walk(str(tmp_path / "good")):
+        for f in files:
+            with open(os.path.join(root, f), errors="replace") as fh:
+                assert "right horse" not in fh.read()
+
+
+def bad_server(behaviour):
+    """A one-shot TCP server that misbehaves during the link."""
+    ls = socket.socket()
+    ls.bind(("127.0.0.1", 0))
+    ls.listen(1)
+
+    def serve():
+        c, _ = ls.accept()
+        c.recv(4096)
+        if behaviour == "bad-magic":
+            c.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+        elif behaviour == "link-error":
+            hdr = b"REDQ" + (2).to_bytes(4, "little") + (2).to_bytes(4, "little") + \
+                (178).to_bytes(4, "little")
+            body = (9).to_bytes(4, "little") + bytes(162) + bytes(12)
+            c.sendall(hdr + body)
+        time.sleep(0.5)
+        c.close()
+        ls.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return ls.getsockname()[1]
+
+
+@pytest.mark.parametrize("behaviour,reason", [
+    ("bad-magic", "bad magic 48 54 54 50 (expected 'REDQ')"),
+    ("link-error", "link refused: channel-not-available"),
+    ("close", "the server closed the connection during the link"),
+])
+def test_bad_peers_are_infrastructure_faults(run, scenario, tmp_path, behaviour, reason):
+    port = bad_server(behaviour)
+    r = run("run", "--target", "spice://127.0.0.1:%d" % port, "--report", str(tmp_path / "r"),
+            scenario)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "127.0.0.1:%d" % port in r.stdout and reason in r.stdout, r.stdout
+
+
+def test_nothing_listening(run, scenario, tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    r = run("run", "--target", "spice://127.0.0.1:%d" % port, "--report", str(tmp_path / "r"),
+            scenario)
+    assert r.returncode == 3
+    assert "127.0.0.1:%d: connect: Connection refused" % port in r.stdout
+
+
+def test_bad_target_uri_is_usage(run, scenario):
+    r = run("run", "--target", "spice://host:99999", scenario)
+    assert r.returncode == 2
+    assert "bad port '99999'" in r.stderr
