@@ -90,7 +90,8 @@ int vds_cli_server(int argc, char **argv)
         {"host", 0, 0, G_OPTION_ARG_STRING, &host, "Listen address (default 127.0.0.1)", "ADDR"},
         {"unix", 0, 0, G_OPTION_ARG_FILENAME, &unix_path, "Listen on a unix socket instead",
          "PATH"},
-        {"tls-port", 0, 0, G_OPTION_ARG_INT, &tls_port, "Also listen with TLS on port N (0: a free one)", "N"},
+        {"tls-port", 0, 0, G_OPTION_ARG_INT, &tls_port,
+         "Also listen with TLS on port N (0: a free one)", "N"},
         {"ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "TLS: CA certificate", "FILE"},
         {"cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS: server certificate", "FILE"},
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS: server key", "FILE"},
@@ -142,8 +143,7 @@ int vds_cli_server(int argc, char **argv)
     if (unix_path)
         printf("listening: spice+unix://%s\n", unix_path);
     else
-        printf("listening: spice://%s:%u\n", host ? host : "127.0.0.1",
-               vds_spice_server_port(srv));
+        printf("listening: spice://%s:%u\n", host ? host : "127.0.0.1", vds_spice_server_port(srv));
     if (tls_port >= 0)
         printf("listening: spice://%s?tls-port=%u (TLS)\n", host ? host : "127.0.0.1",
                vds_spice_server_tls_port(srv));

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <glib-unix.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
@@ -94,8 +96,8 @@ int vds_spice_endpoint_parse(const char *uri, vds_spice_endpoint *ep, vds_err *e
             g_free(ep->ca_file);
             ep->ca_file = g_strdup(val);
         } else {
-            vds_err_set(err, VDS_ERR_USAGE, uri, "unknown parameter '%s' (have: tls-port, port, ca)",
-                        kv);
+            vds_err_set(err, VDS_ERR_USAGE, uri,
+                        "unknown parameter '%s' (have: tls-port, port, ca)", kv);
             goto fail;
         }
     }
@@ -202,8 +204,8 @@ static int failf(vds_spice_client *c, conn *k, vds_err_code code, const char *fm
     va_start(ap, fmt);
     g_autofree char *m = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_autofree char *loc = g_strdup_printf("%s %s", c->addr,
-                                           vds_names_get(&vds_spice_channel_names, k->channel));
+    g_autofree char *loc =
+        g_strdup_printf("%s %s", c->addr, vds_names_get(&vds_spice_channel_names, k->channel));
     vds_err_set(&e, code, loc, "%s", m);
     fail(c, k, &e);
     return -1;
@@ -333,12 +335,12 @@ static void send_link(conn *k)
 {
     uint32_t common = 1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION |
                       1u << SPICE_COMMON_CAP_AUTH_SPICE | 1u << SPICE_COMMON_CAP_MINI_HEADER;
-    uint32_t chan = k->channel == SPICE_CHANNEL_MAIN
-                        ? (1u << SPICE_MAIN_CAP_NAME_AND_UUID |
-                           1u << SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS)
-                        : 0;
-    vds_spice_link_mess m = {.connection_id = k->channel == SPICE_CHANNEL_MAIN ? 0
-                                                                             : k->c->session_id,
+    uint32_t chan =
+        k->channel == SPICE_CHANNEL_MAIN
+            ? (1u << SPICE_MAIN_CAP_NAME_AND_UUID | 1u << SPICE_MAIN_CAP_AGENT_CONNECTED_TOKENS)
+            : 0;
+    vds_spice_link_mess m = {.connection_id =
+                                 k->channel == SPICE_CHANNEL_MAIN ? 0 : k->c->session_id,
                              .channel_type = k->channel,
                              .channel_id = 0,
                              .caps = {1, 1, &common, &chan}};
@@ -417,9 +419,12 @@ static ssize_t on_link_bytes(conn *k, const uint8_t *p, size_t len)
         return failf(c, k, VDS_ERR_PROTOCOL, "link refused: %s%s",
                      vds_names_get(&vds_spice_link_err_names, code), link_hint(code));
     if (sel) {
+        /* its own write, as spice-gtk does: tshark's dissector expects the
+           mechanism and the ticket in separate segments */
         uint8_t mech[4];
         vds_put_u32(mech, SPICE_COMMON_CAP_AUTH_SPICE);
         vds_buf_append(&k->out, mech, 4, NULL);
+        flush(k);
     }
     uint8_t t[512];
     size_t tl = sizeof(t);
@@ -673,8 +678,7 @@ static int tls_step(conn *k)
         return failf(k->c, k, VDS_ERR_IO, "TLS: the server's certificate is not trusted: %s",
                      X509_verify_cert_error_string(v));
     return failf(k->c, k, VDS_ERR_IO, "TLS handshake failed: %s",
-                 e == SSL_ERROR_SYSCALL && !ERR_peek_error() ? "connection closed"
-                                                             : ssl_reason());
+                 e == SSL_ERROR_SYSCALL && !ERR_peek_error() ? "connection closed" : ssl_reason());
 }
 
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer user)
@@ -746,6 +750,9 @@ static int open_socket(vds_spice_client *c, bool tls, vds_err *err)
     int fd = -1, e = 0;
     for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
         fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+        int one = 1;
+        if (fd >= 0)
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); /* small messages */
         if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) < 0) {
             e = errno;
             close(fd);
@@ -1002,8 +1009,8 @@ int vds_spice_client_mouse_position(vds_spice_client *c, uint32_t x, uint32_t y,
     return c->inputs->state == CONN_DATA ? 0 : not_linked(c, c->inputs, err);
 }
 
-int vds_spice_client_mouse_button(vds_spice_client *c, bool press, uint8_t button,
-                                  uint16_t buttons, uint64_t *t_ns, vds_err *err)
+int vds_spice_client_mouse_button(vds_spice_client *c, bool press, uint8_t button, uint16_t buttons,
+                                  uint64_t *t_ns, vds_err *err)
 {
     if (!c->inputs || c->inputs->state != CONN_DATA)
         return not_linked(c, c->inputs, err);

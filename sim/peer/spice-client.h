@@ -78,8 +78,8 @@ int vds_spice_client_agent_send(vds_spice_client *c, const uint8_t *msg, size_t 
  * held back while 8 motions are unacknowledged (spice-gtk's window). */
 int vds_spice_client_mouse_position(vds_spice_client *c, uint32_t x, uint32_t y, uint16_t buttons,
                                     uint8_t display, uint64_t *t_ns, vds_err *err);
-int vds_spice_client_mouse_button(vds_spice_client *c, bool press, uint8_t button,
-                                  uint16_t buttons, uint64_t *t_ns, vds_err *err);
+int vds_spice_client_mouse_button(vds_spice_client *c, bool press, uint8_t button, uint16_t buttons,
+                                  uint64_t *t_ns, vds_err *err);
 int vds_spice_client_mouse_mode_request(vds_spice_client *c, uint16_t mode, vds_err *err);
 /* A raw message on a linked channel (SPICE_CHANNEL_MAIN or _INPUTS). body borrowed. */
 int vds_spice_client_send_raw(vds_spice_client *c, uint8_t channel, uint16_t type,

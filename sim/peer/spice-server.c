@@ -450,12 +450,10 @@ static unsigned free_port(const char *host)
 }
 
 vds_spice_server *vds_spice_server_new(GMainContext *ctx, const vds_spice_server_opts *o,
-                                       const vds_spice_server_events *ev, void *user,
-                                       vds_err *err)
+                                       const vds_spice_server_events *ev, void *user, vds_err *err)
 {
     if (core_ctx)
-        return vds_err_set(err, VDS_ERR_USAGE, NULL, "one embedded spice-server at a time"),
-               NULL;
+        return vds_err_set(err, VDS_ERR_USAGE, NULL, "one embedded spice-server at a time"), NULL;
     vds_spice_server *s = g_new0(vds_spice_server, 1);
     s->ctx = ctx;
     s->o = o;
@@ -471,8 +469,8 @@ vds_spice_server *vds_spice_server_new(GMainContext *ctx, const vds_spice_server
     if (o->tls) {
         s->tls_port = o->tls_port ? o->tls_port : free_port(host);
         spice_server_set_addr(s->spice, host, SPICE_ADDR_FLAG_IPV4_ONLY);
-        if (spice_server_set_tls(s->spice, (int)s->tls_port, o->ca_file, o->cert_file,
-                                 o->key_file, NULL, NULL, NULL) != 0) {
+        if (spice_server_set_tls(s->spice, (int)s->tls_port, o->ca_file, o->cert_file, o->key_file,
+                                 NULL, NULL, NULL) != 0) {
             vds_err_set(err, VDS_ERR_IO, o->cert_file, "spice-server refused the TLS setup");
             goto fail;
         }
@@ -487,8 +485,8 @@ vds_spice_server *vds_spice_server_new(GMainContext *ctx, const vds_spice_server
     spice_server_set_agent_file_xfer(s->spice, 1);
     if (spice_server_init(s->spice, &core) != 0) {
         g_autofree char *loc = g_strdup_printf("%s:%u", host, s->tls_port);
-        vds_err_set(err, VDS_ERR_IO, o->tls ? loc : NULL,
-                    "spice_server_init failed%s", o->tls ? " (TLS files or port?)" : "");
+        vds_err_set(err, VDS_ERR_IO, o->tls ? loc : NULL, "spice_server_init failed%s",
+                    o->tls ? " (TLS files or port?)" : "");
         goto fail;
     }
     if (!o->no_qxl) {

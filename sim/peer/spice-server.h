@@ -35,8 +35,7 @@ typedef struct vds_spice_server_events {
 /* Start the server on ctx (borrowed). opts, ev and user are borrowed for its
  * life. NULL with err when it cannot listen or initialise. */
 vds_spice_server *vds_spice_server_new(GMainContext *ctx, const vds_spice_server_opts *opts,
-                                       const vds_spice_server_events *ev, void *user,
-                                       vds_err *err);
+                                       const vds_spice_server_events *ev, void *user, vds_err *err);
 void vds_spice_server_free(vds_spice_server *s);
 /* The ports it listens on (after "0: a free one"). */
 unsigned vds_spice_server_port(const vds_spice_server *s);

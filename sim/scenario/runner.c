@@ -753,8 +753,7 @@ static int run_step(runner *r, const vds_step *st)
     bool guest = st->kind == VDS_STEP_GUEST || st->kind == VDS_STEP_GUEST_COPY ||
                  st->kind == VDS_STEP_GUEST_RELEASE || st->kind == VDS_STEP_GUEST_PASTE;
     if (guest && !r->t->ops->screen)
-        return step_fail(r, st,
-                         "target %s has no guest-side oracle (mark the scenario's targets:)",
+        return step_fail(r, st, "target %s has no guest-side oracle (mark the scenario's targets:)",
                          r->t->ops->name);
     switch (st->kind) {
     case VDS_STEP_SEND:
@@ -1174,8 +1173,7 @@ static void print_result(const result *res)
            res->skipped  ? "SKIP"
            : res->passed ? "PASS"
                          : "FAIL",
-           res->s->id,
-           res->steps_run, res->wall_ns / 1e9, lat->len ? "  (" : "", lat->str,
+           res->s->id, res->steps_run, res->wall_ns / 1e9, lat->len ? "  (" : "", lat->str,
            lat->len ? ")" : "");
     if (!res->passed && res->failure)
         printf("  %s\n", res->failure);

@@ -153,9 +153,9 @@ static int client_start(vds_target *t, vds_err *err)
         if (rc < 0)
             return -1;
         g_free(t->info);
-        t->info = g_strdup_printf("%s; behind the embedded libspice-server %s",
-                                  c->inner->info ? c->inner->info : "local",
-                                  vds_spice_server_version());
+        t->info =
+            g_strdup_printf("%s; behind the embedded libspice-server %s",
+                            c->inner->info ? c->inner->info : "local", vds_spice_server_version());
     }
     c->client = vds_spice_client_new(t->ctx, &c->copts, &client_events, c);
     return 0;
@@ -206,8 +206,7 @@ static int client_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t 
     t->tx_offset = c->tx;
     c->tx += len;
     uint32_t type = len >= VDS_AGENT_HDR_SIZE ? vds_get_u32(msg + 4) : 0;
-    if (port == VDP_SERVER_PORT && type == VD_AGENT_MOUSE_STATE &&
-        len == VDS_AGENT_HDR_SIZE + 13) {
+    if (port == VDP_SERVER_PORT && type == VD_AGENT_MOUSE_STATE && len == VDS_AGENT_HDR_SIZE + 13) {
         const uint8_t *p = msg + VDS_AGENT_HDR_SIZE;
         /* spice-server: agent buttons = SPICE buttons_state << 1 */
         return vds_spice_client_mouse_position(c->client, vds_get_u32(p), vds_get_u32(p + 4),
@@ -351,10 +350,7 @@ vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *
         c->tls = !c->ep.port && c->ep.tls_port;
         c->base.info = g_strdup_printf("SPICE server %s", name);
     }
-    c->copts = (vds_spice_client_opts){.ep = &c->ep,
-                                       .tls = c->tls,
-                                       .password = c->password,
-                                       .inputs = true,
-                                       .client_mouse = true};
+    c->copts = (vds_spice_client_opts){
+        .ep = &c->ep, .tls = c->tls, .password = c->password, .inputs = true, .client_mouse = true};
     return &c->base;
 }
