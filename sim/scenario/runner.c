@@ -29,6 +29,7 @@ typedef struct result {
     char *failure; /* located; the reason when skipped */
     unsigned steps_run;
     uint64_t wall_ns;
+    uint64_t setup_ns;    /* the new client session: link to agent answer */
     GPtrArray *latencies; /* latency* */
     char *trace_path;
     char *logs; /* agent log tails on failure */
@@ -944,6 +945,8 @@ static void write_summary(const vds_run_opts *o, GPtrArray *results, const char 
         json_builder_add_int_value(b, res->steps_run);
         json_builder_set_member_name(b, "wall-ms");
         json_builder_add_double_value(b, res->wall_ns / 1e6);
+        json_builder_set_member_name(b, "setup-ms");
+        json_builder_add_double_value(b, res->setup_ns / 1e6);
         if (res->failure) {
             json_builder_set_member_name(b, "failure");
             json_builder_add_string_value(b, res->failure);
@@ -1099,7 +1102,10 @@ static void run_one(runner *r, result *res)
         }
         r->started = true;
     }
-    if (setup(r, &err) < 0) {
+    uint64_t t_setup = vds_clock_now_ns();
+    int setup_rc = setup(r, &err);
+    res->setup_ns = vds_clock_now_ns() - t_setup;
+    if (setup_rc < 0) {
         res->infra = !interrupted_flag;
         r->interrupted = interrupted_flag;
         res->failure =

@@ -4,6 +4,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import xml.etree.ElementTree as ET
 
@@ -26,7 +27,10 @@ def write(tmp_path, name, text):
 
 
 def stray_processes(marker):
-    """Processes whose command line mentions marker (a vdsim temp dir)."""
+    """Processes whose command line mentions marker (a vdsim temp dir). The
+    marker is anchored at this run's TMPDIR: the interop suite runs beside
+    this one with a TMPDIR of its own, and its agents are not ours."""
+    marker = os.path.join(tempfile.gettempdir(), marker)
     out = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
