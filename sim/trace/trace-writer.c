@@ -45,15 +45,20 @@ JsonNode *vds_trace_header_new(const vds_trace_info *info)
     return json_builder_get_root(b);
 }
 
-static void add_raw(JsonBuilder *b, const uint8_t *p, size_t n)
+static void add_raw_max(JsonBuilder *b, const uint8_t *p, size_t n, size_t max)
 {
     json_builder_set_member_name(b, "raw");
-    if (n > VDS_TRACE_RAW_MAX) {
+    if (n > max) {
         vds_describe_digest(b, p, n);
     } else {
         g_autofree char *hex = vds_hex_encode(p, n);
         json_builder_add_string_value(b, hex);
     }
+}
+
+static void add_raw(JsonBuilder *b, const uint8_t *p, size_t n)
+{
+    add_raw_max(b, p, n, VDS_TRACE_RAW_MAX);
 }
 
 static void add_check(JsonBuilder *b, const vds_agent_check *c, vds_dir dir)
@@ -176,7 +181,9 @@ JsonNode *vds_trace_spice_event(uint64_t t_ns, vds_spice_side side, uint8_t chan
             json_builder_end_object(b);
         }
     }
-    add_raw(b, body, len);
+    /* agent data: its messages are events of their own, with their bytes;
+       a digest keeps a 16 MiB transfer's 8192 pieces small */
+    add_raw_max(b, body, len, type == SPICE_MSG_MAIN_AGENT_DATA ? 64 : VDS_TRACE_RAW_MAX);
     json_builder_end_object(b);
     return json_builder_get_root(b);
 }
