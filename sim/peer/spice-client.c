@@ -170,8 +170,6 @@ struct vds_spice_client {
     uint8_t agent_hdr[VDS_AGENT_HDR_SIZE];
 };
 
-static void conn_free(conn *k);
-
 static void fail(vds_spice_client *c, conn *k, const vds_err *e)
 {
     if (!c->failed) {
@@ -312,9 +310,8 @@ static int conn_send(conn *k, uint16_t type, const uint8_t *body, size_t len, ui
     vds_err e = {0};
     if (k->state != CONN_DATA)
         return -1;
+    /* serial 0 in a full header: servers do not check client serials */
     vds_spice_data_hdr h = {.serial = 0, .type = type, .size = (uint32_t)len};
-    if (!k->mini)
-        h.serial = 0; /* servers do not check client serials; keep traces stable */
     if (vds_spice_data_hdr_encode(&h, k->mini, &k->out, &e) < 0 ||
         vds_buf_append(&k->out, body, len, &e) < 0) {
         fail(c, k, &e);
@@ -490,10 +487,8 @@ static int agent_data(vds_spice_client *c, const uint8_t *p, size_t len, uint64_
             c->agent_len += take;
             p += take;
             len -= take;
-            if (c->agent_len < VDS_AGENT_HDR_SIZE) {
-                c->agent_pieces++;
-                continue;
-            }
+            if (c->agent_len < VDS_AGENT_HDR_SIZE)
+                continue; /* len is 0: the piece is counted below */
             uint32_t size = vds_get_u32(c->agent_hdr + 16);
             if (size > MAX_AGENT_MSG)
                 return failf(c, c->main, VDS_ERR_LIMIT,

@@ -32,12 +32,6 @@ typedef struct client_target {
     char *sock;
 } client_target;
 
-static void observe(client_target *c, JsonNode *ev)
-{
-    if (c->base.observe)
-        c->base.observe(c->base.observe_user, ev);
-}
-
 /* --- client events ---------------------------------------------------------- */
 
 static void on_agent_msg(void *user, uint64_t t, GBytes *msg, uint32_t pieces)
@@ -58,7 +52,7 @@ static void on_wire(void *user, uint64_t t, vds_spice_side side, uint8_t channel
     if (!c->base.observe)
         return;
     g_autoptr(JsonNode) ev = vds_trace_spice_event(t, side, channel, type, body, len);
-    observe(c, ev);
+    c->base.observe(c->base.observe_user, ev);
 }
 
 static void on_closed(void *user, uint64_t t, const vds_err *err)
@@ -67,7 +61,7 @@ static void on_closed(void *user, uint64_t t, const vds_err *err)
     c->base.port_open = false;
     if (err && !c->base.dead && c->base.observe) {
         g_autoptr(JsonNode) ev = vds_trace_error_event(t, VDS_DIR_FROM_AGENT, err);
-        observe(c, ev);
+        c->base.observe(c->base.observe_user, ev);
     }
 }
 
@@ -84,7 +78,7 @@ static void on_port_msg(void *user, uint64_t t, const vds_chunk_msg *m)
     g_autoptr(JsonNode) ev =
         vds_trace_agent_event(t, VDS_DIR_TO_AGENT, m, VDS_CAPS_VDAGENTD, &malformed);
     json_object_set_string_member(json_node_get_object(ev), "kind", "port");
-    observe(c, ev);
+    c->base.observe(c->base.observe_user, ev);
 }
 
 static void on_server_agent(void *user, bool attached)

@@ -206,6 +206,16 @@ JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e)
     return json_builder_get_root(b);
 }
 
+static void append_fields(GString *s, JsonObject *ev)
+{
+    JsonNode *fields = json_object_get_member(ev, "fields");
+    if (fields) {
+        g_autofree char *f = vds_json_to_text(fields);
+        if (*f)
+            g_string_append_printf(s, " %s", f);
+    }
+}
+
 char *vds_trace_event_text(JsonObject *ev)
 {
     GString *s = g_string_new(NULL);
@@ -224,12 +234,7 @@ char *vds_trace_event_text(JsonObject *ev)
         g_string_append_printf(s, "%s %s size=%" G_GINT64_FORMAT,
                                json_object_get_string_member_with_default(ev, "channel", "?"),
                                tname, json_object_get_int_member_with_default(ev, "size", 0));
-        JsonNode *fields = json_object_get_member(ev, "fields");
-        if (fields) {
-            g_autofree char *f = vds_json_to_text(fields);
-            if (*f)
-                g_string_append_printf(s, " %s", f);
-        }
+        append_fields(s, ev);
     } else if (strcmp(kind, "agent") == 0 || strcmp(kind, "port") == 0) {
         if (strcmp(kind, "port") == 0)
             g_string_append(s, "at-port ");
@@ -243,12 +248,7 @@ char *vds_trace_event_text(JsonObject *ev)
         gint64 chunks = json_object_get_int_member_with_default(ev, "chunks", 1);
         if (chunks != 1)
             g_string_append_printf(s, " chunks=%" G_GINT64_FORMAT, chunks);
-        JsonNode *fields = json_object_get_member(ev, "fields");
-        if (fields) {
-            g_autofree char *f = vds_json_to_text(fields);
-            if (*f)
-                g_string_append_printf(s, " %s", f);
-        }
+        append_fields(s, ev);
     } else {
         g_string_append(s, kind);
         const char *note = json_object_get_string_member_with_default(ev, "note", NULL);
