@@ -2,24 +2,56 @@
 
 #include "core/clock.h"
 
-static gboolean wake(gpointer user)
+/* A deadline timer re-armed with g_source_set_ready_time: it only wakes the loop. */
+static gboolean wake_dispatch(GSource *s, GSourceFunc cb, gpointer user)
 {
-    return G_SOURCE_REMOVE;
+    g_source_set_ready_time(s, -1);
+    return G_SOURCE_CONTINUE;
 }
+
+static GSourceFuncs wake_funcs = {.dispatch = wake_dispatch};
 
 bool vds_loop_until(GMainContext *ctx, uint64_t deadline, bool (*done)(void *), void *user)
 {
-    while (!done(user)) {
+    return vds_loop_until_pumped(ctx, deadline, NULL, NULL, done, user);
+}
+
+bool vds_loop_until_pumped(GMainContext *ctx, uint64_t deadline, vds_loop_pump_fn pump,
+                           void *pump_user, bool (*done)(void *), void *user)
+{
+    static _Thread_local unsigned burst; /* pumps since the loop last ran, across calls */
+    GSource *timer = NULL;
+    bool ok;
+
+    while (!(ok = done(user))) {
+        if (pump && burst < VDS_LOOP_PUMP_BURST && pump(pump_user)) {
+            burst++;
+            continue;
+        }
+        if (burst >= VDS_LOOP_PUMP_BURST) {
+            /* let the other sources in, without waiting */
+            burst = 0;
+            g_main_context_iteration(ctx, FALSE);
+            continue;
+        }
         uint64_t now = vds_clock_now_ns();
         if (now >= deadline)
-            return false;
-        /* wake at the deadline even when nothing happens */
-        GSource *timer = g_timeout_source_new((guint)MIN((deadline - now) / 1000000 + 1, 100));
-        g_source_set_callback(timer, wake, NULL, NULL);
-        g_source_attach(timer, ctx);
+            break;
+        /* wake at the deadline even when nothing happens: one timer per call,
+           re-armed, not one per iteration */
+        if (!timer) {
+            timer = g_source_new(&wake_funcs, sizeof(GSource));
+            g_source_attach(timer, ctx);
+        }
+        g_source_set_ready_time(timer,
+                                (gint64)(g_get_monotonic_time() +
+                                         (gint64)MIN((deadline - now) / 1000 + 1, 100000)));
         g_main_context_iteration(ctx, TRUE);
+        burst = 0;
+    }
+    if (timer) {
         g_source_destroy(timer);
         g_source_unref(timer);
     }
-    return true;
+    return ok;
 }

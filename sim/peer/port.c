@@ -40,29 +40,45 @@ static void close_port(vds_port *p, const vds_err *err)
     p->ev->closed(p->user, vds_clock_now_ns(), err);
 }
 
-static gboolean on_readable(gint fd, GIOCondition cond, gpointer user)
+/* One read of what the port holds; false once the port is gone. */
+static bool read_once(vds_port *p, bool *took)
 {
-    vds_port *p = user;
     uint8_t buf[65536];
     vds_err err = {0};
 
-    ssize_t n = read(fd, buf, sizeof(buf));
+    *took = false;
+    ssize_t n = read(p->fd, buf, sizeof(buf));
     p->read_t = vds_clock_now_ns();
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
-        return G_SOURCE_CONTINUE;
+        return true;
+    *took = true;
     if (n <= 0) {
         if (n < 0)
             vds_err_set(&err, VDS_ERR_IO, NULL, "read from the agent's port: %s",
                         g_strerror(errno));
-        p->watch = NULL; /* removed by returning REMOVE */
         close_port(p, n < 0 ? &err : NULL);
-        return G_SOURCE_REMOVE;
+        return false;
     }
     if (vds_chunk_reader_feed(p->reader, buf, (size_t)n, &err) < 0) {
         close_port(p, &err);
-        return G_SOURCE_REMOVE;
+        return false;
     }
-    return G_SOURCE_CONTINUE;
+    return true;
+}
+
+static gboolean on_readable(gint fd, GIOCondition cond, gpointer user)
+{
+    bool took;
+    return read_once(user, &took) ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+bool vds_port_pump(void *port)
+{
+    vds_port *p = port;
+    bool took = false;
+    if (p && p->open)
+        read_once(p, &took);
+    return took;
 }
 
 vds_port *vds_port_new(int fd, GMainContext *ctx, const vds_port_events *ev, void *user)

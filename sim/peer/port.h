@@ -30,5 +30,9 @@ int vds_port_send(vds_port *p, uint32_t port, const uint8_t *msg, size_t len, ui
                   vds_err *err);
 /* Write bytes as they are (fault injection). */
 int vds_port_write_raw(vds_port *p, const uint8_t *data, size_t len, vds_err *err);
+/* Read what the port holds now, without waiting, exactly as its watch would
+ * (a vds_loop_pump_fn; port is a vds_port *). True when it took bytes or saw
+ * the port close. */
+bool vds_port_pump(void *port);
 /* Bytes written so far: the stream offset of the next chunk. */
 uint64_t vds_port_tx_offset(const vds_port *p);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/loop.h"
 #include "peer/port.h"
 #include "proto/agent.h"
 #include "target/target.h"
@@ -737,12 +738,26 @@ static void local_free(vds_target *t)
     g_free(l);
 }
 
+/* Waiting for the agent is mostly waiting for its port: a reply already
+   readable is taken straight from the socket, the loop serves the rest. */
+static bool local_pump(void *user)
+{
+    local *l = user; /* the port may be replaced during a wait: look it up each time */
+    return l->port && vds_port_pump(l->port);
+}
+
+static bool local_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
+{
+    return vds_loop_until_pumped(t->ctx, deadline, local_pump, t, done, user);
+}
+
 static const vds_target_ops local_ops = {
     .name = "local",
     .start = local_start,
     .stop = local_stop,
     .session = local_session,
     .send = local_send,
+    .wait = local_wait,
     .write_raw = local_write_raw,
     .screen = local_screen,
     .screen_taken = local_screen_taken,

@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/loop.h"
 #include "core/names.h"
 
 static void buf_limit(void **state)
@@ -94,12 +95,68 @@ static void clock_virtual(void **state)
     assert_true(vds_clock_now_ns() > 1000);
 }
 
+/* A pump that always has bytes (a flooding agent), and an idle beside it. */
+typedef struct flood {
+    unsigned pumped;
+    bool idle_ran;
+} flood;
+
+static bool always_pumps(void *user)
+{
+    ((flood *)user)->pumped++;
+    return true;
+}
+
+static bool never_pumps(void *user)
+{
+    ((flood *)user)->pumped++;
+    return false;
+}
+
+static gboolean mark_idle(gpointer user)
+{
+    ((flood *)user)->idle_ran = true;
+    return G_SOURCE_REMOVE;
+}
+
+static bool idle_ran(void *user)
+{
+    return ((flood *)user)->idle_ran;
+}
+
+static bool never(void *user)
+{
+    return false;
+}
+
+static void loop_pump_does_not_starve(void **state)
+{
+    flood f = {0};
+    g_idle_add(mark_idle, &f);
+    assert_true(vds_loop_until_pumped(NULL, vds_clock_now_ns() + 2000000000ull, always_pumps, &f,
+                                      idle_ran, &f));
+    assert_true(f.pumped <= VDS_LOOP_PUMP_BURST);
+}
+
+static void loop_deadline(void **state)
+{
+    flood f = {0};
+    uint64_t t0 = vds_clock_now_ns();
+    assert_false(vds_loop_until_pumped(NULL, t0 + 30000000ull, never_pumps, &f, never, NULL));
+    uint64_t took = vds_clock_now_ns() - t0;
+    assert_true(took >= 30000000ull);
+    assert_true(took < 2000000000ull); /* its own timer ended the wait */
+    assert_true(f.pumped >= 1);
+    assert_false(vds_loop_until(NULL, vds_clock_now_ns() - 1, never, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(buf_limit),      cmocka_unit_test(buf_extend_le),
         cmocka_unit_test(hex_round_trip), cmocka_unit_test(names_lookup),
         cmocka_unit_test(err_located),    cmocka_unit_test(clock_virtual),
+        cmocka_unit_test(loop_pump_does_not_starve), cmocka_unit_test(loop_deadline),
     };
     return cmocka_run_group_tests_name("/core", tests, NULL, NULL);
 }
