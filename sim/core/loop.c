@@ -37,15 +37,17 @@ bool vds_loop_until_pumped(GMainContext *ctx, uint64_t deadline, vds_loop_pump_f
         uint64_t now = vds_clock_now_ns();
         if (now >= deadline)
             break;
-        /* wake at the deadline even when nothing happens: one timer per call,
-           re-armed, not one per iteration */
+        /* wake at the deadline even when nothing happens: one timer per
+           call, armed again only after it fired (arming an attached source
+           wakes the context, so arming it every time would spin) */
+        gint64 wake_at = g_get_monotonic_time() + (gint64)MIN((deadline - now) / 1000 + 1, 100000);
         if (!timer) {
             timer = g_source_new(&wake_funcs, sizeof(GSource));
+            g_source_set_ready_time(timer, wake_at);
             g_source_attach(timer, ctx);
+        } else if (g_source_get_ready_time(timer) == -1) {
+            g_source_set_ready_time(timer, wake_at);
         }
-        g_source_set_ready_time(timer,
-                                (gint64)(g_get_monotonic_time() +
-                                         (gint64)MIN((deadline - now) / 1000 + 1, 100000)));
         g_main_context_iteration(ctx, TRUE);
         burst = 0;
     }

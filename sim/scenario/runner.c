@@ -45,6 +45,7 @@ typedef struct runner {
     const vds_scenario *s;
     result *res;
     uint64_t t0, run_t0;
+    uint64_t stim_t; /* clock of the last stimulus (a send, a guest action); 0: none yet */
     uint32_t agent_caps;
     uint32_t serial[2];
     GHashTable *vars; /* name -> JsonNode */
@@ -158,6 +159,8 @@ static void record_note(runner *r, const char *what, JsonNode *detail)
     json_builder_add_string_value(b, "note");
     json_builder_set_member_name(b, "note");
     json_builder_add_string_value(b, what);
+    if (!detail)
+        r->stim_t = vds_clock_now_ns(); /* a note without an observation is a stimulus */
     if (detail) {
         json_builder_set_member_name(b, "observed");
         json_builder_add_value(b, json_node_copy(detail));
@@ -343,8 +346,13 @@ static char *want_text(runner *r, const vds_step *st)
                            *ft ? " " : "", ft);
 }
 
-static void add_latency(runner *r, const vds_step *st, uint64_t ns)
+/* An expectation's latency: from the last stimulus (what the message
+   answers) when there was one, else from the step's start, to the read
+   that delivered the message. */
+static void add_latency(runner *r, const vds_step *st, uint64_t rx_t, uint64_t start)
 {
+    uint64_t base = r->stim_t ? r->stim_t : start;
+    uint64_t ns = rx_t > base ? rx_t - base : 0;
     latency *l = NULL;
     for (guint i = 0; i < r->res->latencies->len && !l; i++) {
         latency *c = r->res->latencies->pdata[i];
@@ -396,7 +404,7 @@ static int do_expect(runner *r, const vds_step *st, uint64_t start)
             JsonNode *got;
             if (matches(r, st, rx, ev, &got)) {
                 record(r, ev);
-                add_latency(r, st, rx->t_ns > start ? rx->t_ns - start : 0);
+                add_latency(r, st, rx->t_ns, start);
                 capture(r, st, got);
                 vds_rx_free(rx);
                 return 0;
@@ -481,7 +489,7 @@ static int do_any_order(runner *r, const vds_step *st, uint64_t start)
                 vds_step *c = left->pdata[i];
                 JsonNode *got;
                 if (matches(r, c, rx, ev, &got)) {
-                    add_latency(r, c, rx->t_ns > start ? rx->t_ns - start : 0);
+                    add_latency(r, c, rx->t_ns, start);
                     capture(r, c, got);
                     g_ptr_array_remove_index(left, i);
                     hit = true;
@@ -551,6 +559,7 @@ static int do_send(runner *r, const vds_step *st)
     int rc = encode_send(r, st->port, &m, &out, &t, &err);
     vds_agent_msg_clear(&m);
     if (rc == 0) {
+        r->stim_t = t;
         bool malformed;
         vds_chunk_msg cm = {st->port, out.data, out.len, r->t->tx_offset,
                             (uint32_t)((out.len + VDS_AGENT_MAX_CHUNK - 1) / VDS_AGENT_MAX_CHUNK)};
@@ -1114,6 +1123,7 @@ static void run_one(runner *r, result *res)
     }
     r->t0 = vds_clock_now_ns();
     record_note(r, s->id, NULL);
+    r->stim_t = 0; /* the scenario's name is not something the agent answers */
     unsigned repeat = r->o->repeat ? r->o->repeat : s->repeat;
     res->passed = true;
     for (unsigned rep = 0; rep < repeat && res->passed; rep++) {

@@ -354,6 +354,25 @@ static void any_order_and_capture(void **state)
     fake_free_all(f);
 }
 
+/* Latency counts from what the message answers (the send), not from the
+   start of the expect step that took it. */
+static void latency_from_stimulus(void **state)
+{
+    fake *f = fake_new();
+    add_rule(f, VD_AGENT_MONITORS_CONFIG, 499, msg(3, REPLY_OK));
+    g_autoptr(JsonNode) sum = NULL;
+    assert_int_equal(run_text(f,
+                              "id: t/s\nsteps:\n" MONITORS
+                              "  - not: {msg: clipboard-grab, within: 100ms}\n"
+                              "  - expect: {msg: reply, within: 1s}\n",
+                              &sum),
+                     0);
+    JsonObject *l = json_array_get_object_element(
+        json_object_get_array_member(json_node_get_object(sum), "latencies"), 0);
+    assert_true(json_object_get_double_member(l, "p50-ms") == 499.0);
+    fake_free_all(f);
+}
+
 static void repeat_statistics(void **state)
 {
     fake *f = fake_new();
@@ -379,6 +398,7 @@ int main(void)
         cmocka_unit_test(must_not_occur),
         cmocka_unit_test(unexpected_ignored_optional),
         cmocka_unit_test(any_order_and_capture),
+        cmocka_unit_test(latency_from_stimulus),
         cmocka_unit_test(repeat_statistics),
     };
     return cmocka_run_group_tests_name("/scenario/runner", tests, NULL, NULL);
