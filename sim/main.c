@@ -1,9 +1,13 @@
 /* The thin main: everything else lives in the libraries. */
+#include <signal.h>
 #include <stdlib.h>
 
 #include "cli/cli.h"
 
 int main(int argc, char **argv)
 {
+    /* a closed stdout (vdsim run ... | head) or a peer gone is an error to
+       report and a report to finish, not a reason to die without one */
+    signal(SIGPIPE, SIG_IGN);
     exit(vds_cli_main(argc, argv));
 }

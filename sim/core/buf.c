@@ -34,6 +34,25 @@ int vds_buf_reserve(vds_buf *b, size_t n, vds_err *err)
     return 0;
 }
 
+int vds_buf_reserve_exact(vds_buf *b, size_t n, vds_err *err)
+{
+    if (n > b->max || b->len > b->max - n)
+        return vds_buf_reserve(b, n, err); /* the located limit error */
+    if (b->len + n > b->cap) {
+        b->data = g_realloc(b->data, b->len + n);
+        b->cap = b->len + n;
+    }
+    return 0;
+}
+
+uint8_t *vds_buf_steal(vds_buf *b, size_t *len)
+{
+    uint8_t *d = b->data;
+    *len = b->len;
+    vds_buf_init(b, b->max);
+    return d;
+}
+
 int vds_buf_append(vds_buf *b, const void *p, size_t n, vds_err *err)
 {
     if (vds_buf_reserve(b, n, err) < 0)

@@ -26,6 +26,12 @@ static inline void vds_buf_reset(vds_buf *b)
 
 /* Make room for n more bytes. -1 with VDS_ERR_LIMIT when len + n > max. */
 int vds_buf_reserve(vds_buf *b, size_t n, vds_err *err);
+/* The same, but grow to exactly len + n when growing at all: for a buffer
+ * whose final size is known (a message whose header gave its length). */
+int vds_buf_reserve_exact(vds_buf *b, size_t n, vds_err *err);
+/* Take the storage (returned, g_free; *len gets the bytes used): the buffer
+ * is left empty with its limit, as after vds_buf_init(). */
+uint8_t *vds_buf_steal(vds_buf *b, size_t *len);
 int vds_buf_append(vds_buf *b, const void *p, size_t n, vds_err *err);
 /* Append n bytes and return a pointer to them (borrowed; valid until the next
  * append), or NULL with err set. */

@@ -22,7 +22,11 @@
 #define MAX_MSG       (16u << 20) /* one SPICE message from a server */
 #define MAX_AGENT_MSG (256u << 20)
 #define MOTION_WINDOW (2 * SPICE_INPUT_MOTION_ACK_BUNCH)
-#define CLIENT_TOKENS 0xffffffffu /* what the server may spend on us: spice-gtk's ~0 */
+/* What the server may spend on us. spice-gtk grants ~0; vdsim keeps a window
+   like the server's own (10, returned 5 at a time) so a large agent message
+   streams through instead of being read whole into the server's queue. */
+#define CLIENT_TOKENS       10u
+#define CLIENT_TOKENS_BATCH 5u
 
 /* --- endpoints ------------------------------------------------------------ */
 
@@ -167,6 +171,7 @@ struct vds_spice_client {
     uint8_t *agent_in; /* reassembly of one agent message */
     size_t agent_len, agent_want;
     uint32_t agent_pieces;
+    uint32_t server_spent; /* AGENT_DATA taken since tokens were last returned */
     uint8_t agent_hdr[VDS_AGENT_HDR_SIZE];
 };
 
@@ -441,6 +446,7 @@ static void agent_reset(vds_spice_client *c)
     g_clear_pointer(&c->agent_in, g_free);
     c->agent_len = c->agent_want = 0;
     c->agent_pieces = 0;
+    c->server_spent = 0;
 }
 
 static void agent_flush(vds_spice_client *c)
@@ -583,6 +589,12 @@ static int on_main(vds_spice_client *c, conn *k, uint16_t type, const uint8_t *p
         agent_flush(c);
         break;
     case SPICE_MSG_MAIN_AGENT_DATA:
+        if (++c->server_spent >= CLIENT_TOKENS_BATCH) {
+            uint8_t b[4];
+            vds_put_u32(b, c->server_spent);
+            c->server_spent = 0;
+            conn_send(k, SPICE_MSGC_MAIN_AGENT_TOKEN, b, 4, NULL);
+        }
         return agent_data(c, p, len, t);
     case SPICE_MSG_MAIN_MOUSE_MODE:
         if (len < 4)

@@ -115,6 +115,10 @@ static int take_payload(vds_chunk_reader *r, const uint8_t *p, uint32_t n, vds_e
                 return fail(r, err, at - 4, /* the header's size field */
                             "message data size %zu exceeds the limit %u", total - 20,
                             r->limits.max_msg - VDS_AGENT_HDR_SIZE);
+            /* the size is known: room for exactly the rest, no doubling */
+            if (vds_buf_reserve_exact(&ps->msg, total - VDS_AGENT_HDR_SIZE, err) < 0)
+                return fail(r, err, at, "port %u message exceeds the %u-byte limit", r->port,
+                            r->limits.max_msg);
         }
         if (ps->msg.len >= VDS_AGENT_HDR_SIZE && ps->msg.len == msg_total(ps->msg.data)) {
             if (n > 0 || r->left > 0)
@@ -122,7 +126,8 @@ static int take_payload(vds_chunk_reader *r, const uint8_t *p, uint32_t n, vds_e
                             "chunk larger than message, lost sync? (port %u chunk at 0x%llx has "
                             "%u bytes past the end of a %zu-byte message)",
                             r->port, (unsigned long long)r->chunk_off, n + r->left, ps->msg.len);
-            vds_chunk_msg m = {r->port, ps->msg.data, ps->msg.len, ps->msg_off, ps->n_chunks + 1};
+            vds_chunk_msg m = {r->port,     ps->msg.data,     ps->msg.len,
+                               ps->msg_off, ps->n_chunks + 1, &ps->msg};
             ps->n_chunks = 0;
             ps->msg.len = 0;
             r->fn(r->user, &m);
@@ -144,7 +149,7 @@ int vds_chunk_reader_feed(vds_chunk_reader *r, const uint8_t *data, size_t len, 
                 if (port < VDS_CHUNK_PORTS && size <= r->limits.max_chunk &&
                     len - VDS_CHUNK_HDR_SIZE >= size && r->ports[port].msg.len == 0 &&
                     size >= VDS_AGENT_HDR_SIZE && msg_total(data + VDS_CHUNK_HDR_SIZE) == size) {
-                    vds_chunk_msg m = {port, data + VDS_CHUNK_HDR_SIZE, size, r->off, 1};
+                    vds_chunk_msg m = {port, data + VDS_CHUNK_HDR_SIZE, size, r->off, 1, NULL};
                     r->off += VDS_CHUNK_HDR_SIZE + size;
                     data += VDS_CHUNK_HDR_SIZE + size;
                     len -= VDS_CHUNK_HDR_SIZE + size;
@@ -217,6 +222,17 @@ int vds_chunk_reader_finish(vds_chunk_reader *r, vds_err *err)
                     msg_total(ps->msg.data));
     }
     return 0;
+}
+
+#define TAKE_MIN (64u << 10) /* smaller messages are copied */
+
+GBytes *vds_chunk_msg_take(const vds_chunk_msg *m)
+{
+    if (!m->store || m->len < TAKE_MIN || m->store->data != m->bytes)
+        return g_bytes_new(m->bytes, m->len);
+    size_t len;
+    uint8_t *d = vds_buf_steal(m->store, &len);
+    return g_bytes_new_take(d, m->len);
 }
 
 int vds_chunk_write(uint32_t port, const uint8_t *msg, size_t len, uint32_t max_chunk, vds_buf *out,

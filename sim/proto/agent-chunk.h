@@ -27,7 +27,13 @@ typedef struct vds_chunk_msg {
     size_t len;
     uint64_t offset; /* stream offset of the first chunk header carrying it */
     uint32_t n_chunks;
+    vds_buf *store; /* the reader's buffer holding bytes, or NULL */
 } vds_chunk_msg;
+
+/* Keep a delivered message past its callback: a new GBytes. A large one
+ * takes the reader's buffer instead of copying it (one copy of a 16 MiB
+ * clipboard, not two); a small one is copied so the buffer stays warm. */
+GBytes *vds_chunk_msg_take(const vds_chunk_msg *m);
 
 typedef void (*vds_chunk_msg_fn)(void *user, const vds_chunk_msg *msg);
 

@@ -9,7 +9,7 @@ int vds_clipboard_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_age
     m->u.clipboard.type = vds_get_u32(d + off);
     off += 4;
     m->u.clipboard.len = size - off;
-    m->u.clipboard.data = g_memdup2(d + off, size - off);
+    m->u.clipboard.data = vds_blob(m, d + off, size - off);
     return 0;
 }
 

@@ -6,6 +6,12 @@
 #define VDS_SEL_CAP    VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
 #define VDS_SERIAL_CAP VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
 
+/* A blob member of m: a copy of n bytes at p, or p itself in a view. */
+static inline uint8_t *vds_blob(const vds_agent_msg *m, const uint8_t *p, size_t n)
+{
+    return m->view ? (uint8_t *)p : g_memdup2(p, n);
+}
+
 /* Read the selection prefix if caps say it is there; returns its length. */
 static inline uint32_t vds_sel_decode(const uint8_t *d, uint32_t caps, vds_clip_sel *s)
 {

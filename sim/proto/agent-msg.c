@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "proto/agent.h"
+#include "proto/agent-family.h"
 
 #define SEL    VDS_CAP(VD_AGENT_CAP_CLIPBOARD_SELECTION)
 #define SERIAL VDS_CAP(VD_AGENT_CAP_CLIPBOARD_GRAB_SERIAL)
@@ -346,6 +346,13 @@ void vds_agent_check_msg(const uint8_t *msg, size_t len, uint32_t caps, vds_dir 
 
 void vds_agent_msg_clear(vds_agent_msg *m)
 {
+    if (m->view) { /* borrowed: not ours to free */
+        if (m->type == VD_AGENT_CLIPBOARD)
+            m->u.clipboard.data = NULL;
+        if (m->type == VD_AGENT_FILE_XFER_DATA)
+            m->u.xfer_data.data = NULL;
+        m->trailing = NULL;
+    }
     switch (m->type) {
     case VD_AGENT_MONITORS_CONFIG:
         g_free(m->u.monitors.mons);
@@ -381,12 +388,13 @@ void vds_agent_msg_clear(vds_agent_msg *m)
     memset(m, 0, sizeof(*m));
 }
 
-int vds_agent_decode(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_msg *m,
-                     vds_err *err)
+static int decode(const uint8_t *bytes, size_t len, uint32_t caps, bool view, vds_agent_msg *m,
+                  vds_err *err)
 {
     vds_agent_check chk;
 
     memset(m, 0, sizeof(*m));
+    m->view = view;
     vds_agent_check_msg(bytes, len, caps, VDS_DIR_BOTH, &chk);
     if (len < VDS_AGENT_HDR_SIZE)
         return vds_err_set(err, VDS_ERR_PARSE, "message byte 0", "%s", chk.common_why);
@@ -397,7 +405,7 @@ int vds_agent_decode(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_
     const uint8_t *data = bytes + VDS_AGENT_HDR_SIZE;
 
     if (chk.common == VDS_VERDICT_UNKNOWN_TYPE && len - VDS_AGENT_HDR_SIZE == m->size) {
-        m->trailing = g_memdup2(data, m->size);
+        m->trailing = vds_blob(m, data, m->size);
         m->trailing_len = m->size;
         return 0;
     }
@@ -425,6 +433,18 @@ int vds_agent_decode(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_
         return -1;
     }
     return 0;
+}
+
+int vds_agent_decode(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_msg *m,
+                     vds_err *err)
+{
+    return decode(bytes, len, caps, false, m, err);
+}
+
+int vds_agent_decode_view(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_msg *m,
+                          vds_err *err)
+{
+    return decode(bytes, len, caps, true, m, err);
 }
 
 int vds_agent_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)

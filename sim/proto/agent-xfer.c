@@ -101,7 +101,7 @@ int vds_xfer_data_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_age
     m->u.xfer_data.id = vds_get_u32(d);
     m->u.xfer_data.size = vds_get_u64(d + 4);
     m->u.xfer_data.len = size - 12;
-    m->u.xfer_data.data = g_memdup2(d + 12, size - 12);
+    m->u.xfer_data.data = vds_blob(m, d + 12, size - 12);
     return 0;
 }
 

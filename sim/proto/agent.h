@@ -168,6 +168,7 @@ typedef struct vds_agent_msg {
     uint8_t *trailing; /* owned: bytes past the type's layout (lenient types), or the
                           whole payload of an unknown type */
     size_t trailing_len;
+    bool view; /* from vds_agent_decode_view: the blobs borrow the decoded bytes */
 } vds_agent_msg;
 
 /* Free what msg owns and zero it (msg itself is the caller's). */
@@ -179,6 +180,12 @@ void vds_agent_msg_clear(vds_agent_msg *msg);
  * msg->trailing. On failure msg holds nothing to free. */
 int vds_agent_decode(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_msg *msg,
                      vds_err *err);
+/* The same, except that the blobs (clipboard and file-xfer data, trailing
+ * bytes) point into bytes, which must outlive msg: for describing a message
+ * without a second copy of a large payload. Still cleared with
+ * vds_agent_msg_clear(), which then leaves the blobs alone. */
+int vds_agent_decode_view(const uint8_t *bytes, size_t len, uint32_t caps, vds_agent_msg *msg,
+                          vds_err *err);
 
 /* Append header + data for msg to out. msg->size is ignored and recomputed.
  * caps decide the conditional prefixes only through the has_* flags already in

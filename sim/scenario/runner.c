@@ -125,13 +125,20 @@ static void record(runner *r, JsonNode *ev)
 static JsonNode *rx_event(runner *r, const vds_rx *rx)
 {
     bool malformed;
-    vds_chunk_msg cm = {rx->port, g_bytes_get_data(rx->bytes, NULL), g_bytes_get_size(rx->bytes),
-                        rx->offset, rx->n_chunks};
+    vds_chunk_msg cm = {rx->port,
+                        g_bytes_get_data(rx->bytes, NULL),
+                        g_bytes_get_size(rx->bytes),
+                        rx->offset,
+                        rx->n_chunks,
+                        NULL};
     return vds_trace_agent_event(rel(r, rx->t_ns), VDS_DIR_FROM_AGENT, &cm, r->s->client_caps,
                                  &malformed);
 }
 
-/* Wire events from the target (SPICE messages, what the port carried). */
+/* Wire events from the target (SPICE messages, what the port carried). They
+ * wait in time order to be written between the runner's own events; at most
+ * this many wait (a 16 MiB clipboard is 8192 AGENT_DATA messages). */
+#define WIRE_QUEUE_MAX 256
 static void on_observe(void *user, JsonNode *ev)
 {
     runner *r = user;
@@ -147,6 +154,17 @@ static void on_observe(void *user, JsonNode *ev)
         g_queue_insert_after(&r->wire, at, json_node_ref(ev));
     else
         g_queue_push_head(&r->wire, json_node_ref(ev));
+    if (r->wire.length > WIRE_QUEUE_MAX) {
+        /* a long transfer: whatever the runner records later is no older
+           than the oldest message it has not taken yet (or than now), and
+           wire events still to come are no older than the newest half of
+           the queue (one read's events arrive out of order, not more) */
+        vds_rx *oldest = g_queue_peek_head(r->t->rx);
+        uint64_t upto = oldest ? oldest->t_ns : vds_clock_now_ns();
+        JsonNode *mid = g_queue_peek_nth(&r->wire, WIRE_QUEUE_MAX / 2);
+        upto = MIN(upto, (uint64_t)json_object_get_int_member(json_node_get_object(mid), "t"));
+        flush_wire(r, rel(r, upto) ? rel(r, upto) - 1 : 0);
+    }
 }
 
 static void record_note(runner *r, const char *what, JsonNode *detail)
@@ -561,8 +579,12 @@ static int do_send(runner *r, const vds_step *st)
     if (rc == 0) {
         r->stim_t = t;
         bool malformed;
-        vds_chunk_msg cm = {st->port, out.data, out.len, r->t->tx_offset,
-                            (uint32_t)((out.len + VDS_AGENT_MAX_CHUNK - 1) / VDS_AGENT_MAX_CHUNK)};
+        vds_chunk_msg cm = {st->port,
+                            out.data,
+                            out.len,
+                            r->t->tx_offset,
+                            (uint32_t)((out.len + VDS_AGENT_MAX_CHUNK - 1) / VDS_AGENT_MAX_CHUNK),
+                            NULL};
         g_autoptr(JsonNode) ev =
             vds_trace_agent_event(rel(r, t), VDS_DIR_TO_AGENT, &cm, r->agent_caps, &malformed);
         record(r, ev);
@@ -777,7 +799,7 @@ static int run_step(runner *r, const vds_step *st)
     case VDS_STEP_GUEST:
         return do_guest(r, st, start);
     case VDS_STEP_GUEST_COPY:
-        if (r->t->ops->guest_copy(r->t, st->selection, st->payload, &err) < 0)
+        if (r->t->ops->guest_copy(r->t, st->selection, st->payload, st->payload_path, &err) < 0)
             return step_fail(r, st, "%s", err.msg);
         record_note(r, "guest copy", NULL);
         return 0;
@@ -927,12 +949,25 @@ static void write_junit(const vds_run_opts *o, GPtrArray *results, uint64_t wall
     fclose(f);
 }
 
+/* vdsim's own peak resident set so far (VmHWM), in KiB; -1 when unknown.
+   Not getrusage's children figure, which would count the agent stack. */
+static gint64 peak_rss_kib(void)
+{
+    g_autofree char *status = NULL;
+    if (!g_file_get_contents("/proc/self/status", &status, NULL, NULL))
+        return -1;
+    const char *p = strstr(status, "\nVmHWM:");
+    return p ? g_ascii_strtoll(p + 7, NULL, 10) : -1;
+}
+
 static void write_summary(const vds_run_opts *o, GPtrArray *results, const char *info)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "target");
     json_builder_add_string_value(b, o->target);
+    json_builder_set_member_name(b, "peak-rss-kib");
+    json_builder_add_int_value(b, peak_rss_kib());
     json_builder_set_member_name(b, "target-info");
     json_builder_add_string_value(b, info ? info : "");
     json_builder_set_member_name(b, "scenarios");

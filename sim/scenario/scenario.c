@@ -1,8 +1,12 @@
 #include "scenario/scenario.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/hex.h"
 #include "proto/agent.h"
@@ -47,6 +51,7 @@ static void step_free(vds_step *st)
         g_hash_table_unref(st->capture);
     if (st->payload)
         g_bytes_unref(st->payload);
+    g_free(st->payload_path);
     if (st->children)
         g_ptr_array_unref(st->children);
     if (st->events)
@@ -288,14 +293,21 @@ static int check_vars(ctx *c, const vds_ynode *n, JsonNode *j)
     return 0;
 }
 
-static GBytes *read_payload(ctx *c, const vds_ynode *n)
+/* A payload-file's path, relative to the scenario file (new string). */
+static char *payload_path(ctx *c, const vds_ynode *n)
 {
     const char *rel = scalar(c, n, "payload-file");
     if (!rel)
         return NULL;
     g_autofree char *dir = g_path_get_dirname(c->doc->file);
-    g_autofree char *path =
-        g_path_is_absolute(rel) ? g_strdup(rel) : g_build_filename(dir, rel, NULL);
+    return g_path_is_absolute(rel) ? g_strdup(rel) : g_build_filename(dir, rel, NULL);
+}
+
+static GBytes *read_payload(ctx *c, const vds_ynode *n)
+{
+    g_autofree char *path = payload_path(c, n);
+    if (!path)
+        return NULL;
     g_autoptr(GError) gerr = NULL;
     char *data;
     gsize len;
@@ -476,8 +488,15 @@ static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
         if (!t)
             return -1;
         st->payload = g_bytes_new(t, strlen(t));
-    } else if (!(st->payload = read_payload(c, pf))) {
-        return -1;
+    } else {
+        /* a guest copy goes to the guest as it is: checked now, read when
+           the step runs, so a large file is streamed rather than held */
+        if (!(st->payload_path = payload_path(c, pf)))
+            return -1;
+        int fd = g_open(st->payload_path, O_RDONLY | O_CLOEXEC, 0);
+        if (fd < 0)
+            return fail(c, pf, "cannot read payload: %s: %s", st->payload_path, g_strerror(errno));
+        close(fd);
     }
     return parse_selection(c, body, st);
 }

@@ -52,6 +52,7 @@ struct vds_step {
     bool optional;       /* expect */
     GHashTable *capture; /* expect: variable -> field name (strings) */
     GBytes *payload;     /* send: data from payload-file; guest-copy text; raw bytes */
+    char *payload_path;  /* guest-copy from payload-file: the file (not loaded; streamed) */
     bool raw_chunk;      /* raw: wrap the bytes in one chunk on port */
     GPtrArray *children; /* any-order: vds_step* (expects) */
     vds_guest_kind guest;

@@ -235,9 +235,10 @@ static int inner_clipboard(vds_target *t, uint8_t sel, uint64_t timeout, GBytes 
 {
     return INNER(t)->ops->clipboard(INNER(t), sel, timeout, text, err);
 }
-static int inner_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *err)
+static int inner_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path,
+                            vds_err *err)
 {
-    return INNER(t)->ops->guest_copy(INNER(t), sel, text, err);
+    return INNER(t)->ops->guest_copy(INNER(t), sel, text, path, err);
 }
 static void inner_guest_release(vds_target *t, uint8_t sel)
 {

@@ -291,7 +291,7 @@ static void on_port_message(void *user, uint64_t t_ns, const vds_chunk_msg *m)
     vds_rx *rx = g_new0(vds_rx, 1);
     rx->t_ns = t_ns;
     rx->port = m->port;
-    rx->bytes = g_bytes_new(m->bytes, m->len);
+    rx->bytes = vds_chunk_msg_take(m);
     rx->offset = m->offset;
     rx->n_chunks = m->n_chunks;
     g_queue_push_tail(l->base.rx, rx);
@@ -578,12 +578,15 @@ static bool local_screen_taken(vds_target *t)
 }
 
 /* xclip, a Debian X client, reads and owns selections for the guest. */
-static GSubprocess *xclip_spawn(local *l, bool copy, uint8_t sel, vds_err *err)
+/* xclip copying (stdin from a pipe, or from the file at in when given) or pasting. */
+static GSubprocess *xclip_spawn(local *l, bool copy, const char *in, uint8_t sel, vds_err *err)
 {
     g_autoptr(GSubprocessLauncher) la = g_subprocess_launcher_new(
-        copy ? G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
+        copy ? (in ? 0 : G_SUBPROCESS_FLAGS_STDIN_PIPE) | G_SUBPROCESS_FLAGS_STDOUT_SILENCE |
                    G_SUBPROCESS_FLAGS_STDERR_SILENCE
              : G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+    if (in)
+        g_subprocess_launcher_set_stdin_file_path(la, in);
     g_autoptr(GError) gerr = NULL;
     const char *name = sel ? "primary" : "clipboard";
     /* -quiet keeps xclip in the foreground: it owns the selection until killed */
@@ -628,7 +631,7 @@ static void paste_clear(local *l, struct paste *pa)
 static int paste_begin(local *l, uint8_t sel, struct paste *pa, vds_err *err)
 {
     paste_clear(l, pa);
-    if (!(pa->p = xclip_spawn(l, false, sel, err)))
+    if (!(pa->p = xclip_spawn(l, false, NULL, sel, err)))
         return -1;
     g_subprocess_communicate_async(pa->p, NULL, NULL, on_pasted, pa);
     return 0;
@@ -658,14 +661,19 @@ static int local_clipboard(vds_target *t, uint8_t sel, uint64_t timeout_ns, GByt
     return rc;
 }
 
-static int local_guest_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *err)
+static int local_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path,
+                            vds_err *err)
 {
     local *l = (local *)t;
     g_autoptr(GError) gerr = NULL;
     kill_proc(&l->owners[sel & 1]);
-    GSubprocess *p = xclip_spawn(l, true, sel, err);
+    GSubprocess *p = xclip_spawn(l, true, text ? NULL : path, sel, err);
     if (!p)
         return -1;
+    if (!text) { /* xclip reads the file itself */
+        l->owners[sel & 1] = p;
+        return 0;
+    }
     GOutputStream *in = g_subprocess_get_stdin_pipe(p);
     gsize written;
     if (!g_output_stream_write_all(in, g_bytes_get_data(text, NULL), g_bytes_get_size(text),

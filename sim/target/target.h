@@ -42,7 +42,10 @@ typedef struct vds_target_ops {
     bool (*screen_taken)(vds_target *t);
     int (*clipboard)(vds_target *t, uint8_t selection, uint64_t timeout_ns, GBytes **text,
                      vds_err *err);
-    int (*guest_copy)(vds_target *t, uint8_t selection, GBytes *text, vds_err *err);
+    /* The guest copies text (borrowed), or when text is NULL the contents of
+       the file at path, which the target streams. */
+    int (*guest_copy)(vds_target *t, uint8_t selection, GBytes *text, const char *path,
+                      vds_err *err);
     /* The guest's owner of a selection goes away (its release follows). */
     void (*guest_release)(vds_target *t, uint8_t selection);
     /* Start a guest paste in the background (it may need the host to answer). */

@@ -120,7 +120,7 @@ static bool node_diff(JsonNode *a, JsonNode *b, GString *path, char *what, size_
     }
     value_text(a, va, sizeof(va));
     value_text(b, vb, sizeof(vb));
-    snprintf(what, size, "%s: %s != %s (golden)", path->len ? path->str : "event", va, vb);
+    snprintf(what, size, "%s: %s != %s", path->len ? path->str : "event", va, vb);
     return true;
 }
 
@@ -135,14 +135,38 @@ static void set_lines(vds_diff *d, const vds_trace_line *la, const vds_trace_lin
 /* Goldens hold what vdsim and the agent said to each other: the SPICE
  * messages around it and the port view of a server in between are kept in
  * traces but are not compared. */
-static int next_event(vds_trace_reader *r, vds_trace_line *l, vds_err *err)
+static bool golden_event(JsonObject *ev)
+{
+    const char *kind = json_object_get_string_member_with_default(ev, "kind", "");
+    return strcmp(kind, "spice") != 0 && strcmp(kind, "port") != 0;
+}
+
+/* What reached the agent: on local vdsim wrote it to the port itself, behind
+ * a server the server's port events say what it wrote. */
+static bool received_event(vds_trace_reader *r, JsonObject *ev, const vds_compare_opts *o)
+{
+    const char *target =
+        json_object_get_string_member_with_default(vds_trace_reader_header(r), "target", "");
+    const char *want = strcmp(target, "local") == 0 ? "agent" : "port";
+    if (strcmp(json_object_get_string_member_with_default(ev, "kind", ""), want) != 0 ||
+        strcmp(json_object_get_string_member_with_default(ev, "dir", ""), "to-agent") != 0 ||
+        json_object_get_int_member_with_default(ev, "step", 0) < 1)
+        return false;
+    const char *type = json_object_get_string_member_with_default(ev, "type", "");
+    for (const char *const *i = o->ignore_types; i && *i; i++)
+        if (strcmp(type, *i) == 0)
+            return false;
+    return true;
+}
+
+static int next_event(vds_trace_reader *r, vds_trace_line *l, const vds_compare_opts *o,
+                      vds_err *err)
 {
     for (;;) {
         int rc = vds_trace_reader_next(r, l, err);
         if (rc <= 0)
             return rc;
-        const char *kind = json_object_get_string_member_with_default(l->event, "kind", "");
-        if (strcmp(kind, "spice") != 0 && strcmp(kind, "port") != 0)
+        if (o->received_only ? received_event(r, l->event, o) : golden_event(l->event))
             return rc;
     }
 }
@@ -153,14 +177,17 @@ int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compar
     gint64 stim_a = 0, stim_b = 0; /* the start counts as the first stimulus */
     size_t index = 0;
 
+    const char *label_b = o->label_b ? o->label_b : "golden";
+    const char *label_a = o->label_a ? o->label_a : "";
+
     memset(d, 0, sizeof(*d));
     for (;;) {
         vds_trace_line la, lb;
-        int ra = next_event(a, &la, err);
+        int ra = next_event(a, &la, o, err);
         if (ra < 0)
             return -1;
         /* la's objects are owned by a's parser, b's by b's: both stay valid */
-        int rb = next_event(b, &lb, err);
+        int rb = next_event(b, &lb, o, err);
         if (rb < 0)
             return -1;
         if (ra == 0 && rb == 0)
@@ -168,9 +195,9 @@ int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compar
         index++;
         if (ra == 0 || rb == 0) {
             set_lines(d, ra ? &la : NULL, rb ? &lb : NULL);
-            snprintf(d->what, sizeof(d->what), "event %zu: %s", index,
-                     ra ? "extra event (the golden trace ended)"
-                        : "missing event (the trace ended)");
+            snprintf(d->what, sizeof(d->what), "event %zu: %s (the %s%strace ended)", index,
+                     ra ? "extra event" : "missing event", ra ? label_b : label_a,
+                     ra || *label_a ? " " : "");
             return 1;
         }
         g_autoptr(JsonNode) na = vds_trace_normalise(la.event);
@@ -183,9 +210,11 @@ int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compar
         char what[400];
         if (node_diff(na, nb, path, what, sizeof(what))) {
             set_lines(d, &la, &lb);
-            snprintf(d->what, sizeof(d->what), "event %zu: %s", index, what);
+            snprintf(d->what, sizeof(d->what), "event %zu: %s (%s)", index, what, label_b);
             return 1;
         }
+        if (o->received_only)
+            continue; /* what arrived, not when */
         gint64 ta = json_object_get_int_member(la.event, "t");
         gint64 tb = json_object_get_int_member(lb.event, "t");
         /* goldens time the agent's reactions: each message from the agent

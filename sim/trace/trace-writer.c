@@ -101,7 +101,7 @@ JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg 
     vds_err err = {0};
 
     vds_agent_check_msg(cm->bytes, cm->len, caps, dir, &chk);
-    int rc = vds_agent_decode(cm->bytes, cm->len, caps, &m, &err);
+    int rc = vds_agent_decode_view(cm->bytes, cm->len, caps, &m, &err);
     *malformed = rc < 0; /* decode refuses exactly what spice-common refuses, bar quirks */
 
     json_builder_begin_object(b);

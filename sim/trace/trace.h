@@ -88,6 +88,14 @@ typedef struct vds_compare_opts {
        the port (one chunk per agent write) and a SPICE client (AGENT_DATA
        pieces), so a golden from one target compared on another skips it */
     bool ignore_framing;
+    /* Which events take part. false: a golden comparison (agent, note and
+       framing events; SPICE and port views are skipped). true: a
+       differential one, only what the agent received after setup (step > 0):
+       "agent" events to the agent in a trace whose header says target
+       "local", the server's "port" events to the agent in any other. */
+    bool received_only;
+    const char *const *ignore_types; /* with received_only: message names to skip, NULL-ended */
+    const char *label_a, *label_b;   /* how differences name them: NULL = "", "golden" */
 } vds_compare_opts;
 
 extern const vds_compare_opts vds_compare_defaults;

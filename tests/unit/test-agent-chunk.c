@@ -27,7 +27,7 @@ static void seen_clear(seen *s)
 static void on_msg(void *user, const vds_chunk_msg *m)
 {
     seen *s = user;
-    g_ptr_array_add(s->msgs, g_bytes_new(m->bytes, m->len));
+    g_ptr_array_add(s->msgs, vds_chunk_msg_take(m)); /* large ones take the buffer */
     g_array_append_val(s->ports, m->port);
     g_array_append_val(s->chunks, m->n_chunks);
     g_array_append_val(s->offsets, m->offset);

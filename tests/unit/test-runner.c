@@ -98,7 +98,7 @@ static int fake_clipboard(vds_target *t, uint8_t sel, uint64_t to, GBytes **text
     return vds_err_set(err, VDS_ERR_USAGE, NULL, "no clipboard in the fake");
 }
 
-static int fake_copy(vds_target *t, uint8_t sel, GBytes *text, vds_err *err)
+static int fake_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path, vds_err *err)
 {
     return 0;
 }

@@ -150,7 +150,7 @@ static void write_then_read(void **state)
     vds_err err = {0};
     g_autoptr(GBytes) reply =
         hex_bytes("01000000 03000000 0000000000000000 08000000 02000000 01000000");
-    vds_chunk_msg cm = {1, g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), 0, 1};
+    vds_chunk_msg cm = {1, g_bytes_get_data(reply, NULL), g_bytes_get_size(reply), 0, 1, NULL};
     bool malformed;
 
     vds_trace_writer *w = vds_trace_writer_open(path, &info, &err);
@@ -198,7 +198,7 @@ static void malformed_event(void **state)
     /* a message spice-common rejects is kept with its raw bytes and the reason */
     g_autoptr(GBytes) bad =
         hex_bytes("01000000 01000000 0000000000000000 0c000000 00000000 00000000 00000000");
-    vds_chunk_msg cm = {2, g_bytes_get_data(bad, NULL), g_bytes_get_size(bad), 0x40, 1};
+    vds_chunk_msg cm = {2, g_bytes_get_data(bad, NULL), g_bytes_get_size(bad), 0x40, 1, NULL};
     bool malformed;
     g_autoptr(JsonNode) ev = vds_trace_agent_event(0, VDS_DIR_TO_AGENT, &cm, 0, &malformed);
     assert_true(malformed);
