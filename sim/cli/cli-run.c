@@ -1,8 +1,66 @@
 /* vdsim run: scenarios against a target, with traces, goldens and reports. */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "scenario/differential.h"
 #include "scenario/runner.h"
+
+/* FILE.xml -> FILE.TARGET.xml (new string): one per target of a differential run. */
+static char *per_target(const char *path, const char *target)
+{
+    if (!path)
+        return NULL;
+    g_autofree char *safe = vds_differential_report_dir("", target);
+    const char *dot = strrchr(path, '.');
+    const char *slash = strrchr(path, '/');
+    if (!dot || (slash && dot < slash))
+        return g_strconcat(path, ".", safe + 1, NULL);
+    return g_strdup_printf("%.*s.%s%s", (int)(dot - path), path, safe + 1, dot);
+}
+
+/* --target A,B,...: the scenarios on each target in turn (reports under
+   report/TARGET/), then what the agent received on A against the others. */
+static int run_differential(GPtrArray *scenarios, char **targets, guint n, const char *report,
+                            const vds_run_opts *base)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    for (guint i = 0; i < n; i++)
+        if (!vds_differential_target_ok(targets[i]) || (i && !strcmp(targets[i], targets[0]))) {
+            fprintf(stderr,
+                    "vdsim run: --target A,B diffs what the agent received, which vdsim sees "
+                    "on local and local-server, once each: not '%s'\n",
+                    targets[i]);
+            return VDS_EXIT_USAGE;
+        }
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+    int worst = VDS_EXIT_OK;
+    for (guint i = 0; i < n; i++) {
+        vds_run_opts o = *base;
+        g_autofree char *trace = per_target(base->trace_path, targets[i]);
+        g_autofree char *junit = per_target(base->junit_path, targets[i]);
+        o.target = targets[i];
+        o.report_dir = vds_differential_report_dir(report, targets[i]);
+        o.trace_path = trace;
+        o.junit_path = junit;
+        g_ptr_array_add(dirs, (char *)o.report_dir);
+        printf("== target %s\n", targets[i]);
+        fflush(stdout);
+        int rc = vds_run(scenarios, &o);
+        if (rc == VDS_EXIT_INFRA || rc == VDS_EXIT_USAGE)
+            return rc; /* no second run to diff against */
+        worst = MAX(worst, rc);
+    }
+    printf("== differential: what the agent received, %s against the others\n", targets[0]);
+    int rc = vds_differential(scenarios, (const char *const *)targets,
+                              (const char *const *)dirs->pdata, n, report, &err);
+    if (rc < 0) {
+        fprintf(stderr, "vdsim run: differential: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return VDS_EXIT_INFRA;
+    }
+    return rc ? VDS_EXIT_FAIL : worst;
+}
 
 int vds_cli_run(int argc, char **argv)
 {
@@ -11,7 +69,10 @@ int vds_cli_run(int argc, char **argv)
     gint repeat = 0, tol_ms = 250, tol_pct = 50;
     g_autofree char *shard = NULL;
     GOptionEntry entries[] = {
-        {"target", 0, 0, G_OPTION_ARG_STRING, &target, "Where the agent is (default: local)", "T"},
+        {"target", 0, 0, G_OPTION_ARG_STRING, &target,
+         "Where the agent is (default: local); A,B runs on both and diffs what the agent "
+         "received",
+         "T"},
         {"golden", 0, 0, G_OPTION_ARG_FILENAME, &golden,
          "Compare each scenario's trace with DIR/<id>.jsonl", "DIR"},
         {"update-golden", 0, 0, G_OPTION_ARG_NONE, &update, "Write the goldens instead", NULL},
@@ -89,6 +150,21 @@ int vds_cli_run(int argc, char **argv)
         g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
         default_report = g_strdup_printf("reports/run-%s", stamp);
     }
+    g_auto(GStrv) targets = g_strsplit(target ? target : "local", ",", -1);
+    guint n_targets = g_strv_length(targets);
+    if (n_targets > 1)
+        return run_differential(scenarios, targets, n_targets, report ? report : default_report,
+                                &(vds_run_opts){
+                                    .golden_dir = golden,
+                                    .update_golden = update,
+                                    .trace_path = trace,
+                                    .junit_path = junit,
+                                    .repeat = (unsigned)repeat,
+                                    .tol_floor_ns = (uint64_t)tol_ms * 1000000u,
+                                    .tol_pct = (unsigned)tol_pct,
+                                    .fresh_agent = fresh,
+                                    .verbose = verbose,
+                                });
     vds_run_opts o = {
         .target = target ? target : "local",
         .golden_dir = golden,

@@ -19,9 +19,9 @@
 static const char *const target_kinds[] = {"local", "local-server", "spice", "libvirt", "chardev"};
 static const vds_names target_kind_names = VDS_NAMES("target", target_kinds);
 
-static const char *const top_keys[] = {"id",          "requirement", "targets",
-                                       "client-caps", "ignore",      "repeat",
-                                       "steps",       "agent-after", NULL};
+static const char *const top_keys[] = {"id",           "requirement", "targets", "client-caps",
+                                       "ignore",       "repeat",      "steps",   "agent-after",
+                                       "differential", NULL};
 static const char *const step_keys[] = {"send",          "expect",     "not", "any-order",
                                         "guest",         "guest-copy", "raw", "guest-paste",
                                         "guest-release", NULL};
@@ -72,6 +72,9 @@ void vds_scenario_free(vds_scenario *s)
         g_ptr_array_unref(s->targets);
     if (s->ignore)
         g_array_unref(s->ignore);
+    if (s->diff_ignore)
+        g_array_unref(s->diff_ignore);
+    g_free(s->diff_why);
     if (s->steps)
         g_ptr_array_unref(s->steps);
     g_free(s);
@@ -651,6 +654,7 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
     s->file = g_strdup(file);
     s->targets = g_ptr_array_new_with_free_func(g_free);
     s->ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    s->diff_ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
     s->client_caps = VDS_CAPS_SPICE_GTK;
     s->repeat = 1;
@@ -710,6 +714,30 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
     if (ignore &&
         parse_names_list(&c, ignore, &vds_agent_type_names, "ignore", NULL, s->ignore) < 0)
         goto fail;
+    vds_ynode *diff = vds_ynode_get(root, "differential");
+    if (diff) {
+        static const char *const diff_keys[] = {"ignore", "why", NULL};
+        if (diff->kind != VDS_Y_MAP) {
+            fail(&c, diff, "differential is a map: {ignore: [mouse-state], why: TEXT}");
+            goto fail;
+        }
+        if (known_keys(&c, diff, diff_keys, "differential key") < 0)
+            goto fail;
+        vds_ynode *di = vds_ynode_get(diff, "ignore"), *why = vds_ynode_get(diff, "why");
+        if (!di || !why) {
+            fail(&c, diff,
+                 "differential needs both ignore (what a server may change) and why (what "
+                 "makes that legitimate)");
+            goto fail;
+        }
+        if (parse_names_list(&c, di, &vds_agent_type_names, "differential ignore", NULL,
+                             s->diff_ignore) < 0)
+            goto fail;
+        const char *w = scalar(&c, why, "why");
+        if (!w)
+            goto fail;
+        s->diff_why = g_strstrip(g_strdup(w));
+    }
     vds_ynode *rep = vds_ynode_get(root, "repeat");
     if (rep) {
         const char *r = scalar(&c, rep, "repeat");

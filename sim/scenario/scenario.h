@@ -68,6 +68,10 @@ typedef struct vds_scenario {
     GPtrArray *targets; /* char* */
     uint32_t client_caps;
     GArray *ignore; /* uint32_t message types */
+    /* differential: to-agent message types a server may legitimately add,
+       drop or change (uint32_t), and why; what --target A,B does not diff */
+    GArray *diff_ignore;
+    char *diff_why;
     unsigned repeat;
     bool breaks_agent; /* agent-after: broken (a known agent bug leaves it unusable) */
     GPtrArray *steps;  /* vds_step* */

@@ -105,16 +105,22 @@ def trace_events(path):
     return lines[1:]
 
 
-def test_suite_passes_on_local_server(run, tmp_path):
+def test_suite_passes_on_both_targets_and_the_agent_receives_the_same(run, tmp_path):
+    """The suite on local and on local-server against the same goldens, then
+    the differential: what the agent received through spice-server is what
+    vdsim wrote to it directly, bar what scenarios declare."""
     require_programs("spice-vdagentd", "spice-vdagent")
     report = str(tmp_path / "rep")
-    r = run("run", "--target", "local-server", "--golden", fixture("goldens"), "--report", report,
-            os.path.join(SOURCE, "scenarios"), timeout=300)
+    r = run("run", "--target", "local,local-server", "--golden", fixture("goldens"), "--report",
+            report, os.path.join(SOURCE, "scenarios"), timeout=400)
     assert r.returncode == 0, r.stdout + r.stderr
-    s = summary(report)["scenarios"]
+    for target in ("local", "local-server"):
+        s = summary(os.path.join(report, target))["scenarios"]
+        ran = [x for x in s if not x.get("skipped")]
+        assert len(ran) >= 25 and all(x["passed"] for x in ran), target
+    s = summary(os.path.join(report, "local-server"))["scenarios"]
     ran = [x for x in s if not x.get("skipped")]
     skipped = [x for x in s if x.get("skipped")]
-    assert len(ran) >= 25 and all(x["passed"] for x in ran)
     # only the raw-port scenarios stay on local, and they say so
     assert all(x["id"].startswith("robustness/") for x in skipped), skipped
     # the trace holds the SPICE messages and what the agent's port carried
@@ -124,6 +130,45 @@ def test_suite_passes_on_local_server(run, tmp_path):
     positions = [e for e in ev if e["kind"] == "spice" and e["type"] == "mouse-position"]
     port_mouse = [e for e in ev if e["kind"] == "port" and e.get("type") == "mouse-state"]
     assert positions and port_mouse and all(e["port"] == 2 for e in port_mouse)
+    # the differential compared every scenario that ran on both
+    with open(os.path.join(report, "differential.json")) as f:
+        pair = json.load(f)["pairs"][0]
+    results = {x["id"]: x["result"] for x in pair["scenarios"]}
+    assert pair["a"] == "local" and pair["b"] == "local-server"
+    assert sum(1 for v in results.values() if v == "same") == len(ran)
+    assert results["mouse/move-and-click"] == "same"  # MOUSE_STATE built by the server
+    assert "differential: %d same, 0 different" % len(ran) in r.stdout
+
+
+def test_differential_catches_what_the_server_adds(run, tmp_path):
+    """spice-server sends GRAPHICS_DEVICE_INFO to an agent that announces it:
+    without the scenario saying so, the differential fails and shows it."""
+    require_programs("spice-vdagentd", "spice-vdagent")
+    with open(os.path.join(SOURCE, "scenarios", "caps", "announce.yaml")) as f:
+        text = f.read()
+    undeclared = re.sub(r"differential:.*?\nsteps:", "steps:", text, flags=re.S)
+    assert "differential" not in undeclared
+    path = tmp_path / "announce.yaml"
+    path.write_text(undeclared)
+    report = tmp_path / "rep"
+    r = run("run", "--target", "local,local-server", "--report", str(report), str(path),
+            timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "PASS caps/announce" in r.stdout  # the scenario itself passes on both
+    m = re.search(r"DIFF caps/announce +local vs local-server: event (\d+): missing event "
+                  r"\(the local trace ended\)\n.*\n.*local-server/traces/caps_announce.jsonl:"
+                  r"\d+: (.*)\n", r.stdout)
+    assert m, r.stdout
+    assert json.loads(m.group(2))["type"] == "graphics-device-info"
+    with open(report / "differential.json") as f:
+        assert json.load(f)["pairs"][0]["scenarios"][0]["result"] == "different"
+
+
+@pytest.mark.parametrize("targets", ["local,spice://127.0.0.1:5900", "local,local", "local,"])
+def test_differential_needs_two_port_views(run, scenario, targets):
+    r = run("run", "--target", targets, scenario)
+    assert r.returncode == 2
+    assert "--target A,B diffs what the agent received" in r.stderr
 
 
 def test_spice_gtk_clipboard_reaches_the_agent(server):

@@ -142,6 +142,15 @@ static const bad bads[] = {
      "t.yaml:2:22: unknown capability 'clipboard-selektion' (did you mean 'clipboard-selection'?)"},
     {"id: x\nignore: [replies]\nsteps: [{raw: {hex: \"00\"}}]\n",
      "t.yaml:2:10: unknown message type 'replies' (did you mean 'reply'?)"},
+    {"id: x\ndifferential: {ignore: [graphics-device-infos], why: w}\nsteps: [{raw: {hex: "
+     "\"00\"}}]\n",
+     "t.yaml:2:25: unknown message type 'graphics-device-infos' (did you mean "
+     "'graphics-device-info'?)"},
+    {"id: x\ndifferential: {ignore: [mouse-state]}\nsteps: [{raw: {hex: \"00\"}}]\n",
+     "t.yaml:2:15: differential needs both ignore (what a server may change) and why (what "
+     "makes that legitimate)"},
+    {"id: x\ndifferential: [mouse-state]\nsteps: [{raw: {hex: \"00\"}}]\n",
+     "t.yaml:2:15: differential is a map: {ignore: [mouse-state], why: TEXT}"},
     {"id: x\nsteps: [\n",
      "t.yaml:3:1: did not find expected node content while parsing a flow node"},
     {"id: x\n---\nid: y\n",

@@ -111,6 +111,45 @@ static void compare_fields(void **state)
     vds_diff_clear(&d);
 }
 
+/* What the agent received: "agent" events on local, the server's "port"
+   events elsewhere, after setup, minus the ignored types. */
+#define RX(t, kind, step, type, fields)                                                    \
+    "{\"t\":" #t ",\"kind\":\"" kind "\",\"dir\":\"to-agent\",\"port\":1,\"type\":\"" type \
+    "\",\"fields\":" fields ",\"step\":" #step "}\n"
+#define LOCAL_HDR  "{\"vdsim-trace\":1,\"tool\":\"vdsim test\",\"target\":\"local\"}\n"
+#define SERVER_HDR "{\"vdsim-trace\":1,\"tool\":\"vdsim test\",\"target\":\"local-server\"}\n"
+
+static void compare_received(void **state)
+{
+    static const char *const ignore[] = {"graphics-device-info", NULL};
+    vds_compare_opts o = {.received_only = true,
+                          .ignore_framing = true,
+                          .ignore_types = ignore,
+                          .label_a = "local",
+                          .label_b = "local-server"};
+    const char *local = LOCAL_HDR RX(5, "agent", 0, "client-disconnected", "{}")
+        RX(9, "agent", 1, "monitors-config", MON(800)) REPLY(12);
+    /* the client's own view ("agent") and the setup are not what arrived */
+    const char *server = SERVER_HDR RX(1, "port", 0, "client-disconnected", "{}")
+        RX(2, "agent", 1, "monitors-config", MON(1024))
+            RX(3, "port", 2, "graphics-device-info", "{\"displays\":[]}")
+                RX(4, "port", 2, "monitors-config", MON(800));
+    vds_diff d;
+    assert_int_equal(compare(local, server, &o, &d), 0);
+    /* a server that changed the width is caught, named by target */
+    const char *changed = SERVER_HDR RX(4, "port", 2, "monitors-config", MON(640));
+    assert_int_equal(compare(local, changed, &o, &d), 1);
+    assert_string_equal(d.what, "event 1: fields.monitors[0].w: 800 != 640 (local-server)");
+    vds_diff_clear(&d);
+    /* and one that dropped it */
+    assert_int_equal(compare(local, SERVER_HDR, &o, &d), 1);
+    assert_string_equal(d.what, "event 1: extra event (the local-server trace ended)");
+    vds_diff_clear(&d);
+    assert_int_equal(compare(LOCAL_HDR, changed, &o, &d), 1);
+    assert_string_equal(d.what, "event 1: missing event (the local trace ended)");
+    vds_diff_clear(&d);
+}
+
 static void compare_time(void **state)
 {
     vds_diff d;
@@ -216,9 +255,9 @@ static void malformed_event(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(reader_errors),   cmocka_unit_test(compare_fields),
-        cmocka_unit_test(compare_time),    cmocka_unit_test(write_then_read),
-        cmocka_unit_test(malformed_event),
+        cmocka_unit_test(reader_errors),    cmocka_unit_test(compare_fields),
+        cmocka_unit_test(compare_received), cmocka_unit_test(compare_time),
+        cmocka_unit_test(write_then_read),  cmocka_unit_test(malformed_event),
     };
     return cmocka_run_group_tests_name("/trace", tests, NULL, NULL);
 }
