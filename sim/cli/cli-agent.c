@@ -78,7 +78,7 @@ static void on_agent(void *user, bool attached)
     fflush(stdout);
 }
 
-static const vds_spice_server_events server_events = {NULL, on_agent};
+static const vds_spice_server_events server_events = {NULL, on_agent, NULL};
 
 int vds_cli_server(int argc, char **argv)
 {

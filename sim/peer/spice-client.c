@@ -165,8 +165,10 @@ struct vds_spice_client {
     GQueue agent_q; /* GBytes* AGENT_DATA bodies waiting for tokens */
     uint16_t mouse_supported, mouse_current;
     bool mode_requested;
-    unsigned motions; /* unacknowledged positions */
-    GQueue motion_q;  /* GBytes* MOUSE_POSITION bodies held back */
+    uint16_t mode_wanted; /* a mode asked for explicitly, kept over client_mouse; 0: none */
+    bool hold_tokens;     /* keep the server's tokens: it stops reading the agent */
+    unsigned motions;     /* unacknowledged positions */
+    GQueue motion_q;      /* GBytes* MOUSE_POSITION bodies held back */
 
     uint8_t *agent_in; /* reassembly of one agent message */
     size_t agent_len, agent_want;
@@ -537,12 +539,14 @@ static void motion_flush(vds_spice_client *c)
     }
 }
 
+static int mode_request(vds_spice_client *c, uint16_t mode, vds_err *err);
+
 static void maybe_request_client_mouse(vds_spice_client *c)
 {
-    if (c->o->client_mouse && (c->mouse_supported & SPICE_MOUSE_MODE_CLIENT) &&
+    if (c->o->client_mouse && !c->mode_wanted && (c->mouse_supported & SPICE_MOUSE_MODE_CLIENT) &&
         c->mouse_current != SPICE_MOUSE_MODE_CLIENT && !c->mode_requested) {
         c->mode_requested = true;
-        vds_spice_client_mouse_mode_request(c, SPICE_MOUSE_MODE_CLIENT, NULL);
+        mode_request(c, SPICE_MOUSE_MODE_CLIENT, NULL);
     }
 }
 
@@ -589,7 +593,7 @@ static int on_main(vds_spice_client *c, conn *k, uint16_t type, const uint8_t *p
         agent_flush(c);
         break;
     case SPICE_MSG_MAIN_AGENT_DATA:
-        if (++c->server_spent >= CLIENT_TOKENS_BATCH) {
+        if (++c->server_spent >= CLIENT_TOKENS_BATCH && !c->hold_tokens) {
             uint8_t b[4];
             vds_put_u32(b, c->server_spent);
             c->server_spent = 0;
@@ -916,6 +920,8 @@ void vds_spice_client_disconnect(vds_spice_client *c)
     c->agent = false;
     c->init_seen = false;
     c->mode_requested = false;
+    c->mode_wanted = 0;
+    c->hold_tokens = false;
     c->motions = 0;
     c->mouse_supported = c->mouse_current = 0;
 }
@@ -1027,7 +1033,7 @@ int vds_spice_client_mouse_button(vds_spice_client *c, bool press, uint8_t butto
     return conn_send(c->inputs, type, b, sizeof(b), t_ns) < 0 ? not_linked(c, c->inputs, err) : 0;
 }
 
-int vds_spice_client_mouse_mode_request(vds_spice_client *c, uint16_t mode, vds_err *err)
+static int mode_request(vds_spice_client *c, uint16_t mode, vds_err *err)
 {
     uint8_t b[2];
     vds_put_u16(b, mode);
@@ -1035,6 +1041,35 @@ int vds_spice_client_mouse_mode_request(vds_spice_client *c, uint16_t mode, vds_
         conn_send(c->main, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, b, 2, NULL) < 0)
         return not_linked(c, c->main, err);
     return 0;
+}
+
+int vds_spice_client_mouse_mode_request(vds_spice_client *c, uint16_t mode, vds_err *err)
+{
+    c->mode_wanted = mode;
+    return mode_request(c, mode, err);
+}
+
+int vds_spice_client_hold_tokens(vds_spice_client *c, bool hold, vds_err *err)
+{
+    c->hold_tokens = hold;
+    if (hold || c->server_spent == 0)
+        return 0;
+    uint8_t b[4];
+    vds_put_u32(b, c->server_spent);
+    c->server_spent = 0;
+    if (!vds_spice_client_linked(c) ||
+        conn_send(c->main, SPICE_MSGC_MAIN_AGENT_TOKEN, b, 4, NULL) < 0)
+        return not_linked(c, c->main, err);
+    return 0;
+}
+
+bool vds_spice_client_closed(const vds_spice_client *c, vds_err *why)
+{
+    if (c->main && c->main->state != CONN_CLOSED)
+        return false;
+    if (why)
+        *why = c->err;
+    return true;
 }
 
 int vds_spice_client_send_raw(vds_spice_client *c, uint8_t channel, uint16_t type,

@@ -80,7 +80,15 @@ int vds_spice_client_mouse_position(vds_spice_client *c, uint32_t x, uint32_t y,
                                     uint8_t display, uint64_t *t_ns, vds_err *err);
 int vds_spice_client_mouse_button(vds_spice_client *c, bool press, uint8_t button, uint16_t buttons,
                                   uint64_t *t_ns, vds_err *err);
+/* Ask for a mouse mode (SPICE_MOUSE_MODE_*); for the rest of the session the
+ * client no longer asks for client mode by itself. */
 int vds_spice_client_mouse_mode_request(vds_spice_client *c, uint16_t mode, vds_err *err);
+/* Hold the server's agent tokens (it stops reading the agent once its window
+ * is spent), or give back what was held. */
+int vds_spice_client_hold_tokens(vds_spice_client *c, bool hold, vds_err *err);
+/* Has the main channel been closed (by the server, or never opened)? why gets
+ * the reason the client saw, when there was one. */
+bool vds_spice_client_closed(const vds_spice_client *c, vds_err *why);
 /* A raw message on a linked channel (SPICE_CHANNEL_MAIN or _INPUTS). body borrowed. */
 int vds_spice_client_send_raw(vds_spice_client *c, uint8_t channel, uint16_t type,
                               const uint8_t *body, size_t len, vds_err *err);

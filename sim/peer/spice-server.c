@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "proto/agent.h"
 
 /* --- SpiceCoreInterface on a GLib context ---------------------------------- */
 
@@ -168,7 +169,20 @@ struct vds_spice_server {
 
     qxl qxl;
     bool has_qxl;
+    guint log_handler;
 };
+
+/* spice-server's g_log messages (domain "Spice"): into the trace when they
+   come from the loop's thread (the main channel's), else as GLib would. */
+static void on_spice_log(const gchar *domain, GLogLevelFlags level, const gchar *message,
+                         gpointer user)
+{
+    vds_spice_server *s = user;
+    if (s->ev->log && g_main_context_is_owner(s->ctx))
+        s->ev->log(s->user, vds_clock_now_ns(), level, message);
+    else
+        g_log_default_handler(domain, level, message, NULL);
+}
 
 /* --- the vdagent char device ----------------------------------------------- */
 
@@ -177,6 +191,12 @@ static void on_to_agent(void *user, const vds_chunk_msg *m)
     vds_spice_server *s = user;
     if (s->ev->to_agent)
         s->ev->to_agent(s->user, s->write_t, m);
+    /* read as spice-vdagentd reads: CLIENT_DISCONNECTED ends whatever part
+       of a client message the server had written (a client dropped for a
+       token violation leaves one behind) */
+    if (m->port == VDP_SERVER_PORT && m->len >= VDS_AGENT_HDR_SIZE &&
+        vds_get_u32(m->bytes + 4) == VD_AGENT_CLIENT_DISCONNECTED)
+        vds_chunk_reader_reset_port(s->to_agent, VDP_CLIENT_PORT);
 }
 
 static gboolean agent_readable(gint fd, GIOCondition c, gpointer user)
@@ -462,6 +482,8 @@ vds_spice_server *vds_spice_server_new(GMainContext *ctx, const vds_spice_server
     s->listen_fd = -1;
     s->agent_fd = -1;
     core_ctx = ctx;
+    s->log_handler = g_log_set_handler(
+        "Spice", G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING | G_LOG_LEVEL_MESSAGE, on_spice_log, s);
     if (listen_on(s, err) < 0)
         goto fail;
     s->spice = spice_server_new();
@@ -522,6 +544,8 @@ void vds_spice_server_free(vds_spice_server *s)
         spice_server_destroy(s->spice);
     }
     g_free(s->qxl.fb);
+    if (s->log_handler)
+        g_log_remove_handler("Spice", s->log_handler);
     core_ctx = NULL;
     g_free(s);
 }

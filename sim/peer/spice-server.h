@@ -30,6 +30,9 @@ typedef struct vds_spice_server_events {
     void (*to_agent)(void *user, uint64_t t_ns, const vds_chunk_msg *msg);
     /* The agent's port attached (true) or went away (false). */
     void (*agent)(void *user, bool attached);
+    /* spice-server logged something ("token violation", a refused client),
+       on vdsim's loop thread; NULL: GLib's default handler prints it. */
+    void (*log)(void *user, uint64_t t_ns, GLogLevelFlags level, const char *message);
 } vds_spice_server_events;
 
 /* Start the server on ctx (borrowed). opts, ev and user are borrowed for its

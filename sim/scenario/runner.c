@@ -196,15 +196,13 @@ static int step_fail(runner *r, const vds_step *st, const char *fmt, ...) G_GNUC
 
 static int step_fail(runner *r, const vds_step *st, const char *fmt, ...)
 {
-    static const char *const kinds[] = {"send",  "expect",     "not", "any-order",
-                                        "guest", "guest-copy", "raw"};
     va_list ap;
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     if (!r->res->failure)
         r->res->failure = g_strdup_printf("%s:%u:%u: step %u (%s): %s", r->s->file, st->line,
-                                          st->col, st->index, kinds[st->kind], msg);
+                                          st->col, st->index, vds_step_kind_name(st->kind), msg);
     return -1;
 }
 
@@ -616,6 +614,47 @@ static int do_raw(runner *r, const vds_step *st)
     return rc < 0 ? step_fail(r, st, "%s", err.msg) : 0;
 }
 
+/* client: what vdsim's SPICE client does by itself, noted in the trace (its
+   SPICE messages are there already) as a stimulus. */
+static int do_client(runner *r, const vds_step *st)
+{
+    static const char *const what[] = {
+        [VDS_CLIENT_MOUSE_MODE] = "mouse mode request",
+        [VDS_CLIENT_POSITION] = "mouse position",
+        [VDS_CLIENT_PRESS] = "mouse press",
+        [VDS_CLIENT_RELEASE] = "mouse release",
+        [VDS_CLIENT_DISCONNECT] = "disconnect",
+        [VDS_CLIENT_RECONNECT] = "reconnect",
+        [VDS_CLIENT_EXCEED_TOKENS] = "exceed tokens",
+        [VDS_CLIENT_HOLD_TOKENS] = "hold tokens",
+        [VDS_CLIENT_RAW] = "raw message",
+        [VDS_CLIENT_CLOSED] = "until the server closes",
+    };
+    if (!r->t->ops->client)
+        return step_fail(r, st,
+                         "target %s has no SPICE client (client steps need local-server or "
+                         "spice://; mark the scenario's targets:)",
+                         r->t->ops->name);
+    vds_client_action a = st->client;
+    vds_err err = {0};
+    uint64_t t;
+    a.body = st->payload;
+    a.caps = r->s->client_caps;
+    a.deadline =
+        vds_clock_now_ns() + (a.kind == VDS_CLIENT_CLOSED ? st->within_ns : 10ull * 1000000000);
+    if (a.kind == VDS_CLIENT_RECONNECT)
+        r->serial[0] = r->serial[1] = 0; /* a new session, as in setup: grabs count anew */
+    /* noted first: what happens during the action (a reconnect's link, the
+       agent's answer) comes after it in the trace */
+    g_autofree char *note = g_strdup_printf("client: %s", what[a.kind]);
+    record_note(r, note, NULL);
+    if (r->t->ops->client(r->t, &a, &t, &err) < 0)
+        return step_fail(r, st, "client: %s: %s", what[a.kind], err.msg);
+    if (a.kind != VDS_CLIENT_CLOSED)
+        r->stim_t = t;
+    return 0;
+}
+
 static char *rects_text(GArray *rects)
 {
     GString *s = g_string_new("[");
@@ -810,6 +849,17 @@ static int run_step(runner *r, const vds_step *st)
     case VDS_STEP_GUEST_RELEASE:
         r->t->ops->guest_release(r->t, st->selection);
         record_note(r, "guest release", NULL);
+        return 0;
+    case VDS_STEP_CLIENT:
+        return do_client(r, st);
+    case VDS_STEP_GUEST_AGENT:
+        if (!r->t->ops->agent_pause)
+            return step_fail(r, st,
+                             "target %s cannot stop its agent (mark the scenario's targets:)",
+                             r->t->ops->name);
+        if (r->t->ops->agent_pause(r->t, st->agent_stop, &err) < 0)
+            return step_fail(r, st, "%s", err.msg);
+        record_note(r, st->agent_stop ? "guest agent stopped" : "guest agent continued", NULL);
         return 0;
     case VDS_STEP_GUEST_PASTE:
         if (r->t->ops->paste_start(r->t, st->selection, &err) < 0)

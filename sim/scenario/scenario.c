@@ -10,6 +10,7 @@
 
 #include "core/hex.h"
 #include "proto/agent.h"
+#include "proto/spice.h"
 #include "scenario/yaml-tree.h"
 
 #define DEFAULT_WITHIN_NS (2000ull * 1000000)
@@ -22,14 +23,15 @@ static const vds_names target_kind_names = VDS_NAMES("target", target_kinds);
 static const char *const top_keys[] = {"id",           "requirement", "targets", "client-caps",
                                        "ignore",       "repeat",      "steps",   "agent-after",
                                        "differential", NULL};
-static const char *const step_keys[] = {"send",          "expect",     "not", "any-order",
-                                        "guest",         "guest-copy", "raw", "guest-paste",
-                                        "guest-release", NULL};
+static const char *const step_keys[] = {"send",          "expect",     "not",         "any-order",
+                                        "guest",         "guest-copy", "raw",         "guest-paste",
+                                        "guest-release", "client",     "guest-agent", NULL};
 static const vds_step_kind step_kinds[] = {
-    VDS_STEP_SEND,      VDS_STEP_EXPECT,      VDS_STEP_NOT,
-    VDS_STEP_ANY_ORDER, VDS_STEP_GUEST,       VDS_STEP_GUEST_COPY,
-    VDS_STEP_RAW,       VDS_STEP_GUEST_PASTE, VDS_STEP_GUEST_RELEASE,
+    VDS_STEP_SEND,          VDS_STEP_EXPECT,     VDS_STEP_NOT,         VDS_STEP_ANY_ORDER,
+    VDS_STEP_GUEST,         VDS_STEP_GUEST_COPY, VDS_STEP_RAW,         VDS_STEP_GUEST_PASTE,
+    VDS_STEP_GUEST_RELEASE, VDS_STEP_CLIENT,     VDS_STEP_GUEST_AGENT,
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(step_keys) == G_N_ELEMENTS(step_kinds) + 1);
 /* step_keys[i] names step_kinds[i] */
 _Static_assert(G_N_ELEMENTS(step_keys) == G_N_ELEMENTS(step_kinds) + 1,
                "step_keys and step_kinds must list the same steps");
@@ -535,6 +537,229 @@ static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)
     return 0;
 }
 
+/* --- client: the SPICE client's own actions ------------------------------ */
+
+static const char *const client_actions[] = {
+    "mouse-mode",    "position",    "press", "release", "disconnect", "reconnect",
+    "exceed-tokens", "hold-tokens", "raw",   "closed",  NULL};
+static const char *const button_names[] = {NULL, "left", "middle", "right", "up", "down"};
+static const vds_names buttons_names = VDS_NAMES("button", button_names);
+
+static int u32_value(ctx *c, const vds_ynode *n, const char *what, uint32_t max, uint32_t *out)
+{
+    const char *s = scalar(c, n, what);
+    if (!s)
+        return -1;
+    char *end;
+    unsigned long long v = g_ascii_strtoull(s, &end, 0);
+    if (!*s || *end || v > max)
+        return fail(c, n, "%s is a number from 0 to %u, not '%s'", what, max, s);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int button_value(ctx *c, const vds_ynode *n, uint8_t *button)
+{
+    uint32_t v;
+    const char *s = scalar(c, n, "button");
+    if (!s)
+        return -1;
+    if (!vds_names_find(&buttons_names, s, &v) || !v) {
+        const char *near = vds_names_suggest(&buttons_names, s);
+        return fail(c, n, "unknown button '%s'%s%s%s (have: left, middle, right, up, down)", s,
+                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    }
+    *button = (uint8_t)v;
+    return 0;
+}
+
+/* buttons: [left, ...] -> SPICE button mask (button n is bit n-1). */
+static int buttons_value(ctx *c, const vds_ynode *map, uint16_t *mask)
+{
+    vds_ynode *n = vds_ynode_get(map, "buttons");
+    *mask = 0;
+    if (!n)
+        return 0;
+    if (n->kind != VDS_Y_SEQ)
+        return fail(c, n, "buttons is a list: [left, right]");
+    for (guint i = 0; i < n->items->len; i++) {
+        uint8_t b;
+        if (button_value(c, n->items->pdata[i], &b) < 0)
+            return -1;
+        *mask |= (uint16_t)(1u << (b - 1));
+    }
+    return 0;
+}
+
+static int parse_client_raw(ctx *c, const vds_ynode *body, vds_client_action *a, vds_step *st)
+{
+    if (body->kind != VDS_Y_MAP)
+        return fail(c, body,
+                    "raw is {channel: main|inputs, type: NAME|NUMBER, hex: ...} or "
+                    "the type's fields");
+    const char *ch = scalar(c, vds_ynode_get(body, "channel"), "channel");
+    if (!ch)
+        return -1;
+    if (strcmp(ch, "main") && strcmp(ch, "inputs"))
+        return fail(c, vds_ynode_get(body, "channel"), "channel is main or inputs, not '%s'", ch);
+    a->channel = strcmp(ch, "main") == 0 ? SPICE_CHANNEL_MAIN : SPICE_CHANNEL_INPUTS;
+    vds_ynode *tn = vds_ynode_get(body, "type");
+    const char *ts = scalar(c, tn, "type");
+    if (!ts)
+        return -1;
+    int type = vds_spice_msg_type_find(a->channel, VDS_SPICE_FROM_CLIENT, ts);
+    uint32_t num;
+    if (type < 0 && g_ascii_isdigit(ts[0]) && u32_value(c, tn, "type", 0xffff, &num) == 0)
+        type = (int)num;
+    if (type < 0)
+        return fail(c, tn, "no %s message '%s' from a client (a name, or a number)", ch, ts);
+    a->type = (uint16_t)type;
+    vds_buf b;
+    vds_err e = {0};
+    vds_buf_init(&b, 16u << 20);
+    vds_ynode *hex = vds_ynode_get(body, "hex");
+    int rc;
+    if (hex) {
+        const char *h = scalar(c, hex, "hex");
+        rc = !h ? -1 : vds_hex_decode(h, &b, &e) < 0 ? fail(c, hex, "%s", e.msg) : 0;
+    } else {
+        /* the fields by name, as traces show them */
+        g_autoptr(JsonNode) j = vds_ynode_to_json(body);
+        JsonObject *o = json_node_get_object(j);
+        json_object_remove_member(o, "channel");
+        json_object_remove_member(o, "type");
+        rc = vds_spice_msg_encode(a->channel, VDS_SPICE_FROM_CLIENT, a->type, o, &b, &e) < 0
+                 ? fail(c, body, "%s", e.msg)
+                 : 0;
+    }
+    if (rc < 0) {
+        vds_buf_clear(&b);
+        return -1;
+    }
+    st->payload = g_bytes_new_take(b.data, b.len);
+    return 0;
+}
+
+static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    vds_client_action *a = &st->client;
+    const vds_ynode *arg = NULL;
+    const char *action;
+    vds_names names = {"client action", client_actions, G_N_ELEMENTS(client_actions) - 1};
+    const vds_ynode *at = body;
+    action = NULL;
+    if (body->kind == VDS_Y_SCALAR) { /* client: disconnect */
+        action = body->value;
+    } else if (body->kind == VDS_Y_MAP) {
+        /* the key that names an action; the others are its options */
+        uint32_t ignored;
+        for (guint i = 0; i + 1 < body->items->len; i += 2) {
+            const vds_ynode *k = body->items->pdata[i];
+            if (!vds_names_find(&names, k->value, &ignored))
+                continue;
+            if (action)
+                return fail(c, k, "client takes one action per step ('%s' and '%s')", action,
+                            k->value);
+            action = k->value;
+            at = k;
+            arg = body->items->pdata[i + 1];
+        }
+        if (!action && body->items->len >= 2) {
+            at = body->items->pdata[0];
+            action = at->value;
+        }
+    }
+    if (!action) {
+        return fail(c, body,
+                    "client takes one action: disconnect, reconnect, {position: [x, y]}, "
+                    "{mouse-mode: client}, ...");
+    }
+    uint32_t kind;
+    if (!vds_names_find(&names, action, &kind)) {
+        const char *near = vds_names_suggest(&names, action);
+        return fail(c, at, "unknown client action '%s'%s%s%s", action,
+                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    }
+    static const vds_client_kind kinds[] = {VDS_CLIENT_MOUSE_MODE,    VDS_CLIENT_POSITION,
+                                            VDS_CLIENT_PRESS,         VDS_CLIENT_RELEASE,
+                                            VDS_CLIENT_DISCONNECT,    VDS_CLIENT_RECONNECT,
+                                            VDS_CLIENT_EXCEED_TOKENS, VDS_CLIENT_HOLD_TOKENS,
+                                            VDS_CLIENT_RAW,           VDS_CLIENT_CLOSED};
+    a->kind = kinds[kind];
+    bool scalar_only = a->kind == VDS_CLIENT_DISCONNECT || a->kind == VDS_CLIENT_RECONNECT;
+    if (scalar_only != !arg)
+        return fail(c, body,
+                    scalar_only ? "'%s' takes nothing: write client: %s"
+                                : "'%s' needs a value: client: {%s: ...}",
+                    action, action);
+    /* the other keys of the mapping belong to the action */
+    static const char *const pos_keys[] = {"position", "display", "buttons", NULL};
+    static const char *const press_keys[] = {"press", "release", "buttons", NULL};
+    static const char *const one_key[] = {"mouse-mode", "exceed-tokens", "hold-tokens",
+                                          "raw",        "closed",        NULL};
+    if (arg &&
+        known_keys(c, body,
+                   a->kind == VDS_CLIENT_POSITION                                 ? pos_keys
+                   : a->kind == VDS_CLIENT_PRESS || a->kind == VDS_CLIENT_RELEASE ? press_keys
+                                                                                  : one_key,
+                   "client key") < 0)
+        return -1;
+    switch (a->kind) {
+    case VDS_CLIENT_MOUSE_MODE: {
+        const char *m = scalar(c, arg, "mouse-mode");
+        if (!m)
+            return -1;
+        if (strcmp(m, "client") && strcmp(m, "server"))
+            return fail(c, arg, "mouse-mode is client or server, not '%s'", m);
+        a->mode = strcmp(m, "client") == 0 ? SPICE_MOUSE_MODE_CLIENT : SPICE_MOUSE_MODE_SERVER;
+        return 0;
+    }
+    case VDS_CLIENT_POSITION: {
+        uint32_t d = 0;
+        if (arg->kind != VDS_Y_SEQ || arg->items->len != 2)
+            return fail(c, arg, "position is [x, y]");
+        if (u32_value(c, arg->items->pdata[0], "x", INT32_MAX, &a->x) < 0 ||
+            u32_value(c, arg->items->pdata[1], "y", INT32_MAX, &a->y) < 0)
+            return -1;
+        vds_ynode *dn = vds_ynode_get(body, "display");
+        if (dn && u32_value(c, dn, "display", 255, &d) < 0)
+            return -1;
+        a->display = (uint8_t)d;
+        return buttons_value(c, body, &a->buttons);
+    }
+    case VDS_CLIENT_PRESS:
+    case VDS_CLIENT_RELEASE:
+        if (button_value(c, arg, &a->button) < 0)
+            return -1;
+        return buttons_value(c, body, &a->buttons);
+    case VDS_CLIENT_DISCONNECT:
+    case VDS_CLIENT_RECONNECT:
+        return 0;
+    case VDS_CLIENT_EXCEED_TOKENS:
+        return u32_value(c, arg, "exceed-tokens", 1000, &a->count);
+    case VDS_CLIENT_HOLD_TOKENS: {
+        const char *h = scalar(c, arg, "hold-tokens");
+        if (!h)
+            return -1;
+        if (strcmp(h, "true") && strcmp(h, "false"))
+            return fail(c, arg, "hold-tokens is true or false, not '%s'", h);
+        a->hold = strcmp(h, "true") == 0;
+        return 0;
+    }
+    case VDS_CLIENT_RAW:
+        return parse_client_raw(c, arg, a, st);
+    case VDS_CLIENT_CLOSED: {
+        const char *w = scalar(c, arg, "closed");
+        if (!w)
+            return -1;
+        if (!vds_duration_parse(w, &st->within_ns))
+            return fail(c, arg, "bad duration '%s' (write e.g. 500ms, 2s)", w);
+        return 0;
+    }
+    }
+    return 0;
+}
+
 static int parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
 {
     if (body->kind != VDS_Y_SEQ || body->items->len == 0)
@@ -580,7 +805,8 @@ static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_
         goto fail;
     }
     st->kind = step_kinds[k];
-    if (st->kind != VDS_STEP_ANY_ORDER && body->kind != VDS_Y_MAP) {
+    if (st->kind != VDS_STEP_ANY_ORDER && st->kind != VDS_STEP_CLIENT &&
+        st->kind != VDS_STEP_GUEST_AGENT && body->kind != VDS_Y_MAP) {
         fail(c, body, "the body of '%s' is a mapping: {key: value, ...}", key->value);
         goto fail;
     }
@@ -611,12 +837,30 @@ static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_
     case VDS_STEP_GUEST_RELEASE: /* both take just a selection */
         rc = parse_guest_paste(c, body, st);
         break;
+    case VDS_STEP_CLIENT:
+        rc = parse_client(c, body, st);
+        break;
+    case VDS_STEP_GUEST_AGENT:
+        if (body->kind != VDS_Y_SCALAR ||
+            (strcmp(body->value, "stop") && strcmp(body->value, "continue")))
+            rc = fail(c, body, "guest-agent is stop or continue");
+        else
+            st->agent_stop = strcmp(body->value, "stop") == 0;
+        break;
     }
     if (rc == 0)
         return st;
 fail:
     step_free(st);
     return NULL;
+}
+
+const char *vds_step_kind_name(vds_step_kind kind)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(step_kinds); i++)
+        if (step_kinds[i] == kind)
+            return step_keys[i];
+    return "?";
 }
 
 static int parse_names_list(ctx *c, const vds_ynode *n, const vds_names *names, const char *what,

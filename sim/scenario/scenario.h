@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "target/guest.h"
+#include "target/target.h"
 
 typedef enum vds_step_kind {
     VDS_STEP_SEND,          /* send: a message to the agent */
@@ -31,6 +32,8 @@ typedef enum vds_step_kind {
     VDS_STEP_RAW,           /* raw: bytes written to the port as they are */
     VDS_STEP_GUEST_PASTE,   /* guest-paste: the guest starts reading a selection */
     VDS_STEP_GUEST_RELEASE, /* guest-release: the guest's selection owner goes away */
+    VDS_STEP_CLIENT,        /* client: an action of the SPICE client (client targets) */
+    VDS_STEP_GUEST_AGENT,   /* guest-agent: stop | continue the agent's daemon */
 } vds_step_kind;
 
 typedef enum vds_guest_kind {
@@ -56,9 +59,11 @@ struct vds_step {
     bool raw_chunk;      /* raw: wrap the bytes in one chunk on port */
     GPtrArray *children; /* any-order: vds_step* (expects) */
     vds_guest_kind guest;
-    GArray *events;    /* guest input: vds_input_event */
-    GArray *rects;     /* guest screen: vds_rect */
-    uint8_t selection; /* guest clipboard / guest-copy */
+    GArray *events;           /* guest input: vds_input_event */
+    GArray *rects;            /* guest screen: vds_rect */
+    uint8_t selection;        /* guest clipboard / guest-copy */
+    vds_client_action client; /* client: body (raw) in payload; deadline = within */
+    bool agent_stop;          /* guest-agent: stop (true) or continue */
 };
 
 typedef struct vds_scenario {
@@ -76,6 +81,9 @@ typedef struct vds_scenario {
     bool breaks_agent; /* agent-after: broken (a known agent bug leaves it unusable) */
     GPtrArray *steps;  /* vds_step* */
 } vds_scenario;
+
+/* The step's key in scenario files ("send", "guest-paste"); borrowed. */
+const char *vds_step_kind_name(vds_step_kind kind);
 
 /* Load and validate a scenario file. Returns a new scenario (free with
  * vds_scenario_free) or NULL with a "file:line:col: message" error. Send

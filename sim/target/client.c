@@ -60,7 +60,7 @@ static void on_closed(void *user, uint64_t t, const vds_err *err)
     client_target *c = user;
     c->base.port_open = false;
     if (err && !c->base.dead && c->base.observe) {
-        g_autoptr(JsonNode) ev = vds_trace_error_event(t, VDS_DIR_FROM_AGENT, err);
+        g_autoptr(JsonNode) ev = vds_trace_spice_closed_event(t, SPICE_CHANNEL_MAIN, err);
         c->base.observe(c->base.observe_user, ev);
     }
 }
@@ -88,7 +88,16 @@ static void on_server_agent(void *user, bool attached)
         c->inner->port_open = false;
 }
 
-static const vds_spice_server_events server_events = {on_port_msg, on_server_agent};
+static void on_server_log(void *user, uint64_t t, GLogLevelFlags level, const char *message)
+{
+    client_target *c = user;
+    if (!c->base.observe)
+        return;
+    g_autoptr(JsonNode) ev = vds_trace_server_log_event(t, level, message);
+    c->base.observe(c->base.observe_user, ev);
+}
+
+static const vds_spice_server_events server_events = {on_port_msg, on_server_agent, on_server_log};
 
 static int take_port(void *user, int fd)
 {
@@ -213,6 +222,76 @@ static int client_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t 
     return vds_spice_client_agent_send(c->client, msg, len, false, t_ns, err);
 }
 
+static bool main_closed(void *user)
+{
+    return vds_spice_client_closed(((client_target *)user)->client, NULL);
+}
+
+/* One message of tokens + count full AGENT_DATA pieces, sent without waiting
+   for tokens: CLIPBOARD data nobody asked for, which vdagentd drops. Once the
+   device stops taking data (the agent does not read), spice-server's answer
+   to a client past its window is to drop it. */
+static int exceed_tokens(client_target *c, const vds_client_action *a, uint64_t *t_ns, vds_err *err)
+{
+    size_t pieces = (size_t)vds_spice_client_tokens(c->client) + a->count;
+    size_t len = pieces * VDS_AGENT_MAX_CHUNK - VDS_AGENT_HDR_SIZE - 8;
+    vds_agent_msg m = {
+        .protocol = VD_AGENT_PROTOCOL,
+        .type = VD_AGENT_CLIPBOARD,
+        .u.clipboard = {.type = VD_AGENT_CLIPBOARD_UTF8_TEXT, .data = g_malloc0(len), .len = len}};
+    vds_agent_msg_apply_caps(&m, a->caps);
+    vds_buf out;
+    vds_buf_init(&out, 64u << 20);
+    int rc = vds_agent_encode(&m, &out, err);
+    if (rc == 0)
+        rc = vds_spice_client_agent_send(c->client, out.data, out.len, true, t_ns, err);
+    c->tx += out.len;
+    vds_buf_clear(&out);
+    vds_agent_msg_clear(&m);
+    return rc;
+}
+
+static int client_action(vds_target *t, const vds_client_action *a, uint64_t *t_ns, vds_err *err)
+{
+    client_target *c = (client_target *)t;
+    if (!c->client)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "the target is not started");
+    *t_ns = vds_clock_now_ns();
+    switch (a->kind) {
+    case VDS_CLIENT_MOUSE_MODE:
+        return vds_spice_client_mouse_mode_request(c->client, a->mode, err);
+    case VDS_CLIENT_POSITION:
+        return vds_spice_client_mouse_position(c->client, a->x, a->y, a->buttons, a->display, t_ns,
+                                               err);
+    case VDS_CLIENT_PRESS:
+    case VDS_CLIENT_RELEASE:
+        return vds_spice_client_mouse_button(c->client, a->kind == VDS_CLIENT_PRESS, a->button,
+                                             a->buttons, t_ns, err);
+    case VDS_CLIENT_DISCONNECT:
+        vds_spice_client_disconnect(c->client);
+        sync_state(c);
+        return 0;
+    case VDS_CLIENT_RECONNECT:
+        return client_session(t, a->caps, a->deadline, err);
+    case VDS_CLIENT_EXCEED_TOKENS:
+        return exceed_tokens(c, a, t_ns, err);
+    case VDS_CLIENT_HOLD_TOKENS:
+        return vds_spice_client_hold_tokens(c->client, a->hold, err);
+    case VDS_CLIENT_RAW: {
+        gsize n = 0;
+        const uint8_t *b = a->body ? g_bytes_get_data(a->body, &n) : NULL;
+        return vds_spice_client_send_raw(c->client, a->channel, a->type, b, n, err);
+    }
+    case VDS_CLIENT_CLOSED:
+        if (!vds_loop_until(t->ctx, a->deadline, main_closed, c))
+            return vds_err_set(err, VDS_ERR_PROTOCOL, NULL,
+                               "the server kept the main channel open");
+        sync_state(c);
+        return 0;
+    }
+    return vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown client action %d", (int)a->kind);
+}
+
 static int client_write_raw(vds_target *t, const uint8_t *data, size_t len, vds_err *err)
 {
     return vds_err_set(err, VDS_ERR_USAGE, NULL,
@@ -240,6 +319,11 @@ static int inner_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char
 {
     return INNER(t)->ops->guest_copy(INNER(t), sel, text, path, err);
 }
+static int inner_agent_pause(vds_target *t, bool stop, vds_err *err)
+{
+    return INNER(t)->ops->agent_pause(INNER(t), stop, err);
+}
+
 static void inner_guest_release(vds_target *t, uint8_t sel)
 {
     INNER(t)->ops->guest_release(INNER(t), sel);
@@ -283,10 +367,12 @@ static const vds_target_ops local_server_ops = {
     .screen_taken = inner_screen_taken,
     .clipboard = inner_clipboard,
     .guest_copy = inner_guest_copy,
+    .agent_pause = inner_agent_pause,
     .guest_release = inner_guest_release,
     .paste_start = inner_paste_start,
     .paste_result = inner_paste_result,
     .wait = client_wait,
+    .client = client_action,
     .reset = client_reset,
     .free = client_free,
 };
@@ -299,6 +385,7 @@ static const vds_target_ops spice_ops = {
     .send = client_send,
     .write_raw = client_write_raw,
     .wait = client_wait,
+    .client = client_action,
     .reset = client_reset,
     .free = client_free,
 };

@@ -57,6 +57,7 @@ typedef struct local {
     void *port_user;
     Display *xdpy;
     bool stopping;
+    bool paused; /* spice-vdagentd stopped by a guest-agent step */
     struct paste {
         GSubprocess *p;
         bool done;
@@ -143,6 +144,7 @@ static void kill_proc(GSubprocess **pp)
         return;
     }
     g_subprocess_send_signal(p, SIGTERM);
+    g_subprocess_send_signal(p, SIGCONT); /* a paused agent takes it too */
     uint64_t deadline = vds_clock_now_ns() + 2000000000ull;
     while (g_subprocess_get_identifier(p) && vds_clock_now_ns() < deadline)
         g_main_context_iteration(NULL, FALSE), g_usleep(5000);
@@ -437,9 +439,23 @@ static int local_start(vds_target *t, vds_err *err)
 
 static void paste_clear(local *l, struct paste *pa);
 
+/* guest-agent: stop | continue: spice-vdagentd stops reading its port (as a
+   hung guest agent does) or goes on. */
+static int local_agent_pause(vds_target *t, bool stop, vds_err *err)
+{
+    local *l = (local *)t;
+    if (!l->vdagentd || !g_subprocess_get_identifier(l->vdagentd))
+        return vds_err_set(err, VDS_ERR_IO, NULL, "spice-vdagentd is not running");
+    g_subprocess_send_signal(l->vdagentd, stop ? SIGSTOP : SIGCONT);
+    l->paused = stop;
+    return 0;
+}
+
 static void local_reset(vds_target *t)
 {
     local *l = (local *)t;
+    if (l->paused) /* the next scenario gets a running agent */
+        local_agent_pause(t, false, NULL);
     paste_clear(l, &l->paste);
     kill_proc(&l->owners[0]);
     kill_proc(&l->owners[1]);
@@ -766,6 +782,7 @@ static const vds_target_ops local_ops = {
     .session = local_session,
     .send = local_send,
     .wait = local_wait,
+    .agent_pause = local_agent_pause,
     .write_raw = local_write_raw,
     .screen = local_screen,
     .screen_taken = local_screen_taken,

@@ -23,6 +23,36 @@ void vds_rx_free(vds_rx *rx);
 
 typedef struct vds_target vds_target;
 
+/* What a scenario's `client:` step asks of a target's SPICE client. */
+typedef enum vds_client_kind {
+    VDS_CLIENT_MOUSE_MODE,    /* mode */
+    VDS_CLIENT_POSITION,      /* x, y, display, buttons: inputs MOUSE_POSITION */
+    VDS_CLIENT_PRESS,         /* button, buttons (the state after) */
+    VDS_CLIENT_RELEASE,       /* button, buttons */
+    VDS_CLIENT_DISCONNECT,    /* leave: the server tells the agent CLIENT_DISCONNECTED */
+    VDS_CLIENT_RECONNECT,     /* a new session announcing caps */
+    VDS_CLIENT_EXCEED_TOKENS, /* count messages past the client's agent tokens */
+    VDS_CLIENT_HOLD_TOKENS,   /* hold: keep the server's tokens, or give them back */
+    VDS_CLIENT_RAW,           /* channel, type, body: any message */
+    VDS_CLIENT_CLOSED,        /* wait until the server has closed the main channel */
+} vds_client_kind;
+
+typedef struct vds_client_action {
+    vds_client_kind kind;
+    uint32_t x, y;
+    uint8_t display;
+    uint8_t button;   /* SPICE_MOUSE_BUTTON_* */
+    uint16_t buttons; /* SPICE_MOUSE_BUTTON_MASK_* */
+    uint16_t mode;    /* SPICE_MOUSE_MODE_* */
+    uint32_t count;
+    bool hold;
+    uint8_t channel; /* SPICE_CHANNEL_MAIN or _INPUTS */
+    uint16_t type;
+    GBytes *body;      /* borrowed */
+    uint32_t caps;     /* reconnect: the session's client caps */
+    uint64_t deadline; /* reconnect, closed: clock ns */
+} vds_client_action;
+
 typedef struct vds_target_ops {
     const char *name;
     /* Bring the agent up until it has announced itself on its port. */
@@ -55,6 +85,12 @@ typedef struct vds_target_ops {
     /* Run until done(user) or the deadline (clock ns); NULL: the GLib loop in
        t->ctx. A fake target advances its virtual clock here instead. */
     bool (*wait)(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user);
+    /* Stop the agent's daemon (it no longer reads its port, like a hung
+       guest agent) or let it go on; NULL: the target cannot. reset continues it. */
+    int (*agent_pause)(vds_target *t, bool stop, vds_err *err);
+    /* A SPICE-client action (`client:` steps); NULL on targets without a
+       client. *t_ns: when it went out. err says what failed. */
+    int (*client)(vds_target *t, const vds_client_action *a, uint64_t *t_ns, vds_err *err);
     /* Forget per-scenario guest state (selection owners, input seen). */
     void (*reset)(vds_target *t);
     void (*free)(vds_target *t);

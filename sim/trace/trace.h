@@ -41,6 +41,12 @@ JsonNode *vds_trace_agent_event(uint64_t t_ns, vds_dir dir, const vds_chunk_msg 
  * bodies stay raw (their agent messages are events of their own). New node. */
 JsonNode *vds_trace_spice_event(uint64_t t_ns, vds_spice_side side, uint8_t channel, uint16_t type,
                                 const uint8_t *body, size_t len);
+/* A SPICE channel that ended (kind "spice", type "closed"), with the reason
+ * the client saw, or none when it closed in order. Returns a new node. */
+JsonNode *vds_trace_spice_closed_event(uint64_t t_ns, uint8_t channel, const vds_err *e);
+/* A message the embedded spice-server logged (kind "spice", type "log",
+ * level and message). Returns a new node. */
+JsonNode *vds_trace_server_log_event(uint64_t t_ns, GLogLevelFlags level, const char *message);
 /* A framing error at a stream offset. Returns a new node. */
 JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e);
 

@@ -131,13 +131,31 @@ def test_suite_passes_on_both_targets_and_the_agent_receives_the_same(run, tmp_p
     port_mouse = [e for e in ev if e["kind"] == "port" and e.get("type") == "mouse-state"]
     assert positions and port_mouse and all(e["port"] == 2 for e in port_mouse)
     # the differential compared every scenario that ran on both
+    local_ran = {x["id"] for x in summary(os.path.join(report, "local"))["scenarios"]
+                 if not x.get("skipped")}
+    both = local_ran & {x["id"] for x in ran}
+    assert len(both) >= 25
     with open(os.path.join(report, "differential.json")) as f:
         pair = json.load(f)["pairs"][0]
     results = {x["id"]: x["result"] for x in pair["scenarios"]}
     assert pair["a"] == "local" and pair["b"] == "local-server"
-    assert sum(1 for v in results.values() if v == "same") == len(ran)
+    assert {i for i, v in results.items() if v == "same"} == both
     assert results["mouse/move-and-click"] == "same"  # MOUSE_STATE built by the server
-    assert "differential: %d same, 0 different" % len(ran) in r.stdout
+    assert "differential: %d same, 0 different" % len(both) in r.stdout
+    # the client's own steps ran on local-server only, and show the server's side
+    assert {"client/exceed-tokens", "client/hold-tokens", "client/reconnect"} <= {
+        x["id"] for x in ran} - local_ran
+    ev = trace_events(next(x["trace"] for x in ran if x["id"] == "client/exceed-tokens"))
+    assert any(e["kind"] == "spice" and e["type"] == "log" and "token violation" in e["message"]
+               for e in ev)
+    assert any(e["kind"] == "spice" and e["type"] == "closed" and e["channel"] == "main"
+               for e in ev)
+    # every trace reads back: events in time order, all lines valid
+    for target in ("local", "local-server"):
+        for x in summary(os.path.join(report, target))["scenarios"]:
+            if x.get("trace"):
+                d = run("diff", x["trace"], x["trace"])
+                assert d.returncode == 0, d.stdout + d.stderr
 
 
 def test_differential_catches_what_the_server_adds(run, tmp_path):

@@ -373,6 +373,27 @@ static void latency_from_stimulus(void **state)
     fake_free_all(f);
 }
 
+/* Steps a target cannot do fail by name, pointing at targets:. */
+static void steps_the_target_lacks(void **state)
+{
+    const char *const cases[][2] = {
+        {"  - client: {position: [1, 2]}\n",
+         "t.yaml:3:5: step 1 (client): target fake has no SPICE client (client steps need "
+         "local-server or spice://; mark the scenario's targets:)"},
+        {"  - guest-agent: stop\n",
+         "t.yaml:3:5: step 1 (guest-agent): target fake cannot stop its agent (mark the "
+         "scenario's targets:)"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        fake *f = fake_new();
+        g_autoptr(JsonNode) sum = NULL;
+        g_autofree char *text = g_strconcat("id: t/c\nsteps:\n", cases[i][0], NULL);
+        assert_int_equal(run_text(f, text, &sum), 1);
+        assert_string_equal(failure(sum), cases[i][1]);
+        fake_free_all(f);
+    }
+}
+
 static void repeat_statistics(void **state)
 {
     fake *f = fake_new();
@@ -399,6 +420,7 @@ int main(void)
         cmocka_unit_test(unexpected_ignored_optional),
         cmocka_unit_test(any_order_and_capture),
         cmocka_unit_test(latency_from_stimulus),
+        cmocka_unit_test(steps_the_target_lacks),
         cmocka_unit_test(repeat_statistics),
     };
     return cmocka_run_group_tests_name("/scenario/runner", tests, NULL, NULL);
