@@ -147,8 +147,12 @@ int vds_cli_server(int argc, char **argv)
     if (tls_port >= 0)
         printf("listening: spice://%s?tls-port=%u (TLS)\n", host ? host : "127.0.0.1",
                vds_spice_server_tls_port(srv));
-    printf("agent stack: %s\n  logs: %s\n  try: remote-viewer spice://%s:%u  (Ctrl-C stops)\n",
-           t->info, t->log_dir, host ? host : "127.0.0.1", vds_spice_server_port(srv));
+    char *uri = unix_path ? g_strdup_printf("spice+unix://%s", unix_path)
+                          : g_strdup_printf("spice://%s:%u", host ? host : "127.0.0.1",
+                                            vds_spice_server_port(srv));
+    printf("agent stack: %s\n  logs: %s\n  try: remote-viewer %s  (Ctrl-C stops)\n", t->info,
+           t->log_dir, uri);
+    g_free(uri);
     fflush(stdout);
     rc = serve(t);
 out:

@@ -61,7 +61,7 @@ static inline void vds_member_int(JsonBuilder *b, const char *key, gint64 v)
 static inline void vds_keep_trailing(vds_agent_msg *m, const uint8_t *p, size_t n)
 {
     if (n) {
-        m->trailing = g_memdup2(p, n);
+        m->trailing = vds_blob(m, p, n);
         m->trailing_len = n;
     }
 }
