@@ -545,6 +545,12 @@ static const char *const client_actions[] = {
 static const char *const button_names[] = {NULL, "left", "middle", "right", "up", "down"};
 static const vds_names buttons_names = VDS_NAMES("button", button_names);
 
+/* A name of t only: not the number vds_names_find also takes. */
+static bool known_name(const vds_names *t, const char *s, uint32_t *v)
+{
+    return vds_names_find(t, s, v) && vds_names_get(t, *v) && strcmp(vds_names_get(t, *v), s) == 0;
+}
+
 static int u32_value(ctx *c, const vds_ynode *n, const char *what, uint32_t max, uint32_t *out)
 {
     const char *s = scalar(c, n, what);
@@ -564,7 +570,7 @@ static int button_value(ctx *c, const vds_ynode *n, uint8_t *button)
     const char *s = scalar(c, n, "button");
     if (!s)
         return -1;
-    if (!vds_names_find(&buttons_names, s, &v) || !v) {
+    if (!known_name(&buttons_names, s, &v)) {
         const char *near = vds_names_suggest(&buttons_names, s);
         return fail(c, n, "unknown button '%s'%s%s%s (have: left, middle, right, up, down)", s,
                     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -655,7 +661,7 @@ static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
         uint32_t ignored;
         for (guint i = 0; i + 1 < body->items->len; i += 2) {
             const vds_ynode *k = body->items->pdata[i];
-            if (!vds_names_find(&names, k->value, &ignored))
+            if (!known_name(&names, k->value, &ignored))
                 continue;
             if (action)
                 return fail(c, k, "client takes one action per step ('%s' and '%s')", action,
@@ -675,7 +681,7 @@ static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
                     "{mouse-mode: client}, ...");
     }
     uint32_t kind;
-    if (!vds_names_find(&names, action, &kind)) {
+    if (!known_name(&names, action, &kind)) {
         const char *near = vds_names_suggest(&names, action);
         return fail(c, at, "unknown client action '%s'%s%s%s", action,
                     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
@@ -936,7 +942,7 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
             if (!t)
                 goto fail;
             uint32_t kind;
-            if (!vds_names_find(&target_kind_names, t, &kind)) {
+            if (!known_name(&target_kind_names, t, &kind)) {
                 const char *near = vds_names_suggest(&target_kind_names, t);
                 fail(&c, targets->items->pdata[i],
                      "unknown target '%s'%s%s%s (have: local, local-server, spice, libvirt, "

@@ -166,6 +166,10 @@ static const bad bads[] = {
     {"id: x\nsteps:\n  - client: {raw: {channel: main, type: mouse-mode-request}}\n",
      "t.yaml:3:19: mouse-mode-request: field 'mode' missing or not a number"},
     {"id: x\nsteps:\n  - guest-agent: pause\n", "t.yaml:3:18: guest-agent is stop or continue"},
+    /* names, not the numbers a names table also reads (fuzz/scenario found it) */
+    {"id: x\nsteps:\n  - client: {\"2\": 1}\n", "t.yaml:3:14: unknown client action '2'"},
+    {"id: x\nsteps:\n  - client: {press: \"9\"}\n",
+     "t.yaml:3:21: unknown button '9' (have: left, middle, right, up, down)"},
     {"id: x\nsteps: [\n",
      "t.yaml:3:1: did not find expected node content while parsing a flow node"},
     {"id: x\n---\nid: y\n",
