@@ -84,7 +84,7 @@ static int get_num(JsonObject *f, const char *key, const vds_names *names, int64
 
 #define U32(key, names, def, req, dst)                                   \
     do {                                                                 \
-        int64_t v_;                                                      \
+        int64_t v_ = 0;                                                  \
         if (get_num(f, key, names, 0, UINT32_MAX, def, req, &v_, c) < 0) \
             return -1;                                                   \
         (dst) = (uint32_t)v_;                                            \
@@ -165,7 +165,7 @@ static int get_bytes(JsonObject *f, const char *key, const vds_build_ctx *ctx, u
 
 static int get_sel(JsonObject *f, const vds_build_ctx *ctx, vds_clip_sel *s, const field_ctx *c)
 {
-    int64_t v;
+    int64_t v = 0;
     bool given = json_object_has_member(f, "selection");
     if (get_num(f, "selection", &vds_clip_sel_names, 0, 255, 0, false, &v, c) < 0)
         return -1;
@@ -400,7 +400,7 @@ FIELDS(max_clipboard, "max");
 int vds_max_clipboard_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
 {
     BEGIN(max_clipboard);
-    int64_t v;
+    int64_t v = 0;
     if (get_num(f, "max", NULL, INT32_MIN, INT32_MAX, -1, false, &v, c) < 0)
         return -1;
     m->u.max_clipboard.max = (int32_t)v;

@@ -589,7 +589,7 @@ static int buttons_value(ctx *c, const vds_ynode *map, uint16_t *mask)
     if (n->kind != VDS_Y_SEQ)
         return fail(c, n, "buttons is a list: [left, right]");
     for (guint i = 0; i < n->items->len; i++) {
-        uint8_t b;
+        uint8_t b = 0;
         if (button_value(c, n->items->pdata[i], &b) < 0)
             return -1;
         *mask |= (uint16_t)(1u << (b - 1));
@@ -614,7 +614,7 @@ static int parse_client_raw(ctx *c, const vds_ynode *body, vds_client_action *a,
     if (!ts)
         return -1;
     int type = vds_spice_msg_type_find(a->channel, VDS_SPICE_FROM_CLIENT, ts);
-    uint32_t num;
+    uint32_t num = 0;
     if (type < 0 && g_ascii_isdigit(ts[0]) && u32_value(c, tn, "type", 0xffff, &num) == 0)
         type = (int)num;
     if (type < 0)
