@@ -57,7 +57,8 @@ typedef struct local {
     void *port_user;
     Display *xdpy;
     bool stopping;
-    bool paused; /* spice-vdagentd stopped by a guest-agent step */
+    bool paused;          /* spice-vdagentd stopped by a guest-agent step */
+    GCancellable *cancel; /* the processes' exit watches, cancelled at free */
     struct paste {
         GSubprocess *p;
         bool done;
@@ -89,9 +90,12 @@ static void set_dead(local *l, const char *fmt, ...)
 
 static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
 {
-    local *l = user;
     GSubprocess *p = G_SUBPROCESS(src);
-    g_subprocess_wait_finish(p, res, NULL);
+    g_autoptr(GError) gerr = NULL;
+    if (!g_subprocess_wait_finish(p, res, &gerr) &&
+        g_error_matches(gerr, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return; /* the target is gone: user is not to be touched */
+    local *l = user;
     const char *name = p == l->vdagentd  ? "spice-vdagentd"
                        : p == l->vdagent ? "spice-vdagent"
                        : p == l->xserver ? "the X server"
@@ -129,7 +133,7 @@ static GSubprocess *spawn(local *l, const char *log, const char *const *argv, co
         vds_err_set(err, VDS_ERR_IO, NULL, "cannot start %s: %s", argv[0], gerr->message);
         return NULL;
     }
-    g_subprocess_wait_async(p, NULL, on_proc_exit, l);
+    g_subprocess_wait_async(p, l->cancel, on_proc_exit, l);
     return p;
 }
 
@@ -758,6 +762,8 @@ static void local_free(vds_target *t)
 {
     local *l = (local *)t;
     local_stop(t);
+    g_cancellable_cancel(l->cancel); /* exit watches still pending must not reach l */
+    g_object_unref(l->cancel);
     g_free(l->display);
     g_free(l);
 }
@@ -811,5 +817,6 @@ vds_target *vds_target_local_new(GMainContext *ctx)
     l->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
     l->listen_fd = -1;
     l->uinput_fd = -1;
+    l->cancel = g_cancellable_new();
     return &l->base;
 }

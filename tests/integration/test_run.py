@@ -63,9 +63,13 @@ def test_suite_passes(run, tmp_path):
     suite = ET.parse(junit).getroot()
     assert int(suite.get("tests")) >= 25 and suite.get("failures") == "0"
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
-    assert all(s["passed"] for s in summary["scenarios"])
+    assert all(s["passed"] for s in summary["scenarios"] if not s.get("skipped"))
+    # only the scenarios that drive a SPICE client are not for local
+    assert all(s["id"].startswith("client/") for s in summary["scenarios"] if s.get("skipped"))
     # every per-scenario trace reads back and equals itself
     for s in summary["scenarios"]:
+        if s.get("skipped"):
+            continue
         d = run("diff", s["trace"], s["trace"])
         assert d.returncode == 0, d.stdout + d.stderr
     assert run("diff", "--no-time", str(trace), str(trace)).returncode == 0

@@ -72,8 +72,8 @@ int main(void)
             return 1;
         if (!echo_once(sv[1]))
             return 1;
-        if (!vds_loop_until_pumped(NULL, vds_clock_now_ns() + 5000000000ull, vds_port_pump, p,
-                                   got, &e))
+        if (!vds_loop_until_pumped(NULL, vds_clock_now_ns() + 5000000000ull, vds_port_pump, p, got,
+                                   &e))
             return 1;
     }
     double port_us = (vds_clock_now_ns() - t0) / 1e3 / ROUNDS;
