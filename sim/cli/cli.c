@@ -14,6 +14,7 @@ static const subcommand subcommands[] = {
     {"run", vds_cli_run, "run scenarios against a target (default: the local agent stack)"},
     {"agent", vds_cli_agent, "'agent up': the local agent stack by itself until Ctrl-C"},
     {"server", vds_cli_server, "the embedded spice-server with the local agent, for remote-viewer"},
+    {"vm", vds_cli_vm, "boot a libvirt guest from a template and an image, run scenarios into it"},
     {"decode", vds_cli_decode, "decode a raw virtio-port byte stream, one line per message"},
     {"diff", vds_cli_diff, "compare a trace with a golden trace"},
     {"lint", vds_cli_lint, "parse and validate scenario files, no agent needed"},

@@ -15,3 +15,4 @@ int vds_cli_lint(int argc, char **argv);
 int vds_cli_run(int argc, char **argv);
 int vds_cli_agent(int argc, char **argv);
 int vds_cli_server(int argc, char **argv);
+int vds_cli_vm(int argc, char **argv);

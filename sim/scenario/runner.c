@@ -692,6 +692,8 @@ typedef struct input_wait {
 static bool input_arrived(void *user)
 {
     input_wait *w = user;
+    if (w->r->t->ops->input_sync)
+        w->r->t->ops->input_sync(w->r->t);
     return w->r->t->input->len - w->r->input_pos >= w->want || w->r->t->dead || interrupted_flag;
 }
 
@@ -701,6 +703,11 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
     vds_err err = {0};
     switch (st->guest) {
     case VDS_GUEST_INPUT: {
+        if (!r->t->input)
+            return step_fail(r, st,
+                             "target %s sees no input events in the guest (input checks need "
+                             "local or local-server)",
+                             r->t->ops->name);
         /* an empty list means: nothing for the whole window */
         input_wait w = {r, st->events->len ? st->events->len : 1};
         vds_target_wait(r->t, deadline, input_arrived, &w);
@@ -712,11 +719,11 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
         g_autofree char *wt = events_text((vds_input_event *)st->events->data, st->events->len);
         g_autoptr(JsonNode) obs = string_node(gt);
         record_note(r, "guest input", obs);
-        r->input_pos = r->t->input->len;
+        r->input_pos = r->t->input ? r->t->input->len : 0;
         if (got_n != st->events->len ||
             (got_n && memcmp(got, st->events->data, got_n * sizeof(vds_input_event)) != 0))
-            return step_fail(r, st, "the fake uinput device got %s within %.0f ms, expected %s", gt,
-                             st->within_ns / 1e6, wt);
+            return step_fail(r, st, "the agent's input device got %s within %.0f ms, expected %s",
+                             gt, st->within_ns / 1e6, wt);
         return 0;
     }
     case VDS_GUEST_SCREEN: {
@@ -876,7 +883,9 @@ static int setup(runner *r, vds_err *err)
 {
     r->step = 0;
     r->t->ops->reset(r->t);
-    r->input_pos = r->t->input->len;
+    if (r->t->input && r->t->ops->input_sync)
+        r->t->ops->input_sync(r->t);
+    r->input_pos = r->t->input ? r->t->input->len : 0;
     r->serial[0] = r->serial[1] = 0;
     /* what the agent said between scenarios belongs to no scenario */
     vds_rx *rx;
@@ -1295,8 +1304,10 @@ int vds_run(GPtrArray *scenarios, const vds_run_opts *o)
     vds_err err = {0};
     vds_target *t = vds_target_new(o->target, g_main_context_default(), &err);
     if (!t) {
-        fprintf(stderr, "vdsim run: %s\n", err.msg);
-        return 2;
+        char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+        fprintf(stderr, "vdsim run: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        /* a bad name is usage; a domain not there or libvirt not answering is not */
+        return err.code == VDS_ERR_USAGE ? 2 : 3;
     }
     int rc = vds_run_target(scenarios, o, t);
     vds_target_free(t);

@@ -25,7 +25,7 @@ typedef struct client_target {
     vds_spice_client_opts copts;
     vds_spice_client *client;
     uint64_t tx; /* agent stream bytes sent: trace offsets */
-    /* local-server only */
+    /* local-server only: the local stack (borrowed: it is base.oracle) */
     vds_target *inner;
     vds_spice_server_opts sopts;
     vds_spice_server *server;
@@ -159,7 +159,8 @@ static int client_start(vds_target *t, vds_err *err)
         t->info =
             g_strdup_printf("%s; behind the embedded libspice-server %s",
                             c->inner->info ? c->inner->info : "local", vds_spice_server_version());
-    }
+    } else if (t->oracle && t->oracle->ops->start(t->oracle, err) < 0)
+        return -1; /* a guest: restarts its agent when this is a restart */
     c->client = vds_spice_client_new(t->ctx, &c->copts, &client_events, c);
     return 0;
 }
@@ -197,7 +198,7 @@ static int client_session(vds_target *t, uint32_t caps, uint64_t deadline, vds_e
                            t->dead ? t->dead : "");
     }
     sync_state(c);
-    return 0;
+    return vds_target_warm_mouse(t, err);
 }
 
 static int client_send(vds_target *t, uint32_t port, const uint8_t *msg, size_t len, uint64_t *t_ns,
@@ -298,56 +299,10 @@ static int client_write_raw(vds_target *t, const uint8_t *data, size_t len, vds_
                        "%s: raw port bytes need the port itself (target local)", t->ops->name);
 }
 
-/* The local-server oracles are the local stack's. */
-#define INNER(t) (((client_target *)(t))->inner)
-
-static int inner_screen(vds_target *t, GArray *rects, vds_err *err)
-{
-    return INNER(t)->ops->screen(INNER(t), rects, err);
-}
-static bool inner_screen_taken(vds_target *t)
-{
-    return INNER(t)->ops->screen_taken(INNER(t));
-}
-static int inner_clipboard(vds_target *t, uint8_t sel, uint64_t timeout, GBytes **text,
-                           vds_err *err)
-{
-    return INNER(t)->ops->clipboard(INNER(t), sel, timeout, text, err);
-}
-static int inner_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path,
-                            vds_err *err)
-{
-    return INNER(t)->ops->guest_copy(INNER(t), sel, text, path, err);
-}
-static int inner_agent_pause(vds_target *t, bool stop, vds_err *err)
-{
-    return INNER(t)->ops->agent_pause(INNER(t), stop, err);
-}
-
-static void inner_guest_release(vds_target *t, uint8_t sel)
-{
-    INNER(t)->ops->guest_release(INNER(t), sel);
-}
-static int inner_paste_start(vds_target *t, uint8_t sel, vds_err *err)
-{
-    return INNER(t)->ops->paste_start(INNER(t), sel, err);
-}
-static int inner_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
-{
-    return INNER(t)->ops->paste_result(INNER(t), deadline, text, err);
-}
-static void client_reset(vds_target *t)
-{
-    client_target *c = (client_target *)t;
-    if (c->inner)
-        c->inner->ops->reset(c->inner);
-}
-
 static void client_free(vds_target *t)
 {
     client_target *c = (client_target *)t;
     client_stop(t);
-    vds_target_free(c->inner);
     vds_spice_endpoint_clear(&c->ep);
     if (c->password)
         memset(c->password, 0, strlen(c->password));
@@ -363,17 +318,17 @@ static const vds_target_ops local_server_ops = {
     .session = client_session,
     .send = client_send,
     .write_raw = client_write_raw,
-    .screen = inner_screen,
-    .screen_taken = inner_screen_taken,
-    .clipboard = inner_clipboard,
-    .guest_copy = inner_guest_copy,
-    .agent_pause = inner_agent_pause,
-    .guest_release = inner_guest_release,
-    .paste_start = inner_paste_start,
-    .paste_result = inner_paste_result,
+    .screen = vds_oracle_screen,
+    .screen_taken = vds_oracle_screen_taken,
+    .clipboard = vds_oracle_clipboard,
+    .guest_copy = vds_oracle_guest_copy,
+    .agent_pause = vds_oracle_agent_pause,
+    .guest_release = vds_oracle_guest_release,
+    .paste_start = vds_oracle_paste_start,
+    .paste_result = vds_oracle_paste_result,
     .wait = client_wait,
     .client = client_action,
-    .reset = client_reset,
+    .reset = vds_oracle_reset,
     .free = client_free,
 };
 
@@ -386,7 +341,28 @@ static const vds_target_ops spice_ops = {
     .write_raw = client_write_raw,
     .wait = client_wait,
     .client = client_action,
-    .reset = client_reset,
+    .reset = vds_oracle_reset,
+    .free = client_free,
+};
+
+static const vds_target_ops libvirt_ops = {
+    .name = "libvirt",
+    .start = client_start,
+    .stop = client_stop,
+    .session = client_session,
+    .send = client_send,
+    .write_raw = client_write_raw,
+    .screen = vds_oracle_screen,
+    .screen_taken = vds_oracle_screen_taken,
+    .clipboard = vds_oracle_clipboard,
+    .guest_copy = vds_oracle_guest_copy,
+    .guest_release = vds_oracle_guest_release,
+    .paste_start = vds_oracle_paste_start,
+    .paste_result = vds_oracle_paste_result,
+    .wait = client_wait,
+    .client = client_action,
+    .input_sync = vds_oracle_input_sync,
+    .reset = vds_oracle_reset,
     .free = client_free,
 };
 
@@ -420,6 +396,7 @@ vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *
     if (strcmp(name, "local-server") == 0) {
         c->base.ops = &local_server_ops;
         c->inner = vds_target_local_new(ctx);
+        c->base.oracle = c->inner;
         c->base.input = g_array_ref(c->inner->input); /* the fake uinput's events */
         c->ep.host = NULL;
     } else {
@@ -432,6 +409,28 @@ vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *
         c->tls = !c->ep.port && c->ep.tls_port;
         c->base.info = g_strdup_printf("SPICE server %s", name);
     }
+    c->copts = (vds_spice_client_opts){
+        .ep = &c->ep, .tls = c->tls, .password = c->password, .inputs = true, .client_mouse = true};
+    return &c->base;
+}
+
+vds_target *vds_target_client_new_with(const char *name, const char *uri, const char *password,
+                                       vds_target *oracle, GMainContext *ctx, vds_err *err)
+{
+    client_target *c = g_new0(client_target, 1);
+    c->base.ctx = ctx;
+    c->base.rx = g_queue_new();
+    c->base.ops = &libvirt_ops;
+    c->name = g_strdup(name);
+    c->base.oracle = oracle;
+    c->base.input = g_array_ref(oracle->input); /* what the guest's tablet got */
+    c->password = g_strdup(password);
+    if (vds_spice_endpoint_parse(uri, &c->ep, err) < 0) {
+        vds_target_free(&c->base);
+        return NULL;
+    }
+    c->tls = !c->ep.port && c->ep.tls_port;
+    c->base.info = g_strdup_printf("%s: SPICE server %s", name, uri);
     c->copts = (vds_spice_client_opts){
         .ep = &c->ep, .tls = c->tls, .password = c->password, .inputs = true, .client_mouse = true};
     return &c->base;

@@ -293,14 +293,7 @@ static int start_uinput(local *l, vds_err *err)
 
 static void on_port_message(void *user, uint64_t t_ns, const vds_chunk_msg *m)
 {
-    local *l = user;
-    vds_rx *rx = g_new0(vds_rx, 1);
-    rx->t_ns = t_ns;
-    rx->port = m->port;
-    rx->bytes = vds_chunk_msg_take(m);
-    rx->offset = m->offset;
-    rx->n_chunks = m->n_chunks;
-    g_queue_push_tail(l->base.rx, rx);
+    vds_target_queue_rx(&((local *)user)->base, t_ns, m);
 }
 
 static void on_port_closed(void *user, uint64_t t_ns, const vds_err *err)

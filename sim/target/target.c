@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/loop.h"
 #include "proto/agent.h"
+#include "target/libvirt.h"
 #include "target/target.h"
 
 void vds_rx_free(vds_rx *rx)
@@ -14,11 +15,99 @@ void vds_rx_free(vds_rx *rx)
     g_free(rx);
 }
 
+void vds_target_queue_rx(vds_target *t, uint64_t t_ns, const vds_chunk_msg *m)
+{
+    vds_rx *rx = g_new0(vds_rx, 1);
+    rx->t_ns = t_ns;
+    rx->port = m->port;
+    rx->bytes = vds_chunk_msg_take(m);
+    rx->offset = m->offset;
+    rx->n_chunks = m->n_chunks;
+    g_queue_push_tail(t->rx, rx);
+}
+
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
 {
     if (t->ops->wait)
         return t->ops->wait(t, deadline, done, user);
     return vds_loop_until(t->ctx, deadline, done, user);
+}
+
+int vds_oracle_screen(vds_target *t, GArray *rects, vds_err *err)
+{
+    return t->oracle->ops->screen(t->oracle, rects, err);
+}
+
+bool vds_oracle_screen_taken(vds_target *t)
+{
+    if (!t->oracle->ops->screen_taken || t->oracle->ops->screen_taken(t->oracle))
+        return true;
+    /* a guest's agent makes its tablet for the new size on the next move:
+       make that move (it reaches no reader) so the scenario's are seen */
+    vds_err err;
+    vds_target_warm_mouse(t, &err);
+    return false;
+}
+
+int vds_oracle_clipboard(vds_target *t, uint8_t sel, uint64_t timeout, GBytes **text, vds_err *err)
+{
+    return t->oracle->ops->clipboard(t->oracle, sel, timeout, text, err);
+}
+
+int vds_oracle_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path, vds_err *err)
+{
+    return t->oracle->ops->guest_copy(t->oracle, sel, text, path, err);
+}
+
+int vds_oracle_agent_pause(vds_target *t, bool stop, vds_err *err)
+{
+    if (!t->oracle->ops->agent_pause)
+        return vds_err_set(err, VDS_ERR_USAGE, NULL, "%s cannot stop the agent",
+                           t->oracle->ops->name);
+    return t->oracle->ops->agent_pause(t->oracle, stop, err);
+}
+
+void vds_oracle_guest_release(vds_target *t, uint8_t sel)
+{
+    t->oracle->ops->guest_release(t->oracle, sel);
+}
+
+int vds_oracle_paste_start(vds_target *t, uint8_t sel, vds_err *err)
+{
+    return t->oracle->ops->paste_start(t->oracle, sel, err);
+}
+
+int vds_oracle_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
+{
+    return t->oracle->ops->paste_result(t->oracle, deadline, text, err);
+}
+
+void vds_oracle_input_sync(vds_target *t)
+{
+    t->oracle->ops->input_sync(t->oracle);
+}
+
+int vds_target_warm_mouse(vds_target *t, vds_err *err)
+{
+    if (!t->oracle || !t->oracle->warm_mouse)
+        return 0;
+    t->oracle->warm_mouse = false;
+    vds_agent_msg m = {
+        .protocol = VD_AGENT_PROTOCOL, .type = VD_AGENT_MOUSE_STATE, .u.mouse = {.x = 1, .y = 1}};
+    vds_buf out;
+    uint64_t t_ns;
+    vds_buf_init(&out, 256);
+    int rc = vds_agent_encode(&m, &out, err);
+    if (rc == 0)
+        rc = t->ops->send(t, VDP_SERVER_PORT, out.data, out.len, &t_ns, err);
+    vds_buf_clear(&out);
+    return rc;
+}
+
+void vds_oracle_reset(vds_target *t)
+{
+    if (t->oracle && t->oracle->ops->reset)
+        t->oracle->ops->reset(t->oracle);
 }
 
 vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err)
@@ -28,9 +117,13 @@ vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err)
     if (strcmp(name, "local-server") == 0 || g_str_has_prefix(name, "spice://") ||
         g_str_has_prefix(name, "spice+unix://"))
         return vds_target_client_new(name, ctx, err);
+    if (g_str_has_prefix(name, "libvirt:"))
+        return vds_target_libvirt_new(name, ctx, err);
+    if (g_str_has_prefix(name, "chardev:"))
+        return vds_target_chardev_new(name, ctx, err);
     vds_err_set(err, VDS_ERR_USAGE, NULL,
                 "unknown target '%s' (this vdsim has: local, local-server, spice://HOST:PORT, "
-                "spice+unix://PATH)",
+                "spice+unix://PATH, libvirt:DOMAIN, chardev:PATH)",
                 name);
     return NULL;
 }
@@ -39,13 +132,16 @@ void vds_target_free(vds_target *t)
 {
     if (!t)
         return;
+    vds_target *oracle = t->oracle;
     t->ops->stop(t);
     g_queue_free_full(t->rx, (GDestroyNotify)vds_rx_free);
-    g_array_unref(t->input);
+    if (t->input)
+        g_array_unref(t->input);
     g_clear_pointer(&t->dead, g_free);
     g_clear_pointer(&t->info, g_free);
     g_clear_pointer(&t->log_dir, g_free);
     t->ops->free(t);
+    vds_target_free(oracle);
 }
 
 int vds_target_port_session(vds_target *t, uint32_t caps, vds_err *err)

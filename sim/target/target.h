@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "proto/agent-chunk.h"
 #include "target/guest.h"
 
 /* A message the agent wrote, as received. */
@@ -91,6 +92,9 @@ typedef struct vds_target_ops {
     /* A SPICE-client action (`client:` steps); NULL on targets without a
        client. *t_ns: when it went out. err says what failed. */
     int (*client)(vds_target *t, const vds_client_action *a, uint64_t *t_ns, vds_err *err);
+    /* Bring t->input up to date with the guest, for targets that have to
+       fetch input events (a VM's); NULL when they arrive by themselves. */
+    void (*input_sync)(vds_target *t);
     /* Forget per-scenario guest state (selection owners, input seen). */
     void (*reset)(vds_target *t);
     void (*free)(vds_target *t);
@@ -111,7 +115,34 @@ struct vds_target {
        "t" in clock ns), borrowed by the callback. NULL: nobody listens. */
     void (*observe)(void *user, JsonNode *ev);
     void *observe_user;
+    /* Another target whose guest oracles answer for this one (local-server:
+       the local stack; libvirt, chardev: the guest agent); owned, freed with
+       it. The vds_oracle_* functions below are the ops that delegate. */
+    vds_target *oracle;
+    /* Set by an oracle whose agent just (re)started in a guest: spice-vdagentd
+       makes its uinput tablet on the first mouse event and writes that event
+       before anything can have opened the new device. The next session sends
+       one mouse state first (vds_target_warm_mouse) so scenarios see all of
+       theirs. */
+    bool warm_mouse;
 };
+
+/* If t->oracle asks for it, send one MOUSE_STATE{1,1} on the server port
+   through t's send op and clear the request. */
+int vds_target_warm_mouse(vds_target *t, vds_err *err);
+
+/* Guest-oracle ops that hand the call to t->oracle. */
+int vds_oracle_screen(vds_target *t, GArray *rects, vds_err *err);
+bool vds_oracle_screen_taken(vds_target *t);
+int vds_oracle_clipboard(vds_target *t, uint8_t sel, uint64_t timeout, GBytes **text, vds_err *err);
+int vds_oracle_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path, vds_err *err);
+int vds_oracle_agent_pause(vds_target *t, bool stop, vds_err *err);
+void vds_oracle_guest_release(vds_target *t, uint8_t sel);
+int vds_oracle_paste_start(vds_target *t, uint8_t sel, vds_err *err);
+int vds_oracle_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err);
+void vds_oracle_input_sync(vds_target *t);
+/* Reset the oracle's guest state, if there is an oracle. */
+void vds_oracle_reset(vds_target *t);
 
 /* A new local target: X server + spice-vdagentd + spice-vdagent on this host. */
 vds_target *vds_target_local_new(GMainContext *ctx);
@@ -130,9 +161,25 @@ void vds_target_local_set_port(vds_target *t, vds_local_port_fn fn, void *user);
  * spice-server) or a spice:// URI. NULL with err for a bad URI. */
 vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *err);
 
+/* A SPICE client target to uri (spice://...) whose guest oracles are
+ * oracle's (taken), named name: what libvirt:DOMAIN resolves to. password
+ * copied, may be NULL. */
+vds_target *vds_target_client_new_with(const char *name, const char *uri, const char *password,
+                                       vds_target *oracle, GMainContext *ctx, vds_err *err);
+
+/* A SPICE client target to uri (spice://...) whose guest oracles are
+ * oracle's (taken), named name: what libvirt:DOMAIN resolves to. password
+ * copied, may be NULL. */
+vds_target *vds_target_client_new_with(const char *name, const char *uri, const char *password,
+                                       vds_target *oracle, GMainContext *ctx, vds_err *err);
+
 /* Look up a target by name ("local"); NULL with err for unknown ones. */
 vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err);
 void vds_target_free(vds_target *t);
+
+/* Queue a message the agent wrote on its port (from a port driver's
+ * callback) as t's next vds_rx. */
+void vds_target_queue_rx(vds_target *t, uint64_t t_ns, const vds_chunk_msg *m);
 
 /* Wait until done(user) is true or deadline (clock ns) passes, through the
  * target's wait op or else by iterating t->ctx. Returns done's last answer. */

@@ -1,0 +1,944 @@
+/* libvirt guests. The domain's live XML says where its agent is; the QEMU
+ * guest agent runs xrandr and xclip inside the guest for the oracles; a
+ * transient domain lives as long as `vdsim vm` needs it. */
+#include "target/libvirt.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libvirt/libvirt-qemu.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+
+#define AGENT_PORT "com.redhat.spice.0"
+
+/* --- the live XML ------------------------------------------------------------ */
+
+void vds_domain_spice_clear(vds_domain_spice *d)
+{
+    g_free(d->name);
+    g_free(d->spice_uri);
+    if (d->password)
+        memset(d->password, 0, strlen(d->password));
+    g_free(d->password);
+    g_free(d->chardev);
+    g_free(d->listen);
+    memset(d, 0, sizeof(*d));
+}
+
+/* The string value of an XPath expression, or NULL when empty (new string). */
+static char *xpath_str(xmlXPathContextPtr x, const char *expr)
+{
+    g_autofree char *wrapped = g_strdup_printf("string(%s)", expr);
+    xmlXPathObjectPtr o = xmlXPathEvalExpression((const xmlChar *)wrapped, x);
+    char *s = NULL;
+    if (o && o->type == XPATH_STRING && o->stringval && *o->stringval)
+        s = g_strdup((const char *)o->stringval);
+    xmlXPathFreeObject(o);
+    return s;
+}
+
+static int parse_devices(xmlXPathContextPtr x, vds_domain_spice *out, vds_err *err);
+
+/* The same for base + rel. */
+static char *xpath_at(xmlXPathContextPtr x, const char *base, const char *rel)
+{
+    g_autofree char *expr = g_strconcat(base, rel, NULL);
+    return xpath_str(x, expr);
+}
+
+int vds_domain_spice_parse(const char *xml, vds_domain_spice *out, vds_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), "domain.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        const xmlError *e = xmlGetLastError();
+        g_autofree char *why = g_strstrip(g_strdup(e && e->message ? e->message : "not XML"));
+        return vds_err_set(err, VDS_ERR_PARSE, "domain XML", "%s", why);
+    }
+    xmlXPathContextPtr x = xmlXPathNewContext(doc);
+    int rc = 0;
+    out->name = xpath_str(x, "/domain/name");
+    if (out->name)
+        rc = parse_devices(x, out, err);
+    else
+        rc = vds_err_set(err, VDS_ERR_PARSE, "domain XML", "no /domain/name: not a domain");
+    xmlXPathFreeContext(x);
+    xmlFreeDoc(doc);
+    if (rc < 0)
+        vds_domain_spice_clear(out);
+    return rc;
+}
+
+/* Graphics and the agent's channel, from a domain's XML. */
+static int parse_devices(xmlXPathContextPtr x, vds_domain_spice *out, vds_err *err)
+{
+    const char *g = "/domain/devices/graphics[@type='spice'][1]";
+    g_autofree char *port = xpath_at(x, g, "/@port");
+    g_autofree char *tls = xpath_at(x, g, "/@tlsPort");
+    g_autofree char *addr = xpath_at(x, g, "/listen[@type='address'][1]/@address");
+    if (!addr)
+        addr = xpath_at(x, g, "/@listen");
+    out->password = xpath_at(x, g, "/@passwd");
+    out->listen = g_strdup(addr);
+    out->port = port && strcmp(port, "-1") != 0 ? (unsigned)atoi(port) : 0;
+    out->tls_port = tls && strcmp(tls, "-1") != 0 ? (unsigned)atoi(tls) : 0;
+    bool has_port = port && strcmp(port, "-1") != 0;
+    bool has_tls = tls && strcmp(tls, "-1") != 0;
+    if (has_port || has_tls) {
+        const char *host = addr && strcmp(addr, "0.0.0.0") != 0 ? addr : "127.0.0.1";
+        out->spice_uri = has_port && has_tls
+                             ? g_strdup_printf("spice://%s:%s?tls-port=%s", host, port, tls)
+                         : has_port ? g_strdup_printf("spice://%s:%s", host, port)
+                                    : g_strdup_printf("spice://%s?tls-port=%s", host, tls);
+    }
+    const char *ch = "/domain/devices/channel[target/@name='" AGENT_PORT "'][1]";
+    g_autofree char *type = xpath_at(x, ch, "/@type");
+    g_autofree char *state = xpath_at(x, ch, "/target/@state");
+    out->spicevmc = type && strcmp(type, "spicevmc") == 0;
+    if (type && strcmp(type, "unix") == 0)
+        out->chardev = xpath_at(x, ch, "/source/@path");
+    out->agent_connected = state && strcmp(state, "connected") == 0;
+    if (!type)
+        return vds_err_set(err, VDS_ERR_USAGE, out->name,
+                           "the domain has no " AGENT_PORT " channel (spicevmc or unix)");
+    return 0;
+}
+
+int vds_libvirt_target_parse(const char *target, char **domain, char **uri, vds_err *err)
+{
+    const char *rest = target + strlen("libvirt:");
+    const char *q = strstr(rest, "?uri=");
+    *domain = q ? g_strndup(rest, (gsize)(q - rest)) : g_strdup(rest);
+    *uri = q ? g_strdup(q + 5) : NULL;
+    if (!**domain || (*uri && !**uri)) {
+        g_clear_pointer(domain, g_free);
+        g_clear_pointer(uri, g_free);
+        return vds_err_set(err, VDS_ERR_USAGE, target,
+                           "expected libvirt:DOMAIN or libvirt:DOMAIN?uri=URI");
+    }
+    return 0;
+}
+
+/* libvirt's last error as text (new string). */
+static char *virt_error(void)
+{
+    const virError *e = virGetLastError();
+    return g_strdup(e && e->message ? e->message : "unknown libvirt error");
+}
+
+static void quiet_libvirt(void *user, virErrorPtr e) {} /* errors are ours to report */
+
+static virConnectPtr connect_uri(const char *uri, vds_err *err)
+{
+    virSetErrorFunc(NULL, quiet_libvirt);
+    virConnectPtr c = virConnectOpen(uri ? uri : "qemu:///system");
+    if (!c) {
+        g_autofree char *why = virt_error();
+        vds_err_set(err, VDS_ERR_IO, uri ? uri : "qemu:///system",
+                    "cannot connect to libvirt: %s (tools/lib/libvirt-up starts the daemons)", why);
+    }
+    return c;
+}
+
+static char *live_xml(virDomainPtr d, vds_err *err)
+{
+    char *x = virDomainGetXMLDesc(d, VIR_DOMAIN_XML_SECURE);
+    if (!x) {
+        g_autofree char *why = virt_error();
+        vds_err_set(err, VDS_ERR_IO, virDomainGetName(d), "cannot read the live XML: %s", why);
+        return NULL;
+    }
+    char *copy = g_strdup(x);
+    free(x);
+    return copy;
+}
+
+static virDomainPtr lookup(virConnectPtr c, const char *domain, vds_err *err)
+{
+    virDomainPtr d = virDomainLookupByName(c, domain);
+    if (!d) {
+        g_autofree char *why = virt_error();
+        vds_err_set(err, VDS_ERR_IO, domain, "no such domain: %s", why);
+        return NULL;
+    }
+    if (virDomainIsActive(d) != 1) {
+        vds_err_set(err, VDS_ERR_IO, domain, "the domain is not running");
+        virDomainFree(d);
+        return NULL;
+    }
+    return d;
+}
+
+int vds_libvirt_domain_spice(const char *domain, const char *uri, vds_domain_spice *out,
+                             vds_err *err)
+{
+    virConnectPtr c = connect_uri(uri, err);
+    if (!c)
+        return -1;
+    int rc = -1;
+    virDomainPtr d = lookup(c, domain, err);
+    if (d) {
+        g_autofree char *xml = live_xml(d, err);
+        rc = xml ? vds_domain_spice_parse(xml, out, err) : -1;
+        virDomainFree(d);
+    }
+    virConnectClose(c);
+    return rc;
+}
+
+/* --- the QEMU guest agent as an oracle ---------------------------------------- */
+
+typedef struct qga {
+    vds_target base;
+    virConnectPtr conn;
+    virDomainPtr dom;
+    char *name;
+    int64_t paste_pid;   /* a guest-paste running in the guest, or 0 */
+    bool started;        /* a later start restarts the guest's agent */
+    uint64_t input_off;  /* bytes of the guest's input capture already taken */
+    uint64_t input_t;    /* clock of the last look at it */
+    uint8_t partial[24]; /* an input_event not yet complete */
+    size_t have;
+    unsigned opens;         /* tablets the capture has opened */
+    unsigned opens_at_warm; /* ... when a move was asked for to make one */
+    bool warm_pending;
+} qga;
+
+/* One guest agent command; the reply's "return" member (new node) or NULL. */
+static JsonNode *qga_command(qga *q, JsonNode *cmd, vds_err *err)
+{
+    g_autofree char *text = json_to_string(cmd, FALSE);
+    char *reply = virDomainQemuAgentCommand(q->dom, text, 10, 0);
+    if (!reply) {
+        g_autofree char *why = virt_error();
+        vds_err_set(err, VDS_ERR_IO, q->name, "guest agent: %s", why);
+        return NULL;
+    }
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonNode *ret = NULL;
+    if (json_parser_load_from_data(p, reply, -1, NULL) &&
+        JSON_NODE_HOLDS_OBJECT(json_parser_get_root(p))) {
+        JsonNode *r =
+            json_object_get_member(json_node_get_object(json_parser_get_root(p)), "return");
+        ret = r ? json_node_copy(r) : NULL;
+    }
+    if (!ret)
+        vds_err_set(err, VDS_ERR_PROTOCOL, q->name, "guest agent: unexpected reply %.200s", reply);
+    free(reply);
+    return ret;
+}
+
+/* Start sh -c script in the guest's X session (DISPLAY=:0), stdin from input. */
+static int64_t qga_spawn(qga *q, const char *script, GBytes *input, vds_err *err)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "execute");
+    json_builder_add_string_value(b, "guest-exec");
+    json_builder_set_member_name(b, "arguments");
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "path");
+    json_builder_add_string_value(b, "/bin/sh");
+    json_builder_set_member_name(b, "arg");
+    json_builder_begin_array(b);
+    json_builder_add_string_value(b, "-c");
+    json_builder_add_string_value(b, script);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "env");
+    json_builder_begin_array(b);
+    json_builder_add_string_value(b, "DISPLAY=:0");
+    json_builder_add_string_value(b, "HOME=/root");
+    json_builder_add_string_value(b, "PATH=/usr/sbin:/usr/bin:/sbin:/bin");
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "capture-output");
+    json_builder_add_boolean_value(b, TRUE);
+    if (input) {
+        g_autofree char *b64 =
+            g_base64_encode(g_bytes_get_data(input, NULL), g_bytes_get_size(input));
+        json_builder_set_member_name(b, "input-data");
+        json_builder_add_string_value(b, b64);
+    }
+    json_builder_end_object(b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) cmd = json_builder_get_root(b);
+    g_autoptr(JsonNode) ret = qga_command(q, cmd, err);
+    if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
+        return -1;
+    return json_object_get_int_member_with_default(json_node_get_object(ret), "pid", -1);
+}
+
+/* Wait for a guest-exec pid until deadline: 0 with *out (stdout) and *status. */
+static int qga_wait(qga *q, int64_t pid, uint64_t deadline, GBytes **out, int *status, vds_err *err)
+{
+    for (;;) {
+        g_autofree char *text = g_strdup_printf(
+            "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":%" G_GINT64_FORMAT "}}",
+            pid);
+        g_autoptr(JsonNode) cmd = json_from_string(text, NULL);
+        g_autoptr(JsonNode) ret = qga_command(q, cmd, err);
+        if (!ret || !JSON_NODE_HOLDS_OBJECT(ret))
+            return -1;
+        JsonObject *o = json_node_get_object(ret);
+        if (json_object_get_boolean_member_with_default(o, "exited", FALSE)) {
+            /* a signal shows as 128 + N, as a shell says it */
+            *status = json_object_has_member(o, "signal")
+                          ? 128 + (int)json_object_get_int_member(o, "signal")
+                          : (int)json_object_get_int_member_with_default(o, "exitcode", -1);
+            const char *b64 = json_object_get_string_member_with_default(o, "out-data", "");
+            gsize n = 0;
+            guchar *d = *b64 ? g_base64_decode(b64, &n) : NULL;
+            *out = g_bytes_new_take(d, n);
+            return 0;
+        }
+        if (vds_clock_now_ns() >= deadline)
+            return vds_err_set(err, VDS_ERR_IO, q->name, "a command in the guest did not finish");
+        g_usleep(20000);
+    }
+}
+
+static int qga_run(qga *q, const char *script, GBytes *input, uint64_t timeout_ns, GBytes **out,
+                   int *status, vds_err *err)
+{
+    int64_t pid = qga_spawn(q, script, input, err);
+    if (pid < 0)
+        return -1;
+    return qga_wait(q, pid, vds_clock_now_ns() + timeout_ns, out, status, err);
+}
+
+/* A file in the guest, read in pieces (guest-file-read): large outputs do
+   not go through one guest-exec reply. New bytes in *out. */
+static int qga_read_file(qga *q, const char *path, GBytes **out, vds_err *err)
+{
+    g_autofree char *open_cmd =
+        g_strdup_printf("{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\","
+                        "\"mode\":\"r\"}}",
+                        path);
+    g_autoptr(JsonNode) oc = json_from_string(open_cmd, NULL);
+    g_autoptr(JsonNode) h = qga_command(q, oc, err);
+    if (!h || !JSON_NODE_HOLDS_VALUE(h))
+        return -1;
+    gint64 handle = json_node_get_int(h);
+    GByteArray *data = g_byte_array_new();
+    int rc = 0;
+    for (;;) {
+        g_autofree char *rd = g_strdup_printf(
+            "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT
+            ",\"count\":524288}}",
+            handle);
+        g_autoptr(JsonNode) rc_node = json_from_string(rd, NULL);
+        g_autoptr(JsonNode) r = qga_command(q, rc_node, err);
+        if (!r || !JSON_NODE_HOLDS_OBJECT(r)) {
+            rc = -1;
+            break;
+        }
+        JsonObject *o = json_node_get_object(r);
+        const char *b64 = json_object_get_string_member_with_default(o, "buf-b64", "");
+        gsize n = 0;
+        g_autofree guchar *piece = *b64 ? g_base64_decode(b64, &n) : NULL;
+        g_byte_array_append(data, piece, (guint)n);
+        if (json_object_get_boolean_member_with_default(o, "eof", TRUE) || n == 0)
+            break;
+    }
+    g_autofree char *close_cmd = g_strdup_printf(
+        "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT "}}",
+        handle);
+    g_autoptr(JsonNode) cc = json_from_string(close_cmd, NULL);
+    vds_err ignored;
+    JsonNode *closed = qga_command(q, cc, &ignored);
+    if (closed)
+        json_node_unref(closed);
+    *out = g_byte_array_free_to_bytes(data);
+    if (rc < 0)
+        g_clear_pointer(out, g_bytes_unref);
+    return rc;
+}
+
+#define PASTE_FILE "/run/vdsim-paste.out"
+#define INPUT_FILE "/run/vdsim-input.bin"
+
+/* In the guest, in the background: the events of the agent's uinput tablet
+   ("spice vdagent tablet", made again on every resolution change), appended
+   to INPUT_FILE as raw struct input_event. */
+static int qga_capture_input(qga *q, vds_err *err)
+{
+    /* the marker is spelt out only in the capture's own command line, so
+       neither pkill nor this shell matches itself */
+    /* the marker is spelt out only in the capture's own command line, so
+       neither pkill nor this shell matches itself; each time the tablet is
+       (re)opened an all-0xff input_event goes first, as a marker */
+    static const char script[] =
+        "pkill -f 'vdsim-input-captur[e]'; : > " INPUT_FILE "; m=vdsim-input; "
+        "setsid sh -c \"while :; do for f in /sys/class/input/event*/device/name; do "
+        "read n < \\$f 2>/dev/null; [ \\\"\\$n\\\" = 'spice vdagent tablet' ] || continue; "
+        "d=\\${f%/device/name}; "
+        "printf "
+        "'\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377"
+        "\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377\\\\377'; "
+        "cat /dev/input/\\${d##*/}; done; sleep 0.1; done "
+        "# $m-capture\" >> " INPUT_FILE " 2>/dev/null < /dev/null &";
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    q->input_off = 0;
+    q->have = 0;
+    q->opens = 0;
+    q->warm_pending = false;
+    if (qga_run(q, script, NULL, 10000000000ull, &out, &status, err) < 0)
+        return -1;
+    return status == 0 ? 0
+                       : vds_err_set(err, VDS_ERR_IO, q->name,
+                                     "starting the input capture in the guest: exit %d", status);
+}
+
+/* Take what the capture has appended since the last look (at most every
+   50 ms: each look is a few guest agent commands). */
+static void input_sync(qga *q, bool now_please)
+{
+    vds_target *t = &q->base;
+    uint64_t now = vds_clock_now_ns();
+    if (!now_please && now - q->input_t < 50000000ull)
+        return;
+    q->input_t = now;
+    vds_err err;
+    g_autoptr(GBytes) all = NULL;
+    if (qga_read_file(q, INPUT_FILE, &all, &err) < 0)
+        return; /* not there yet: nothing seen */
+    gsize n;
+    const uint8_t *d = g_bytes_get_data(all, &n);
+    for (gsize i = q->input_off; i < n; i++) {
+        q->partial[q->have++] = d[i];
+        if (q->have < 24)
+            continue;
+        /* struct input_event on x86_64: a 16-byte time, u16 type, u16 code, s32 value */
+        vds_input_event ev;
+        memcpy(&ev.type, q->partial + 16, 2);
+        memcpy(&ev.code, q->partial + 18, 2);
+        memcpy(&ev.value, q->partial + 20, 4);
+        q->have = 0;
+        if (ev.type == 0xffff && ev.code == 0xffff) { /* the capture opened a tablet */
+            q->opens++;
+            continue;
+        }
+        g_array_append_val(t->input, ev);
+    }
+    if (n > q->input_off)
+        q->input_off = n;
+}
+
+static void qga_input_sync(vds_target *t)
+{
+    input_sync((qga *)t, false);
+}
+
+/* spice-vdagentd makes its tablet on the first move after it starts and
+   after each screen size change, and writes that move before anything can
+   open the new device. So: when there is no tablet, ask for one move (the
+   outer target makes it, see vds_oracle_screen_taken) and wait until the
+   capture has opened the tablet it makes. */
+static bool qga_screen_taken(vds_target *t)
+{
+    qga *q = (qga *)t;
+    input_sync(q, true);
+    if (q->warm_pending) {
+        if (q->opens <= q->opens_at_warm)
+            return false;
+        q->warm_pending = false;
+        return true;
+    }
+    g_autoptr(GBytes) out = NULL;
+    int status = 1;
+    vds_err err;
+    if (qga_run(q,
+                "for f in /sys/class/input/event*/device/name; do "
+                "[ \"$(cat $f)\" = 'spice vdagent tablet' ] && exit 0; done; exit 1",
+                NULL, 5000000000ull, &out, &status, &err) == 0 &&
+        status == 0)
+        return true;
+    q->warm_pending = true;
+    q->opens_at_warm = q->opens;
+    q->base.warm_mouse = true;
+    return false;
+}
+
+static int cmp_rect(gconstpointer a, gconstpointer b)
+{
+    const vds_rect *ra = a, *rb = b;
+    return ra->x != rb->x ? (ra->x < rb->x ? -1 : 1) : (ra->y < rb->y ? -1 : ra->y > rb->y);
+}
+
+/* The outputs xrandr reports as connected with a mode: WxH+X+Y each. */
+static int qga_screen(vds_target *t, GArray *rects, vds_err *err)
+{
+    qga *q = (qga *)t;
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    if (qga_run(q, "xrandr --query", NULL, 5000000000ull, &out, &status, err) < 0)
+        return -1;
+    if (status != 0)
+        return vds_err_set(err, VDS_ERR_IO, q->name, "xrandr in the guest exited with %d", status);
+    g_autofree char *text = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_array_set_size(rects, 0);
+    for (char **l = lines; *l; l++) {
+        char name[64];
+        vds_rect r;
+        if (sscanf(*l, "%63s connected primary %ux%u%d%d", name, &r.w, &r.h, &r.x, &r.y) == 5 ||
+            sscanf(*l, "%63s connected %ux%u%d%d", name, &r.w, &r.h, &r.x, &r.y) == 5)
+            g_array_append_val(rects, r);
+    }
+    g_array_sort(rects, cmp_rect);
+    return 0;
+}
+
+static const char *sel_name(uint8_t sel)
+{
+    return sel ? "primary" : "clipboard";
+}
+
+static int qga_clipboard(vds_target *t, uint8_t sel, uint64_t timeout_ns, GBytes **text,
+                         vds_err *err)
+{
+    qga *q = (qga *)t;
+    g_autofree char *cmd = g_strdup_printf("xclip -o -selection %s", sel_name(sel));
+    int status;
+    *text = NULL;
+    if (qga_run(q, cmd, NULL, timeout_ns, text, &status, err) < 0)
+        return -1;
+    if (status != 0) {
+        g_clear_pointer(text, g_bytes_unref);
+        return vds_err_set(err, VDS_ERR_IO, q->name, "the guest's paste got nothing");
+    }
+    return 0;
+}
+
+static int qga_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path, vds_err *err)
+{
+    qga *q = (qga *)t;
+    g_autoptr(GBytes) data = text ? g_bytes_ref(text) : NULL;
+    if (!data) {
+        char *d;
+        gsize n;
+        g_autoptr(GError) ge = NULL;
+        if (!g_file_get_contents(path, &d, &n, &ge))
+            return vds_err_set(err, VDS_ERR_IO, path, "%s", ge->message);
+        data = g_bytes_new_take(d, n);
+    }
+    /* xclip reads stdin, then forks into the background owning the selection;
+       its output goes nowhere, or the guest agent would wait for it to close */
+    g_autofree char *cmd = g_strdup_printf(
+        "pkill -x -f 'xclip -i -selection %s' ; xclip -i -selection %s >/dev/null 2>&1",
+        sel_name(sel), sel_name(sel));
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    if (qga_run(q, cmd, data, 10000000000ull, &out, &status, err) < 0)
+        return -1;
+    return status == 0
+               ? 0
+               : vds_err_set(err, VDS_ERR_IO, q->name, "xclip in the guest exited with %d", status);
+}
+
+static void qga_guest_release(vds_target *t, uint8_t sel)
+{
+    qga *q = (qga *)t;
+    g_autofree char *cmd = g_strdup_printf("pkill -x -f 'xclip -i -selection %s'", sel_name(sel));
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    vds_err err;
+    qga_run(q, cmd, NULL, 5000000000ull, &out, &status, &err);
+}
+
+static int qga_paste_start(vds_target *t, uint8_t sel, vds_err *err)
+{
+    qga *q = (qga *)t;
+    /* like a person: paste once the selection has an owner */
+    g_autofree char *cmd = g_strdup_printf(
+        "for i in $(seq 150); do xclip -o -selection %s -t TARGETS >/dev/null 2>&1 && break; "
+        "sleep 0.02; done; xclip -o -selection %s > " PASTE_FILE,
+        sel_name(sel), sel_name(sel));
+    q->paste_pid = qga_spawn(q, cmd, NULL, err);
+    return q->paste_pid < 0 ? -1 : 0;
+}
+
+static int qga_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
+{
+    qga *q = (qga *)t;
+    int status;
+    *text = NULL;
+    if (q->paste_pid <= 0)
+        return vds_err_set(err, VDS_ERR_USAGE, NULL, "no guest-paste step before this check");
+    int64_t pid = q->paste_pid;
+    q->paste_pid = 0;
+    g_autoptr(GBytes) out = NULL;
+    if (qga_wait(q, pid, deadline, &out, &status, err) < 0)
+        return -1;
+    if (status != 0)
+        return vds_err_set(err, VDS_ERR_IO, q->name, "the guest's paste got nothing");
+    return qga_read_file(q, PASTE_FILE, text, err);
+}
+
+static void qga_reset(vds_target *t)
+{
+    qga_guest_release(t, 0);
+    qga_guest_release(t, 1);
+    ((qga *)t)->paste_pid = 0;
+}
+
+static void qga_free(vds_target *t)
+{
+    qga *q = (qga *)t;
+    if (q->dom)
+        virDomainFree(q->dom);
+    if (q->conn)
+        virConnectClose(q->conn);
+    g_free(q->name);
+    g_free(q);
+}
+
+/* The first start finds the agent running; a later one (after a scenario
+   that broke the agent) restarts it in the guest and waits for its port. */
+static int qga_start(vds_target *t, vds_err *err)
+{
+    qga *q = (qga *)t;
+    q->base.warm_mouse = true;
+    if (!q->started) {
+        q->started = true;
+        return qga_capture_input(q, err);
+    }
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    if (qga_run(q, "systemctl restart spice-vdagentd.service vdsim-session.service", NULL,
+                30000000000ull, &out, &status, err) < 0)
+        return -1;
+    if (status != 0)
+        return vds_err_set(err, VDS_ERR_IO, q->name,
+                           "restarting the guest's agent: systemctl exited with %d", status);
+    uint64_t deadline = vds_clock_now_ns() + 60000000000ull;
+    g_usleep(500000); /* the old port closes first */
+    for (;;) {
+        g_autofree char *xml = live_xml(q->dom, err);
+        vds_domain_spice d;
+        if (!xml || vds_domain_spice_parse(xml, &d, err) < 0)
+            return -1;
+        bool up = d.agent_connected;
+        vds_domain_spice_clear(&d);
+        if (up)
+            return qga_capture_input(q, err);
+        if (vds_clock_now_ns() >= deadline)
+            return vds_err_set(err, VDS_ERR_IO, q->name,
+                               "the guest's agent did not open " AGENT_PORT
+                               " again within 60 s of its restart");
+        g_usleep(200000);
+    }
+}
+
+static void qga_stop(vds_target *t) {}
+
+static const vds_target_ops qga_ops = {
+    .name = "qemu-guest-agent",
+    .start = qga_start,
+    .stop = qga_stop,
+    .screen = qga_screen,
+    .screen_taken = qga_screen_taken,
+    .clipboard = qga_clipboard,
+    .guest_copy = qga_guest_copy,
+    .guest_release = qga_guest_release,
+    .paste_start = qga_paste_start,
+    .paste_result = qga_paste_result,
+    .input_sync = qga_input_sync,
+    .reset = qga_reset,
+    .free = qga_free,
+};
+
+vds_target *vds_qga_oracle_new(const char *domain, const char *uri, vds_err *err)
+{
+    qga *q = g_new0(qga, 1);
+    q->base.ops = &qga_ops;
+    q->base.rx = g_queue_new();
+    q->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    q->name = g_strdup(domain);
+    q->conn = connect_uri(uri, err);
+    if (!q->conn || !(q->dom = lookup(q->conn, domain, err))) {
+        vds_target_free(&q->base);
+        return NULL;
+    }
+    return &q->base;
+}
+
+/* --- target libvirt:DOMAIN ------------------------------------------------------ */
+
+char *vds_domain_spice_uri_for(const vds_domain_spice *d, const char *libvirt_uri, vds_err *err)
+{
+    g_autoptr(GUri) u = libvirt_uri ? g_uri_parse(libvirt_uri, G_URI_FLAGS_NONE, NULL) : NULL;
+    const char *host = u ? g_uri_get_host(u) : NULL;
+    bool remote = host && *host && strcmp(host, "localhost") != 0 &&
+                  !g_str_has_prefix(host, "127.") && strcmp(host, "::1") != 0;
+    if (!remote || !d->spice_uri)
+        return g_strdup(d->spice_uri);
+    const char *l = d->listen;
+    if (l && (g_str_has_prefix(l, "127.") || strcmp(l, "::1") == 0 || strcmp(l, "localhost") == 0))
+        return vds_err_set(err, VDS_ERR_USAGE, d->name,
+                           "SPICE listens on %s on %s, which vdsim cannot reach from here: "
+                           "listen on an address, or tunnel it and use spice://",
+                           l, host),
+               NULL;
+    const char *to = l && strcmp(l, "0.0.0.0") != 0 && strcmp(l, "::") != 0 ? l : host;
+    if (d->port && d->tls_port)
+        return g_strdup_printf("spice://%s:%u?tls-port=%u", to, d->port, d->tls_port);
+    if (d->port)
+        return g_strdup_printf("spice://%s:%u", to, d->port);
+    return g_strdup_printf("spice://%s?tls-port=%u", to, d->tls_port);
+}
+
+vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err *err)
+{
+    g_autofree char *domain = NULL, *uri = NULL;
+    if (vds_libvirt_target_parse(name, &domain, &uri, err) < 0)
+        return NULL;
+    vds_domain_spice d;
+    if (vds_libvirt_domain_spice(domain, uri, &d, err) < 0)
+        return NULL;
+    vds_target *t = NULL;
+    if (!d.spicevmc)
+        vds_err_set(err, VDS_ERR_USAGE, domain, AGENT_PORT " is not a spicevmc channel%s%s",
+                    d.chardev ? ": use chardev:" : "", d.chardev ? d.chardev : "");
+    else if (!d.spice_uri)
+        vds_err_set(err, VDS_ERR_USAGE, domain, "the domain has no SPICE graphics to connect to");
+    else {
+        g_autofree char *spice = vds_domain_spice_uri_for(&d, uri, err);
+        vds_target *oracle = spice ? vds_qga_oracle_new(domain, uri, err) : NULL;
+        if (oracle)
+            t = vds_target_client_new_with(name, spice, d.password, oracle, ctx, err);
+    }
+    vds_domain_spice_clear(&d);
+    return t;
+}
+
+/* --- transient domains (vdsim vm) ---------------------------------------------- */
+
+struct vds_vm {
+    virConnectPtr conn;
+    virDomainPtr dom;
+    char *uri;
+    char *name;
+    char *dir; /* overlay disk, serial log, chardev socket */
+    char *serial_log;
+    char *chardev; /* the raw port's socket, for unix templates */
+};
+
+static char *read_image_file(const char *image_dir, const char *name, vds_err *err)
+{
+    char *p = g_build_filename(image_dir, name, NULL);
+    if (!g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
+        vds_err_set(err, VDS_ERR_USAGE, image_dir,
+                    "no %s here: build the image with tools/build-guest-image", name);
+        g_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void remove_dir(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(dir, n, NULL);
+        g_unlink(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(dir);
+}
+
+/* Replace each @KEY@ of tmpl by its value (pairs, NULL-ended); an unknown
+   placeholder left over is an error naming it. New string. */
+static char *fill_template(const char *path, const char *tmpl, const char *const *kv, vds_err *err)
+{
+    GString *s = g_string_new(tmpl);
+    for (const char *const *p = kv; p[0]; p += 2)
+        g_string_replace(s, p[0], p[1], 0);
+    const char *at = strchr(s->str, '@');
+    while (at) {
+        const char *end = strchr(at + 1, '@');
+        if (end && end - at > 1 && end - at < 32 &&
+            strspn(at + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == (size_t)(end - at - 1)) {
+            vds_err_set(err, VDS_ERR_USAGE, path, "unknown placeholder %.*s", (int)(end - at + 1),
+                        at);
+            g_string_free(s, TRUE);
+            return NULL;
+        }
+        at = strchr(at + 1, '@');
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Overlay, template, domain: the steps of vds_vm_start that can fail. */
+static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const char *kernel,
+                   const char *initrd, const char *disk, vds_err *err)
+{
+    g_autoptr(GError) ge = NULL;
+    vm->dir = g_dir_make_tmp("vdsim-vm-XXXXXX", &ge);
+    if (!vm->dir)
+        return vds_err_set(err, VDS_ERR_IO, NULL, "temp dir: %s", ge->message);
+    g_chmod(vm->dir, 0777); /* QEMU may run as libvirt-qemu and makes the socket here */
+    g_autofree char *overlay = g_build_filename(vm->dir, "disk.qcow2", NULL);
+    vm->serial_log = g_build_filename(vm->dir, "serial.log", NULL);
+    vm->chardev = g_build_filename(vm->dir, "agent-port.sock", NULL);
+    /* a throwaway overlay: the cached image is never written */
+    g_autofree char *abs_disk = g_canonicalize_filename(disk, NULL);
+    const char *argv[] = {"qemu-img", "create", "-q",     "-f",    "qcow2", "-F",
+                          "raw",      "-b",     abs_disk, overlay, NULL};
+    g_autofree char *qerr = NULL;
+    int status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &qerr,
+                      &status, &ge) ||
+        !g_spawn_check_wait_status(status, NULL))
+        return vds_err_set(err, VDS_ERR_IO, overlay, "qemu-img create: %s",
+                           ge ? ge->message : g_strstrip(qerr));
+    g_autofree char *abs_kernel = g_canonicalize_filename(kernel, NULL);
+    g_autofree char *abs_initrd = g_canonicalize_filename(initrd, NULL);
+    const char *pw = g_getenv("VDSIM_SPICE_PASSWORD");
+    g_autofree char *passwd = pw && *pw ? g_markup_printf_escaped("passwd='%s'", pw) : g_strdup("");
+    const char *kv[] = {
+        "@NAME@",    vm->name,    "@DOMAIN_TYPE@",     o->domain_type ? o->domain_type : "qemu",
+        "@KERNEL@",  abs_kernel,  "@INITRD@",          abs_initrd,
+        "@DISK@",    overlay,     "@SERIAL_LOG@",      vm->serial_log,
+        "@CHARDEV@", vm->chardev, "@GRAPHICS_PASSWD@", passwd,
+        NULL};
+    g_autofree char *xml = fill_template(o->template_path, tmpl, kv, err);
+    if (!xml)
+        return -1;
+    g_autofree char *xml_path = g_build_filename(vm->dir, "domain.xml", NULL);
+    g_file_set_contents(xml_path, xml, -1, NULL);
+    if (!(vm->conn = connect_uri(vm->uri, err)))
+        return -1;
+    /* AUTODESTROY: if vdsim dies, libvirt destroys the domain with the connection */
+    vm->dom = virDomainCreateXML(vm->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+    if (!vm->dom) {
+        g_autofree char *why = virt_error();
+        return vds_err_set(err, VDS_ERR_IO, o->template_path, "libvirt refused the domain: %s",
+                           why);
+    }
+    if (!strstr(tmpl, "@CHARDEV@"))
+        g_clear_pointer(&vm->chardev, g_free);
+    return 0;
+}
+
+vds_vm *vds_vm_start(const vds_vm_opts *o, vds_err *err)
+{
+    g_autofree char *tmpl = NULL;
+    g_autoptr(GError) ge = NULL;
+    if (!g_file_get_contents(o->template_path, &tmpl, NULL, &ge))
+        return vds_err_set(err, VDS_ERR_USAGE, o->template_path, "%s", ge->message), NULL;
+    g_autofree char *kernel = read_image_file(o->image_dir, "vmlinuz", err);
+    g_autofree char *initrd = kernel ? read_image_file(o->image_dir, "initrd.img", err) : NULL;
+    g_autofree char *disk = initrd ? read_image_file(o->image_dir, "disk.img", err) : NULL;
+    if (!disk)
+        return NULL;
+    vds_vm *vm = g_new0(vds_vm, 1);
+    vm->uri = g_strdup(o->uri ? o->uri : "qemu:///system");
+    vm->name = o->name ? g_strdup(o->name) : g_strdup_printf("vdsim-%d", (int)getpid());
+    if (vm_boot(vm, o, tmpl, kernel, initrd, disk, err) < 0) {
+        vds_vm_destroy(vm);
+        return NULL;
+    }
+    return vm;
+}
+
+static char *serial_tail(vds_vm *vm)
+{
+    g_autofree char *text = NULL;
+    if (!vm->serial_log || !g_file_get_contents(vm->serial_log, &text, NULL, NULL))
+        return g_strdup("(no serial log)");
+    size_t n = strlen(text);
+    return g_strdup(text + (n > 600 ? n - 600 : 0));
+}
+
+int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, vds_err *err)
+{
+    for (;;) {
+        if (virDomainIsActive(vm->dom) != 1) {
+            g_autofree char *tail = serial_tail(vm);
+            return vds_err_set(err, VDS_ERR_IO, vm->name,
+                               "the guest stopped before its agent connected; serial console "
+                               "ends:\n%s",
+                               tail);
+        }
+        g_autofree char *xml = live_xml(vm->dom, err);
+        vds_domain_spice d;
+        if (!xml || vds_domain_spice_parse(xml, &d, err) < 0)
+            return -1;
+        bool up = d.agent_connected;
+        vds_domain_spice_clear(&d);
+        if (up)
+            return 0;
+        if (vds_clock_now_ns() >= deadline) {
+            g_autofree char *tail = serial_tail(vm);
+            return vds_err_set(err, VDS_ERR_IO, vm->name,
+                               "the guest's agent did not open " AGENT_PORT
+                               " in time; serial console ends:\n%s",
+                               tail);
+        }
+        g_usleep(200000);
+    }
+}
+
+char *vds_vm_target(const vds_vm *vm)
+{
+    if (vm->chardev)
+        return g_strdup_printf("chardev:%s?domain=%s&uri=%s", vm->chardev, vm->name, vm->uri);
+    return g_strdup_printf("libvirt:%s?uri=%s", vm->name, vm->uri);
+}
+
+void vds_vm_collect_logs(vds_vm *vm, const char *dir)
+{
+    vds_err err = {0};
+    g_mkdir_with_parents(dir, 0755);
+    g_autofree char *serial = g_build_filename(dir, "guest-serial.log", NULL);
+    g_autofree char *text = NULL;
+    gsize n;
+    if (g_file_get_contents(vm->serial_log, &text, &n, NULL))
+        g_file_set_contents(serial, text, (gssize)n, NULL);
+    vds_target *o = vds_qga_oracle_new(vm->name, vm->uri, &err);
+    if (!o)
+        return;
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    if (qga_run((qga *)o,
+                "journalctl -b --no-pager -u spice-vdagentd -u vdsim-session -u "
+                "qemu-guest-agent 2>&1 | tail -n 2000",
+                NULL, 10000000000ull, &out, &status, &err) == 0) {
+        g_autofree char *path = g_build_filename(dir, "guest-agent.log", NULL);
+        g_file_set_contents(path, g_bytes_get_data(out, NULL), (gssize)g_bytes_get_size(out), NULL);
+    }
+    vds_target_free(o);
+}
+
+void vds_vm_destroy(vds_vm *vm)
+{
+    if (!vm)
+        return;
+    if (vm->dom) {
+        virDomainDestroy(vm->dom);
+        virDomainFree(vm->dom);
+    }
+    if (vm->conn)
+        virConnectClose(vm->conn);
+    if (vm->dir)
+        remove_dir(vm->dir);
+    g_free(vm->dir);
+    g_free(vm->serial_log);
+    g_free(vm->chardev);
+    g_free(vm->name);
+    g_free(vm->uri);
+    g_free(vm);
+}

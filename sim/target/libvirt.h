@@ -1,0 +1,83 @@
+/* libvirt guests: where a running domain's agent can be reached (from its
+ * live XML), guest-side oracles through the QEMU guest agent, and the life of
+ * a transient domain for `vdsim vm`. */
+#pragma once
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "target/target.h"
+
+/* What a domain's live XML says about the agent's port. */
+typedef struct vds_domain_spice {
+    char *name;
+    char *spice_uri;         /* spice://ADDR:PORT[?tls-port=N] as seen on the domain's host */
+    char *listen;            /* the graphics listen address as written, or NULL */
+    unsigned port, tls_port; /* 0: none */
+    char *password;          /* graphics passwd, or NULL */
+    char *chardev;           /* com.redhat.spice.0 as a unix chardev: its socket, or NULL */
+    bool spicevmc;           /* com.redhat.spice.0 is a spicevmc channel */
+    bool agent_connected;    /* the guest holds com.redhat.spice.0 open (state='connected') */
+} vds_domain_spice;
+
+void vds_domain_spice_clear(vds_domain_spice *d);
+
+/* Read a domain XML (as virDomainGetXMLDesc gives it, with
+ * VIR_DOMAIN_XML_SECURE for the password). -1 with err (located "xml") when
+ * it is not a domain. Pure: the unit tests feed it XML directly. */
+int vds_domain_spice_parse(const char *xml, vds_domain_spice *out, vds_err *err);
+
+/* The SPICE URI to reach d from here when libvirt_uri may name another host
+ * (qemu+ssh://HOST/system): a wildcard listen address becomes HOST; loopback
+ * on a remote host is an error that says so. New string, or NULL with err. */
+char *vds_domain_spice_uri_for(const vds_domain_spice *d, const char *libvirt_uri, vds_err *err);
+
+/* "libvirt:DOMAIN[?uri=URI]" -> domain name and connection URI (NULL: the
+ * default, qemu:///system for root). New strings. */
+int vds_libvirt_target_parse(const char *target, char **domain, char **uri, vds_err *err);
+
+/* Look DOMAIN up on URI and read its live XML. */
+int vds_libvirt_domain_spice(const char *domain, const char *uri, vds_domain_spice *out,
+                             vds_err *err);
+
+/* Target "libvirt:DOMAIN[?uri=URI]": vdsim's SPICE client to the domain's
+ * spice-server (address, port, TLS port and password from the live XML),
+ * guest oracles through the QEMU guest agent. */
+vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err *err);
+
+/* Target "chardev:PATH[?domain=DOMAIN&uri=URI]": vdsim is the server end of
+ * the guest's raw port, a unix socket QEMU listens on; with domain, guest
+ * oracles through its QEMU guest agent. */
+vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err *err);
+
+/* The guest oracles of a domain through its QEMU guest agent (screen,
+ * clipboard, guest copy/paste); a target with only those ops. */
+vds_target *vds_qga_oracle_new(const char *domain, const char *uri, vds_err *err);
+
+/* --- transient domains (vdsim vm) ------------------------------------------ */
+
+typedef struct vds_vm vds_vm;
+
+typedef struct vds_vm_opts {
+    const char *template_path; /* vmconfigs/NAME.xml */
+    const char *image_dir;     /* tools/build-guest-image's output */
+    const char *uri;           /* libvirt URI, NULL: qemu:///system */
+    const char *name;          /* domain name, NULL: vdsim-<pid> */
+    const char *domain_type;   /* qemu (TCG) or kvm; NULL: qemu */
+} vds_vm_opts;
+
+/* Make the run's dir (overlay disk, serial log, chardev socket), fill the
+ * template, start it as a transient domain that libvirt destroys if vdsim's
+ * connection goes away. NULL with err. */
+vds_vm *vds_vm_start(const vds_vm_opts *o, vds_err *err);
+/* Wait until the guest holds the agent's port open, or deadline (clock ns). */
+int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, vds_err *err);
+/* The target string for vds_target_new: libvirt:NAME or chardev:PATH?domain=. New string. */
+char *vds_vm_target(const vds_vm *vm);
+/* Copy the guest's agent logs (journal of spice-vdagentd and the X session,
+ * through the guest agent) and the serial console into dir. */
+void vds_vm_collect_logs(vds_vm *vm, const char *dir);
+/* Destroy the domain and remove the run's dir. Accepts NULL. */
+void vds_vm_destroy(vds_vm *vm);

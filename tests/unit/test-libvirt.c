@@ -1,0 +1,150 @@
+/* Where a libvirt domain's agent is: its live XML, parsed directly and read
+ * through libvirt's test driver (fixtures/libvirt/test-node.xml). */
+#include "test-util.h"
+
+#include "target/libvirt.h"
+
+#define DOMAIN(devices) "<domain type='kvm'><name>g</name><devices>" devices "</devices></domain>"
+#define SPICEVMC                                                                            \
+    "<channel type='spicevmc'><target type='virtio' name='com.redhat.spice.0' state='%s'/>" \
+    "</channel>"
+
+static void parse_spicevmc(void **state)
+{
+    vds_domain_spice d;
+    vds_err err = {0};
+    g_autofree char *xml = g_strdup_printf(
+        DOMAIN("<graphics type='spice' port='5930' tlsPort='5931' autoport='yes' "
+               "passwd='sekrit'><listen type='address' address='127.0.0.1'/></graphics>" SPICEVMC),
+        "connected");
+    assert_int_equal(vds_domain_spice_parse(xml, &d, &err), 0);
+    assert_string_equal(d.name, "g");
+    assert_string_equal(d.spice_uri, "spice://127.0.0.1:5930?tls-port=5931");
+    assert_string_equal(d.password, "sekrit");
+    assert_true(d.spicevmc && d.agent_connected);
+    assert_null(d.chardev);
+    vds_domain_spice_clear(&d);
+
+    /* no TLS port, listen as an attribute, agent not there yet */
+    g_autofree char *xml2 = g_strdup_printf(
+        DOMAIN("<graphics type='spice' port='5900' tlsPort='-1' listen='0.0.0.0'/>" SPICEVMC),
+        "disconnected");
+    assert_int_equal(vds_domain_spice_parse(xml2, &d, &err), 0);
+    assert_string_equal(d.spice_uri, "spice://127.0.0.1:5900");
+    assert_null(d.password);
+    assert_false(d.agent_connected);
+    vds_domain_spice_clear(&d);
+}
+
+static void parse_unix_and_errors(void **state)
+{
+    vds_domain_spice d;
+    vds_err err = {0};
+    assert_int_equal(vds_domain_spice_parse(
+                         DOMAIN("<channel type='unix'><source mode='bind' path='/r/a.sock'/>"
+                                "<target type='virtio' name='com.redhat.spice.0'/></channel>"),
+                         &d, &err),
+                     0);
+    assert_string_equal(d.chardev, "/r/a.sock");
+    assert_false(d.spicevmc);
+    assert_null(d.spice_uri);
+    vds_domain_spice_clear(&d);
+
+    assert_int_equal(
+        vds_domain_spice_parse(DOMAIN("<graphics type='spice' port='5900'/>"), &d, &err), -1);
+    assert_string_equal(err.loc, "g");
+    assert_string_equal(err.msg, "the domain has no com.redhat.spice.0 channel (spicevmc or unix)");
+    assert_int_equal(vds_domain_spice_parse("<network><name>n</name></network>", &d, &err), -1);
+    assert_string_equal(err.msg, "no /domain/name: not a domain");
+    assert_int_equal(vds_domain_spice_parse("<domain", &d, &err), -1);
+    assert_string_equal(err.loc, "domain XML");
+}
+
+static void target_names(void **state)
+{
+    g_autofree char *dom = NULL, *uri = NULL;
+    vds_err err = {0};
+    assert_int_equal(
+        vds_libvirt_target_parse("libvirt:guest?uri=qemu+ssh://h/system", &dom, &uri, &err), 0);
+    assert_string_equal(dom, "guest");
+    assert_string_equal(uri, "qemu+ssh://h/system");
+    g_clear_pointer(&dom, g_free);
+    g_clear_pointer(&uri, g_free);
+    assert_int_equal(vds_libvirt_target_parse("libvirt:guest", &dom, &uri, &err), 0);
+    assert_null(uri);
+    g_clear_pointer(&dom, g_free);
+    assert_int_equal(vds_libvirt_target_parse("libvirt:", &dom, &uri, &err), -1);
+    assert_string_equal(err.msg, "expected libvirt:DOMAIN or libvirt:DOMAIN?uri=URI");
+}
+
+/* The lookup against a real libvirt: its test driver. */
+static void lookup_test_driver(void **state)
+{
+    g_autofree char *node = fixture_path("libvirt/test-node.xml");
+    g_autofree char *uri = g_strconcat("test://", node, NULL);
+    vds_domain_spice d;
+    vds_err err = {0};
+    assert_int_equal(vds_libvirt_domain_spice("vdsim-spicevmc", uri, &d, &err), 0);
+    assert_string_equal(d.spice_uri, "spice://127.0.0.1:5901?tls-port=5902");
+    assert_string_equal(d.password, "sekrit"); /* read with VIR_DOMAIN_XML_SECURE */
+    assert_true(d.spicevmc);
+    vds_domain_spice_clear(&d);
+    assert_int_equal(vds_libvirt_domain_spice("vdsim-unix", uri, &d, &err), 0);
+    assert_string_equal(d.chardev, "/run/vdsim-test/agent.sock");
+    vds_domain_spice_clear(&d);
+    assert_int_equal(vds_libvirt_domain_spice("vdsim-no-agent", uri, &d, &err), -1);
+    assert_string_equal(err.msg, "the domain has no com.redhat.spice.0 channel (spicevmc or unix)");
+    assert_int_equal(vds_libvirt_domain_spice("nosuch", uri, &d, &err), -1);
+    assert_string_equal(err.loc, "nosuch");
+    assert_true(g_str_has_prefix(err.msg, "no such domain: "));
+    /* a target that resolves to the unix wiring says which target to use */
+    g_autofree char *name = g_strconcat("libvirt:vdsim-unix?uri=", uri, NULL);
+    assert_null(vds_target_new(name, NULL, &err));
+    assert_string_equal(err.msg, "com.redhat.spice.0 is not a spicevmc channel: use "
+                                 "chardev:/run/vdsim-test/agent.sock");
+}
+
+/* qemu+ssh:// names another host: what its SPICE listens on decides. */
+static void remote_uris(void **state)
+{
+    vds_domain_spice d;
+    vds_err err = {0};
+    g_autofree char *xml = g_strdup_printf(
+        DOMAIN("<graphics type='spice' port='5930' tlsPort='5931' listen='0.0.0.0'/>" SPICEVMC),
+        "connected");
+    assert_int_equal(vds_domain_spice_parse(xml, &d, &err), 0);
+    g_autofree char *local = vds_domain_spice_uri_for(&d, "qemu:///system", &err);
+    assert_string_equal(local, "spice://127.0.0.1:5930?tls-port=5931");
+    g_autofree char *remote = vds_domain_spice_uri_for(&d, "qemu+ssh://ci@vmhost/system", &err);
+    assert_string_equal(remote, "spice://vmhost:5930?tls-port=5931");
+    vds_domain_spice_clear(&d);
+    g_autofree char *xml2 = g_strdup_printf(
+        DOMAIN("<graphics type='spice' port='5900'><listen type='address' address='127.0.0.1'/>"
+               "</graphics>" SPICEVMC),
+        "connected");
+    assert_int_equal(vds_domain_spice_parse(xml2, &d, &err), 0);
+    assert_null(vds_domain_spice_uri_for(&d, "qemu+ssh://vmhost/system", &err));
+    assert_string_equal(err.msg, "SPICE listens on 127.0.0.1 on vmhost, which vdsim cannot reach "
+                                 "from here: listen on an address, or tunnel it and use spice://");
+    vds_domain_spice_clear(&d);
+}
+
+/* libvirt's own default test domain has no agent channel: said so. */
+static void test_default_domain(void **state)
+{
+    vds_domain_spice d;
+    vds_err err = {0};
+    assert_int_equal(vds_libvirt_domain_spice("test", "test:///default", &d, &err), -1);
+    assert_string_equal(err.loc, "test");
+    assert_string_equal(err.msg, "the domain has no com.redhat.spice.0 channel (spicevmc or unix)");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(parse_spicevmc), cmocka_unit_test(parse_unix_and_errors),
+        cmocka_unit_test(target_names),   cmocka_unit_test(lookup_test_driver),
+        cmocka_unit_test(remote_uris),    cmocka_unit_test(test_default_domain),
+    };
+    return cmocka_run_group_tests_name("/libvirt", tests, NULL, NULL);
+}
