@@ -126,6 +126,7 @@ static const vds_target_ops chardev_ops = {
     .clipboard = vds_oracle_clipboard,
     .guest_copy = vds_oracle_guest_copy,
     .guest_release = vds_oracle_guest_release,
+    .agent_pause = vds_oracle_agent_pause,
     .paste_start = vds_oracle_paste_start,
     .paste_result = vds_oracle_paste_result,
     .wait = chardev_wait,

@@ -209,6 +209,7 @@ typedef struct qga {
     uint64_t input_t;    /* clock of the last look at it */
     uint8_t partial[24]; /* an input_event not yet complete */
     size_t have;
+    bool paused;            /* spice-vdagentd stopped by a guest-agent step */
     unsigned opens;         /* tablets the capture has opened */
     unsigned opens_at_warm; /* ... when a move was asked for to make one */
     bool warm_pending;
@@ -585,8 +586,28 @@ static int qga_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds
     return qga_read_file(q, PASTE_FILE, text, err);
 }
 
+/* guest-agent: stop | continue, in the guest: SIGSTOP/SIGCONT to spice-vdagentd. */
+static int qga_agent_pause(vds_target *t, bool stop, vds_err *err)
+{
+    qga *q = (qga *)t;
+    g_autoptr(GBytes) out = NULL;
+    int status;
+    if (qga_run(q, stop ? "pkill -STOP -x spice-vdagentd" : "pkill -CONT -x spice-vdagentd", NULL,
+                5000000000ull, &out, &status, err) < 0)
+        return -1;
+    if (status != 0)
+        return vds_err_set(err, VDS_ERR_IO, q->name, "no spice-vdagentd running in the guest");
+    q->paused = stop;
+    return 0;
+}
+
 static void qga_reset(vds_target *t)
 {
+    qga *q = (qga *)t;
+    if (q->paused) { /* the next scenario gets a running agent */
+        vds_err err;
+        qga_agent_pause(t, false, &err);
+    }
     qga_guest_release(t, 0);
     qga_guest_release(t, 1);
     ((qga *)t)->paste_pid = 0;
@@ -654,6 +675,7 @@ static const vds_target_ops qga_ops = {
     .paste_start = qga_paste_start,
     .paste_result = qga_paste_result,
     .input_sync = qga_input_sync,
+    .agent_pause = qga_agent_pause,
     .reset = qga_reset,
     .free = qga_free,
 };
