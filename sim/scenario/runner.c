@@ -618,18 +618,6 @@ static int do_raw(runner *r, const vds_step *st)
    SPICE messages are there already) as a stimulus. */
 static int do_client(runner *r, const vds_step *st)
 {
-    static const char *const what[] = {
-        [VDS_CLIENT_MOUSE_MODE] = "mouse mode request",
-        [VDS_CLIENT_POSITION] = "mouse position",
-        [VDS_CLIENT_PRESS] = "mouse press",
-        [VDS_CLIENT_RELEASE] = "mouse release",
-        [VDS_CLIENT_DISCONNECT] = "disconnect",
-        [VDS_CLIENT_RECONNECT] = "reconnect",
-        [VDS_CLIENT_EXCEED_TOKENS] = "exceed tokens",
-        [VDS_CLIENT_HOLD_TOKENS] = "hold tokens",
-        [VDS_CLIENT_RAW] = "raw message",
-        [VDS_CLIENT_CLOSED] = "until the server closes",
-    };
     if (!r->t->ops->client)
         return step_fail(r, st,
                          "target %s has no SPICE client (client steps need local-server or "
@@ -646,10 +634,10 @@ static int do_client(runner *r, const vds_step *st)
         r->serial[0] = r->serial[1] = 0; /* a new session, as in setup: grabs count anew */
     /* noted first: what happens during the action (a reconnect's link, the
        agent's answer) comes after it in the trace */
-    g_autofree char *note = g_strdup_printf("client: %s", what[a.kind]);
+    g_autofree char *note = g_strdup_printf("client: %s", vds_client_kind_name(a.kind));
     record_note(r, note, NULL);
     if (r->t->ops->client(r->t, &a, &t, &err) < 0)
-        return step_fail(r, st, "client: %s: %s", what[a.kind], err.msg);
+        return step_fail(r, st, "client: %s: %s", vds_client_kind_name(a.kind), err.msg);
     if (a.kind != VDS_CLIENT_CLOSED)
         r->stim_t = t;
     return 0;

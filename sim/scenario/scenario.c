@@ -542,6 +542,20 @@ static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)
 static const char *const client_actions[] = {
     "mouse-mode",    "position",    "press", "release", "disconnect", "reconnect",
     "exceed-tokens", "hold-tokens", "raw",   "closed",  NULL};
+static const vds_client_kind client_kinds[] = {
+    VDS_CLIENT_MOUSE_MODE, VDS_CLIENT_POSITION,  VDS_CLIENT_PRESS,         VDS_CLIENT_RELEASE,
+    VDS_CLIENT_DISCONNECT, VDS_CLIENT_RECONNECT, VDS_CLIENT_EXCEED_TOKENS, VDS_CLIENT_HOLD_TOKENS,
+    VDS_CLIENT_RAW,        VDS_CLIENT_CLOSED};
+G_STATIC_ASSERT(G_N_ELEMENTS(client_kinds) == G_N_ELEMENTS(client_actions) - 1);
+
+const char *vds_client_kind_name(vds_client_kind kind)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(client_kinds); i++)
+        if (client_kinds[i] == kind)
+            return client_actions[i];
+    return "?";
+}
+
 static const char *const button_names[] = {NULL, "left", "middle", "right", "up", "down"};
 static const vds_names buttons_names = VDS_NAMES("button", button_names);
 
@@ -686,12 +700,7 @@ static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
         return fail(c, at, "unknown client action '%s'%s%s%s", action,
                     near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
     }
-    static const vds_client_kind kinds[] = {VDS_CLIENT_MOUSE_MODE,    VDS_CLIENT_POSITION,
-                                            VDS_CLIENT_PRESS,         VDS_CLIENT_RELEASE,
-                                            VDS_CLIENT_DISCONNECT,    VDS_CLIENT_RECONNECT,
-                                            VDS_CLIENT_EXCEED_TOKENS, VDS_CLIENT_HOLD_TOKENS,
-                                            VDS_CLIENT_RAW,           VDS_CLIENT_CLOSED};
-    a->kind = kinds[kind];
+    a->kind = client_kinds[kind];
     bool scalar_only = a->kind == VDS_CLIENT_DISCONNECT || a->kind == VDS_CLIENT_RECONNECT;
     if (scalar_only != !arg)
         return fail(c, body,

@@ -84,6 +84,8 @@ typedef struct vds_scenario {
 
 /* The step's key in scenario files ("send", "guest-paste"); borrowed. */
 const char *vds_step_kind_name(vds_step_kind kind);
+/* A client step's action as scenario files name it ("mouse-mode"); borrowed. */
+const char *vds_client_kind_name(vds_client_kind kind);
 
 /* Load and validate a scenario file. Returns a new scenario (free with
  * vds_scenario_free) or NULL with a "file:line:col: message" error. Send

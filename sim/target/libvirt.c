@@ -179,6 +179,18 @@ static virDomainPtr lookup(virConnectPtr c, const char *domain, vds_err *err)
     return d;
 }
 
+/* Does the guest hold com.redhat.spice.0 open, by the live XML? */
+static int agent_port_open(virDomainPtr dom, bool *up, vds_err *err)
+{
+    g_autofree char *xml = live_xml(dom, err);
+    vds_domain_spice d;
+    if (!xml || vds_domain_spice_parse(xml, &d, err) < 0)
+        return -1;
+    *up = d.agent_connected;
+    vds_domain_spice_clear(&d);
+    return 0;
+}
+
 int vds_libvirt_domain_spice(const char *domain, const char *uri, vds_domain_spice *out,
                              vds_err *err)
 {
@@ -645,12 +657,9 @@ static int qga_start(vds_target *t, vds_err *err)
     uint64_t deadline = vds_clock_now_ns() + 60000000000ull;
     g_usleep(500000); /* the old port closes first */
     for (;;) {
-        g_autofree char *xml = live_xml(q->dom, err);
-        vds_domain_spice d;
-        if (!xml || vds_domain_spice_parse(xml, &d, err) < 0)
+        bool up;
+        if (agent_port_open(q->dom, &up, err) < 0)
             return -1;
-        bool up = d.agent_connected;
-        vds_domain_spice_clear(&d);
         if (up)
             return qga_capture_input(q, err);
         if (vds_clock_now_ns() >= deadline)
@@ -895,12 +904,9 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, vds_err *err)
                                "ends:\n%s",
                                tail);
         }
-        g_autofree char *xml = live_xml(vm->dom, err);
-        vds_domain_spice d;
-        if (!xml || vds_domain_spice_parse(xml, &d, err) < 0)
+        bool up;
+        if (agent_port_open(vm->dom, &up, err) < 0)
             return -1;
-        bool up = d.agent_connected;
-        vds_domain_spice_clear(&d);
         if (up)
             return 0;
         if (vds_clock_now_ns() >= deadline) {

@@ -84,7 +84,8 @@ int vds_oracle_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds
 
 void vds_oracle_input_sync(vds_target *t)
 {
-    t->oracle->ops->input_sync(t->oracle);
+    if (t->oracle->ops->input_sync) /* local's input arrives by itself */
+        t->oracle->ops->input_sync(t->oracle);
 }
 
 int vds_target_warm_mouse(vds_target *t, vds_err *err)

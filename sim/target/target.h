@@ -131,6 +131,14 @@ struct vds_target {
    through t's send op and clear the request. */
 int vds_target_warm_mouse(vds_target *t, vds_err *err);
 
+/* The guest-oracle members of a vds_target_ops whose oracles are t->oracle's. */
+#define VDS_ORACLE_OPS                                                                \
+    .screen = vds_oracle_screen, .screen_taken = vds_oracle_screen_taken,             \
+    .clipboard = vds_oracle_clipboard, .guest_copy = vds_oracle_guest_copy,           \
+    .guest_release = vds_oracle_guest_release, .agent_pause = vds_oracle_agent_pause, \
+    .paste_start = vds_oracle_paste_start, .paste_result = vds_oracle_paste_result,   \
+    .input_sync = vds_oracle_input_sync
+
 /* Guest-oracle ops that hand the call to t->oracle. */
 int vds_oracle_screen(vds_target *t, GArray *rects, vds_err *err);
 bool vds_oracle_screen_taken(vds_target *t);

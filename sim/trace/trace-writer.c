@@ -188,28 +188,39 @@ JsonNode *vds_trace_spice_event(uint64_t t_ns, vds_spice_side side, uint8_t chan
     return json_builder_get_root(b);
 }
 
+static void add_str(JsonBuilder *b, const char *key, const char *v)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_string_value(b, v);
+}
+
+/* The members every event starts with. */
+static void begin_event(JsonBuilder *b, uint64_t t_ns, const char *kind, const char *dir)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t");
+    json_builder_add_int_value(b, (gint64)t_ns);
+    add_str(b, "kind", kind);
+    add_str(b, "dir", dir);
+}
+
+static JsonNode *end_event(JsonBuilder *b)
+{
+    json_builder_end_object(b);
+    return json_builder_get_root(b);
+}
+
 JsonNode *vds_trace_spice_closed_event(uint64_t t_ns, uint8_t channel, const vds_err *e)
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "t");
-    json_builder_add_int_value(b, (gint64)t_ns);
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, "spice");
-    json_builder_set_member_name(b, "dir");
-    json_builder_add_string_value(b, "from-server");
-    json_builder_set_member_name(b, "channel");
-    json_builder_add_string_value(b, vds_names_get(&vds_spice_channel_names, channel));
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, "closed");
-    if (e) {
-        json_builder_set_member_name(b, "error");
-        json_builder_add_string_value(b, vds_err_str(e, buf, sizeof(buf)));
-    }
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    begin_event(b, t_ns, "spice", "from-server");
+    add_str(b, "channel", vds_names_get(&vds_spice_channel_names, channel));
+    add_str(b, "type", "closed");
+    if (e)
+        add_str(b, "error", vds_err_str(e, buf, sizeof(buf)));
+    return end_event(b);
 }
 
 JsonNode *vds_trace_server_log_event(uint64_t t_ns, GLogLevelFlags level, const char *message)
@@ -221,21 +232,11 @@ JsonNode *vds_trace_server_log_event(uint64_t t_ns, GLogLevelFlags level, const 
                        : level & G_LOG_LEVEL_MESSAGE  ? "message"
                        : level & G_LOG_LEVEL_INFO     ? "info"
                                                       : "debug";
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "t");
-    json_builder_add_int_value(b, (gint64)t_ns);
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, "spice");
-    json_builder_set_member_name(b, "dir");
-    json_builder_add_string_value(b, "server-log");
-    json_builder_set_member_name(b, "type");
-    json_builder_add_string_value(b, "log");
-    json_builder_set_member_name(b, "level");
-    json_builder_add_string_value(b, name);
-    json_builder_set_member_name(b, "message");
-    json_builder_add_string_value(b, message);
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    begin_event(b, t_ns, "spice", "server-log");
+    add_str(b, "type", "log");
+    add_str(b, "level", name);
+    add_str(b, "message", message);
+    return end_event(b);
 }
 
 JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e)
@@ -243,17 +244,9 @@ JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e)
     g_autoptr(JsonBuilder) b = json_builder_new();
     char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
 
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "t");
-    json_builder_add_int_value(b, (gint64)t_ns);
-    json_builder_set_member_name(b, "kind");
-    json_builder_add_string_value(b, "framing-error");
-    json_builder_set_member_name(b, "dir");
-    json_builder_add_string_value(b, vds_dir_name(dir));
-    json_builder_set_member_name(b, "error");
-    json_builder_add_string_value(b, vds_err_str(e, buf, sizeof(buf)));
-    json_builder_end_object(b);
-    return json_builder_get_root(b);
+    begin_event(b, t_ns, "framing-error", vds_dir_name(dir));
+    add_str(b, "error", vds_err_str(e, buf, sizeof(buf)));
+    return end_event(b);
 }
 
 static void append_fields(GString *s, JsonObject *ev)
