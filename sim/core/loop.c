@@ -16,6 +16,17 @@ bool vds_loop_until(GMainContext *ctx, uint64_t deadline, bool (*done)(void *), 
     return vds_loop_until_pumped(ctx, deadline, NULL, NULL, done, user);
 }
 
+static bool never_done(void *user)
+{
+    (void)user;
+    return false;
+}
+
+void vds_loop_sleep(GMainContext *ctx, uint64_t ns)
+{
+    vds_loop_until(ctx, vds_clock_now_ns() + ns, never_done, NULL);
+}
+
 bool vds_loop_until_pumped(GMainContext *ctx, uint64_t deadline, vds_loop_pump_fn pump,
                            void *pump_user, bool (*done)(void *), void *user)
 {

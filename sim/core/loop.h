@@ -9,6 +9,12 @@
  * Wakes at least every 100 ms. Returns done's last answer. */
 bool vds_loop_until(GMainContext *ctx, uint64_t deadline, bool (*done)(void *), void *user);
 
+/* Let time pass without stopping the world: iterate ctx (borrowed) for ns.
+ * A caller that polls something outside the loop (the QEMU guest agent)
+ * sleeps with this, so the loop's peers (a SPICE client owed agent tokens,
+ * a port being written) are still served while it waits. */
+void vds_loop_sleep(GMainContext *ctx, uint64_t ns);
+
 /* A non-blocking read of one hot source (the agent's port): takes what is
  * readable now and dispatches it; true when it took bytes. */
 typedef bool (*vds_loop_pump_fn)(void *pump_user);

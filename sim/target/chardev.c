@@ -162,7 +162,7 @@ vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err 
     if (!*path || path[0] != '/')
         return vds_err_set(err, VDS_ERR_USAGE, name, "expected chardev:/ABSOLUTE/PATH"), NULL;
     vds_target *oracle = NULL;
-    if (domain && !(oracle = vds_qga_oracle_new(domain, uri, err)))
+    if (domain && !(oracle = vds_qga_oracle_new(domain, uri, ctx, err)))
         return NULL;
     chardev *c = g_new0(chardev, 1);
     c->base.ops = oracle ? &chardev_ops : &chardev_bare_ops;

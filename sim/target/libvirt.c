@@ -3,6 +3,8 @@
  * transient domain lives as long as `vdsim vm` needs it. */
 #include "target/libvirt.h"
 
+#include "core/loop.h"
+
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <libvirt/libvirt-qemu.h>
@@ -315,7 +317,10 @@ static int qga_wait(qga *q, int64_t pid, uint64_t deadline, GBytes **out, int *s
         }
         if (vds_clock_now_ns() >= deadline)
             return vds_err_set(err, VDS_ERR_IO, q->name, "a command in the guest did not finish");
-        g_usleep(20000);
+        /* not g_usleep: what the guest waits for may need the loop, e.g.
+           the agent tokens that let vdsim's client send the rest of a
+           clipboard the guest is pasting */
+        vds_loop_sleep(q->base.ctx, 20000000ull);
     }
 }
 
@@ -655,7 +660,7 @@ static int qga_start(vds_target *t, vds_err *err)
         return vds_err_set(err, VDS_ERR_IO, q->name,
                            "restarting the guest's agent: systemctl exited with %d", status);
     uint64_t deadline = vds_clock_now_ns() + 60000000000ull;
-    g_usleep(500000); /* the old port closes first */
+    vds_loop_sleep(q->base.ctx, 500000000ull); /* the old port closes first */
     for (;;) {
         bool up;
         if (agent_port_open(q->dom, &up, err) < 0)
@@ -666,7 +671,7 @@ static int qga_start(vds_target *t, vds_err *err)
             return vds_err_set(err, VDS_ERR_IO, q->name,
                                "the guest's agent did not open " AGENT_PORT
                                " again within 60 s of its restart");
-        g_usleep(200000);
+        vds_loop_sleep(q->base.ctx, 200000000ull);
     }
 }
 
@@ -689,10 +694,12 @@ static const vds_target_ops qga_ops = {
     .free = qga_free,
 };
 
-vds_target *vds_qga_oracle_new(const char *domain, const char *uri, vds_err *err)
+vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx,
+                               vds_err *err)
 {
     qga *q = g_new0(qga, 1);
     q->base.ops = &qga_ops;
+    q->base.ctx = ctx;
     q->base.rx = g_queue_new();
     q->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
     q->name = g_strdup(domain);
@@ -745,7 +752,7 @@ vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err 
         vds_err_set(err, VDS_ERR_USAGE, domain, "the domain has no SPICE graphics to connect to");
     else {
         g_autofree char *spice = vds_domain_spice_uri_for(&d, uri, err);
-        vds_target *oracle = spice ? vds_qga_oracle_new(domain, uri, err) : NULL;
+        vds_target *oracle = spice ? vds_qga_oracle_new(domain, uri, ctx, err) : NULL;
         if (oracle)
             t = vds_target_client_new_with(name, spice, d.password, oracle, ctx, err);
     }
@@ -936,7 +943,7 @@ void vds_vm_collect_logs(vds_vm *vm, const char *dir)
     gsize n;
     if (g_file_get_contents(vm->serial_log, &text, &n, NULL))
         g_file_set_contents(serial, text, (gssize)n, NULL);
-    vds_target *o = vds_qga_oracle_new(vm->name, vm->uri, &err);
+    vds_target *o = vds_qga_oracle_new(vm->name, vm->uri, NULL, &err);
     if (!o)
         return;
     g_autoptr(GBytes) out = NULL;

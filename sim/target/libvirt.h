@@ -53,8 +53,10 @@ vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err 
 vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err *err);
 
 /* The guest oracles of a domain through its QEMU guest agent (screen,
- * clipboard, guest copy/paste); a target with only those ops. */
-vds_target *vds_qga_oracle_new(const char *domain, const char *uri, vds_err *err);
+ * clipboard, guest copy/paste); a target with only those ops. While it waits
+ * on the guest it keeps iterating ctx (borrowed; NULL: the default context). */
+vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx,
+                               vds_err *err);
 
 /* --- transient domains (vdsim vm) ------------------------------------------ */
 

@@ -16,21 +16,13 @@ from conftest import SOURCE
 TEMPLATES = ("debian12-spicevmc.xml", "debian12-unix.xml")
 SUITE = [os.path.join(SOURCE, "scenarios", d)
          for d in ("caps", "client", "monitors", "mouse", "clipboard")]
-# Open: through QEMU's spice-server a 1 MiB client -> guest clipboard stalls
-# in the TCG guest: after the session's 10 agent tokens the guest takes no
-# more data from its port until the waiting xclip is killed (every time when
-# run alone after boot, sometimes in longer runs). It runs on the raw chardev,
-# where it passes; on spicevmc it is left out until the stall is understood
-# (README, "Real guests").
-LEFT_OUT = {"debian12-spicevmc.xml": {"clipboard/large-to-guest.yaml"}, "debian12-unix.xml": set()}
 
 
 def suite(template):
     files = []
     for d in SUITE:
         for f in sorted(os.listdir(d)):
-            rel = os.path.basename(d) + "/" + f
-            if f.endswith(".yaml") and rel not in LEFT_OUT[template]:
+            if f.endswith(".yaml"):
                 files.append(os.path.join(d, f))
     return files
 
