@@ -62,7 +62,7 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
     return rc ? VDS_EXIT_FAIL : worst;
 }
 
-int vds_cli_run(int argc, char **argv)
+static int cli_run(int argc, char **argv, bool check_only)
 {
     g_autofree char *target = NULL, *golden = NULL, *trace = NULL, *junit = NULL, *report = NULL;
     gboolean update = FALSE, fresh = FALSE, verbose = FALSE;
@@ -140,6 +140,8 @@ int vds_cli_run(int argc, char **argv)
         else
             vds_scenario_free(s);
     }
+    if (check_only)
+        return VDS_EXIT_OK;
     if (scenarios->len == 0) {
         printf("shard %u/%u has no scenarios\n", shard_k, shard_n);
         return VDS_EXIT_OK;
@@ -179,4 +181,14 @@ int vds_cli_run(int argc, char **argv)
         .verbose = verbose,
     };
     return vds_run(scenarios, &o);
+}
+
+int vds_cli_run(int argc, char **argv)
+{
+    return cli_run(argc, argv, false);
+}
+
+int vds_cli_run_check(int argc, char **argv)
+{
+    return cli_run(argc, argv, true);
 }

@@ -68,6 +68,24 @@ int vds_cli_vm(int argc, char **argv)
         else if (g_str_has_prefix(argv[i], "--report="))
             report = g_strdup(argv[i] + 9);
 
+    /* vdsim run's arguments, checked before a guest is booted for them; the
+       target is known once the guest is up */
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    g_ptr_array_add(args, "run");
+    g_ptr_array_add(args, "--target");
+    g_ptr_array_add(args, "libvirt:");
+    if (!has_report) {
+        g_ptr_array_add(args, "--report");
+        g_ptr_array_add(args, report);
+    }
+    for (int i = 1; i < argc; i++)
+        g_ptr_array_add(args, argv[i]);
+    g_ptr_array_add(args, NULL);
+    g_autofree char **check = g_memdup2(args->pdata, args->len * sizeof(char *));
+    int crc = vds_cli_run_check((int)args->len - 1, check);
+    if (crc != VDS_EXIT_OK)
+        return crc;
+
     struct sigaction sa = {.sa_handler = on_sigint}, old_int, old_term;
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
@@ -107,19 +125,8 @@ int vds_cli_vm(int argc, char **argv)
     /* vdsim run handles Ctrl-C itself from here (the trace is kept) */
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
-    GPtrArray *args = g_ptr_array_new();
-    g_ptr_array_add(args, "run");
-    g_ptr_array_add(args, "--target");
-    g_ptr_array_add(args, target);
-    if (!has_report) {
-        g_ptr_array_add(args, "--report");
-        g_ptr_array_add(args, report);
-    }
-    for (int i = 1; i < argc; i++)
-        g_ptr_array_add(args, argv[i]);
-    g_ptr_array_add(args, NULL);
+    args->pdata[2] = target;
     rc = vds_cli_run((int)args->len - 1, (char **)args->pdata);
-    g_ptr_array_free(args, TRUE);
 out:
     if (vm && report) {
         g_autofree char *logs = g_build_filename(report, "guest", NULL);

@@ -13,6 +13,10 @@ int vds_cli_decode(int argc, char **argv);
 int vds_cli_diff(int argc, char **argv);
 int vds_cli_lint(int argc, char **argv);
 int vds_cli_run(int argc, char **argv);
+/* vds_cli_run's checks only: its options parse and every scenario loads.
+ * VDS_EXIT_OK or the exit status vds_cli_run would have given, its message
+ * printed. argv's pointers are reordered (GOption), the strings untouched. */
+int vds_cli_run_check(int argc, char **argv);
 int vds_cli_agent(int argc, char **argv);
 int vds_cli_server(int argc, char **argv);
 int vds_cli_vm(int argc, char **argv);

@@ -694,8 +694,7 @@ static const vds_target_ops qga_ops = {
     .free = qga_free,
 };
 
-vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx,
-                               vds_err *err)
+vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx, vds_err *err)
 {
     qga *q = g_new0(qga, 1);
     q->base.ops = &qga_ops;

@@ -5,7 +5,9 @@ These tests need root and a machine that can run a TCG guest; when it cannot,
 they fail and say why."""
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import time
 
@@ -127,7 +129,89 @@ def test_interrupted_boot_destroys_the_domain(vdsim, image, tmp_path):
     assert domains() == before
 
 
+@pytest.fixture
+def ssh_to_self(tmp_path):
+    """A private sshd on this machine's own non-loopback address: libvirt's
+    qemu+ssh:// transport for real, the machine being its own remote host.
+    Yields (address, libvirt URI)."""
+    addrs = [line.split()[3].split("/")[0]
+             for line in sh("ip", "-4", "-o", "addr", "show", "scope", "global").stdout.splitlines()]
+    if not addrs:
+        pytest.fail("the qemu+ssh test needs a non-loopback IPv4 address on this machine")
+    if not os.path.exists("/usr/sbin/sshd"):
+        pytest.fail("missing /usr/sbin/sshd (tools/lib/install-deps vm installs openssh-server)")
+    addr, d = addrs[0], tmp_path / "ssh"
+    d.mkdir(mode=0o700)
+    for key in ("host", "client"):
+        r = sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(d / key))
+        assert r.returncode == 0, r.stderr
+    shutil.copy(d / "client.pub", d / "authorized_keys")
+    with socket.socket() as s:
+        s.bind((addr, 0))
+        port = s.getsockname()[1]
+    (d / "sshd_config").write_text(
+        "Port %d\nListenAddress %s\nHostKey %s\nAuthorizedKeysFile %s\n"
+        "PermitRootLogin prohibit-password\nPasswordAuthentication no\n"
+        "KbdInteractiveAuthentication no\nUsePAM no\nStrictModes no\nPidFile none\n"
+        % (port, addr, d / "host", d / "authorized_keys"))
+    os.makedirs("/run/sshd", exist_ok=True)  # sshd's privilege separation directory
+    sshd = subprocess.Popen(["/usr/sbin/sshd", "-D", "-e", "-f", str(d / "sshd_config")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((addr, port), timeout=1).close()
+                break
+            except OSError:
+                assert sshd.poll() is None, "sshd did not start: " + sshd.stderr.read()
+                assert time.monotonic() < deadline, "sshd does not answer on %s:%d" % (addr, port)
+                time.sleep(0.1)
+        yield addr, "qemu+ssh://root@%s:%d/system?keyfile=%s&no_verify=1&known_hosts=%s" % (
+            addr, port, d / "client", d / "known_hosts")
+    finally:
+        sshd.terminate()
+        sshd.wait(timeout=10)
+
+
+def test_remote_uri_over_ssh(vdsim, image, ssh_to_self, tmp_path):
+    """vdsim vm and the libvirt: target through qemu+ssh://: the domain, its
+    live XML and the guest agent over ssh, SPICE to the host's address (the
+    template's wildcard listen), never to the remote host's loopback."""
+    addr, uri = ssh_to_self
+    with open(os.path.join(SOURCE, "vmconfigs", "debian12-spicevmc.xml")) as f:
+        xml = f.read()
+    assert "address='127.0.0.1'" in xml
+    template = tmp_path / "remote-spicevmc.xml"
+    template.write_text(xml.replace("address='127.0.0.1'", "address='0.0.0.0'"))
+    before = domains()
+    report = tmp_path / "rep"
+    scenarios = [os.path.join(SOURCE, "scenarios", s) for s in (
+        "caps/announce.yaml", "monitors/one-head.yaml", "mouse/move-and-click.yaml",
+        "clipboard/client-to-guest.yaml", "clipboard/guest-to-client.yaml")]
+    r = subprocess.run([vdsim, "vm", "--uri", uri, "--template", str(template), "--image", image,
+                        "--report", str(report), *scenarios],
+                       capture_output=True, text=True, timeout=900)
+    out = r.stdout + r.stderr
+    assert "the guest's agent opened its port after" in out, "the guest did not boot:\n" + out
+    assert "?uri=qemu+ssh://" in out
+    assert "SPICE server spice://%s:" % addr in out
+    assert r.returncode == 0, out
+    with open(report / "summary.json") as f:
+        ran = json.load(f)["scenarios"]
+    assert len(ran) == 5 and all(s["passed"] for s in ran), out
+    assert "spice-vdagentd" in (report / "guest" / "guest-agent.log").read_text()
+    assert domains() == before, "the domain outlived vdsim vm"
+
+
 def test_missing_image_and_domain_are_named(run, tmp_path):
+    # the scenarios are checked before anything boots
+    t0 = time.monotonic()
+    r = run("vm", "--template", os.path.join(SOURCE, "vmconfigs", "debian12-spicevmc.xml"),
+            "--image", str(tmp_path), os.path.join(SOURCE, "scenarios", "no-such.yaml"))
+    assert r.returncode == 2
+    assert "no-such.yaml: no such scenario file or directory" in r.stderr
+    assert time.monotonic() - t0 < 5
     r = run("vm", "--template", os.path.join(SOURCE, "vmconfigs", "debian12-spicevmc.xml"),
             "--image", str(tmp_path), os.path.join(SOURCE, "scenarios", "caps"))
     assert r.returncode == 3
