@@ -323,6 +323,30 @@ static GBytes *read_payload(ctx *c, const vds_ynode *n)
     return g_bytes_new_take(data, len);
 }
 
+static int u32_value(ctx *c, const vds_ynode *n, const char *what, uint32_t max, uint32_t *out)
+{
+    const char *s = scalar(c, n, what);
+    if (!s)
+        return -1;
+    char *end;
+    unsigned long long v = g_ascii_strtoull(s, &end, 0);
+    if (!*s || *end || v > max)
+        return fail(c, n, "%s is a number from 0 to %u, not '%s'", what, max, s);
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int bool_value(ctx *c, const vds_ynode *n, const char *what, bool *out)
+{
+    const char *s = scalar(c, n, what);
+    if (!s)
+        return -1;
+    if (strcmp(s, "true") && strcmp(s, "false"))
+        return fail(c, n, "%s is true or false, not '%s'", what, s);
+    *out = s[0] == 't';
+    return 0;
+}
+
 static const char *const send_own[] = {"msg", "port", "payload-file", NULL};
 static const char *const expect_own[] = {"msg", "within", "optional", "capture", NULL};
 static const char *const not_own[] = {"msg", "within", NULL};
@@ -376,12 +400,8 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not
     if (is_not && !vds_ynode_get(body, "within"))
         return fail(c, body, "'not' needs 'within': how long the message must stay away");
     vds_ynode *opt = vds_ynode_get(body, "optional");
-    if (opt) {
-        const char *o = scalar(c, opt, "optional");
-        if (!o || (strcmp(o, "true") && strcmp(o, "false")))
-            return o ? fail(c, opt, "optional must be true or false") : -1;
-        st->optional = o[0] == 't';
-    }
+    if (opt && bool_value(c, opt, "optional", &st->optional) < 0)
+        return -1;
     vds_ynode *cap = vds_ynode_get(body, "capture");
     if (cap) {
         if (cap->kind != VDS_Y_MAP)
@@ -530,11 +550,13 @@ static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)
         return fail(c, vds_ynode_get(body, "hex"), "%s", herr.msg);
     }
     st->payload = g_bytes_new_take(b.data, b.len);
-    vds_ynode *chunk = vds_ynode_get(body, "chunk");
-    st->raw_chunk = chunk && chunk->kind == VDS_Y_SCALAR && strcmp(chunk->value, "true") == 0;
-    vds_ynode *port = vds_ynode_get(body, "port");
-    st->port = port && port->kind == VDS_Y_SCALAR ? (uint32_t)strtoul(port->value, NULL, 0) : 1;
-    return 0;
+    /* any port: a bad one is what some robustness scenarios send */
+    vds_ynode *chunk = vds_ynode_get(body, "chunk"), *port = vds_ynode_get(body, "port");
+    st->raw_chunk = false;
+    st->port = VDP_CLIENT_PORT;
+    if (chunk && bool_value(c, chunk, "chunk", &st->raw_chunk) < 0)
+        return -1;
+    return port ? u32_value(c, port, "port", UINT32_MAX, &st->port) : 0;
 }
 
 /* --- client: the SPICE client's own actions ------------------------------ */
@@ -563,19 +585,6 @@ static const vds_names buttons_names = VDS_NAMES("button", button_names);
 static bool known_name(const vds_names *t, const char *s, uint32_t *v)
 {
     return vds_names_find(t, s, v) && vds_names_get(t, *v) && strcmp(vds_names_get(t, *v), s) == 0;
-}
-
-static int u32_value(ctx *c, const vds_ynode *n, const char *what, uint32_t max, uint32_t *out)
-{
-    const char *s = scalar(c, n, what);
-    if (!s)
-        return -1;
-    char *end;
-    unsigned long long v = g_ascii_strtoull(s, &end, 0);
-    if (!*s || *end || v > max)
-        return fail(c, n, "%s is a number from 0 to %u, not '%s'", what, max, s);
-    *out = (uint32_t)v;
-    return 0;
 }
 
 static int button_value(ctx *c, const vds_ynode *n, uint8_t *button)
@@ -752,15 +761,8 @@ static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
         return 0;
     case VDS_CLIENT_EXCEED_TOKENS:
         return u32_value(c, arg, "exceed-tokens", 1000, &a->count);
-    case VDS_CLIENT_HOLD_TOKENS: {
-        const char *h = scalar(c, arg, "hold-tokens");
-        if (!h)
-            return -1;
-        if (strcmp(h, "true") && strcmp(h, "false"))
-            return fail(c, arg, "hold-tokens is true or false, not '%s'", h);
-        a->hold = strcmp(h, "true") == 0;
-        return 0;
-    }
+    case VDS_CLIENT_HOLD_TOKENS:
+        return bool_value(c, arg, "hold-tokens", &a->hold);
     case VDS_CLIENT_RAW:
         return parse_client_raw(c, arg, a, st);
     case VDS_CLIENT_CLOSED: {
