@@ -871,9 +871,6 @@ static int setup(runner *r, vds_err *err)
 {
     r->step = 0;
     r->t->ops->reset(r->t);
-    if (r->t->input && r->t->ops->input_sync)
-        r->t->ops->input_sync(r->t);
-    r->input_pos = r->t->input ? r->t->input->len : 0;
     r->serial[0] = r->serial[1] = 0;
     /* what the agent said between scenarios belongs to no scenario */
     vds_rx *rx;
@@ -883,6 +880,11 @@ static int setup(runner *r, vds_err *err)
     uint32_t caps = r->s->client_caps;
     if (r->t->ops->session(r->t, caps, deadline, err) < 0)
         return -1;
+    /* input from here on is the scenario's: a guest's session makes a move of
+       its own first and waits for it to land (vds_target_warm_mouse) */
+    if (r->t->input && r->t->ops->input_sync)
+        r->t->ops->input_sync(r->t);
+    r->input_pos = r->t->input ? r->t->input->len : 0;
     for (;;) {
         while ((rx = g_queue_pop_head(r->t->rx))) {
             vds_agent_msg m;

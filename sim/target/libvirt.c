@@ -224,8 +224,7 @@ typedef struct qga {
     uint8_t partial[24]; /* an input_event not yet complete */
     size_t have;
     bool paused;            /* spice-vdagentd stopped by a guest-agent step */
-    unsigned opens;         /* tablets the capture has opened */
-    unsigned opens_at_warm; /* ... when a move was asked for to make one */
+    unsigned opens_at_warm; /* base.input_opens when a move was asked for to make a tablet */
     bool warm_pending;
 } qga;
 
@@ -333,9 +332,9 @@ static int qga_run(qga *q, const char *script, GBytes *input, uint64_t timeout_n
     return qga_wait(q, pid, vds_clock_now_ns() + timeout_ns, out, status, err);
 }
 
-/* A file in the guest, read in pieces (guest-file-read): large outputs do
-   not go through one guest-exec reply. New bytes in *out. */
-static int qga_read_file(qga *q, const char *path, GBytes **out, vds_err *err)
+/* A file in the guest from byte offset on, read in pieces (guest-file-read):
+   large outputs do not go through one guest-exec reply. New bytes in *out. */
+static int qga_read_file(qga *q, const char *path, uint64_t offset, GBytes **out, vds_err *err)
 {
     g_autofree char *open_cmd =
         g_strdup_printf("{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\","
@@ -348,7 +347,17 @@ static int qga_read_file(qga *q, const char *path, GBytes **out, vds_err *err)
     gint64 handle = json_node_get_int(h);
     GByteArray *data = g_byte_array_new();
     int rc = 0;
-    for (;;) {
+    if (offset) {
+        g_autofree char *sk = g_strdup_printf(
+            "{\"execute\":\"guest-file-seek\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT
+            ",\"offset\":%" G_GUINT64_FORMAT ",\"whence\":\"set\"}}",
+            handle, offset);
+        g_autoptr(JsonNode) sk_node = json_from_string(sk, NULL);
+        g_autoptr(JsonNode) r = qga_command(q, sk_node, err);
+        if (!r)
+            rc = -1;
+    }
+    while (rc == 0) {
         g_autofree char *rd = g_strdup_printf(
             "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT
             ",\"count\":524288}}",
@@ -408,7 +417,7 @@ static int qga_capture_input(qga *q, vds_err *err)
     int status;
     q->input_off = 0;
     q->have = 0;
-    q->opens = 0;
+    q->base.input_opens = 0;
     q->warm_pending = false;
     if (qga_run(q, script, NULL, 10000000000ull, &out, &status, err) < 0)
         return -1;
@@ -427,12 +436,12 @@ static void input_sync(qga *q, bool now_please)
         return;
     q->input_t = now;
     vds_err err;
-    g_autoptr(GBytes) all = NULL;
-    if (qga_read_file(q, INPUT_FILE, &all, &err) < 0)
+    g_autoptr(GBytes) fresh = NULL;
+    if (qga_read_file(q, INPUT_FILE, q->input_off, &fresh, &err) < 0)
         return; /* not there yet: nothing seen */
     gsize n;
-    const uint8_t *d = g_bytes_get_data(all, &n);
-    for (gsize i = q->input_off; i < n; i++) {
+    const uint8_t *d = g_bytes_get_data(fresh, &n);
+    for (gsize i = 0; i < n; i++) {
         q->partial[q->have++] = d[i];
         if (q->have < 24)
             continue;
@@ -443,13 +452,12 @@ static void input_sync(qga *q, bool now_please)
         memcpy(&ev.value, q->partial + 20, 4);
         q->have = 0;
         if (ev.type == 0xffff && ev.code == 0xffff) { /* the capture opened a tablet */
-            q->opens++;
+            q->base.input_opens++;
             continue;
         }
         g_array_append_val(t->input, ev);
     }
-    if (n > q->input_off)
-        q->input_off = n;
+    q->input_off += n;
 }
 
 static void qga_input_sync(vds_target *t)
@@ -467,7 +475,7 @@ static bool qga_screen_taken(vds_target *t)
     qga *q = (qga *)t;
     input_sync(q, true);
     if (q->warm_pending) {
-        if (q->opens <= q->opens_at_warm)
+        if (q->base.input_opens <= q->opens_at_warm)
             return false;
         q->warm_pending = false;
         return true;
@@ -482,7 +490,7 @@ static bool qga_screen_taken(vds_target *t)
         status == 0)
         return true;
     q->warm_pending = true;
-    q->opens_at_warm = q->opens;
+    q->opens_at_warm = q->base.input_opens;
     q->base.warm_mouse = true;
     return false;
 }
@@ -600,7 +608,7 @@ static int qga_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds
         return -1;
     if (status != 0)
         return vds_err_set(err, VDS_ERR_IO, q->name, "the guest's paste got nothing");
-    return qga_read_file(q, PASTE_FILE, text, err);
+    return qga_read_file(q, PASTE_FILE, 0, text, err);
 }
 
 /* guest-agent: stop | continue, in the guest: SIGSTOP/SIGCONT to spice-vdagentd. */

@@ -88,6 +88,23 @@ void vds_oracle_input_sync(vds_target *t)
         t->oracle->ops->input_sync(t->oracle);
 }
 
+#define WARM_LANDS_NS 1000000000ull
+
+typedef struct warm_wait {
+    vds_target *oracle;
+    guint len;      /* oracle->input->len before the move */
+    unsigned opens; /* oracle->input_opens before it */
+} warm_wait;
+
+static bool warm_landed(void *user)
+{
+    warm_wait *w = user;
+    GArray *in = w->oracle->input;
+    w->oracle->ops->input_sync(w->oracle);
+    return w->oracle->input_opens > w->opens ||
+           (in->len > w->len && g_array_index(in, vds_input_event, in->len - 1).type == 0);
+}
+
 int vds_target_warm_mouse(vds_target *t, vds_err *err)
 {
     if (!t->oracle || !t->oracle->warm_mouse)
@@ -102,6 +119,14 @@ int vds_target_warm_mouse(vds_target *t, vds_err *err)
     if (rc == 0)
         rc = t->ops->send(t, VDP_SERVER_PORT, out.data, out.len, &t_ns, err);
     vds_buf_clear(&out);
+    /* a guest's input is fetched, so the move may land after the scenario
+       has started looking: wait until it has (a new tablet opened, or a
+       whole frame came). At (1,1) already nothing comes, hence the bound. */
+    vds_target *o = t->oracle;
+    if (rc == 0 && o->input && o->ops->input_sync) {
+        warm_wait w = {o, o->input->len, o->input_opens};
+        vds_target_wait(t, vds_clock_now_ns() + WARM_LANDS_NS, warm_landed, &w);
+    }
     return rc;
 }
 

@@ -102,9 +102,10 @@ typedef struct vds_target_ops {
 
 struct vds_target {
     const vds_target_ops *ops;
-    GMainContext *ctx; /* borrowed */
-    GQueue *rx;        /* vds_rx*, owned: messages not yet consumed */
-    GArray *input;     /* vds_input_event: everything the fake uinput got */
+    GMainContext *ctx;    /* borrowed */
+    GQueue *rx;           /* vds_rx*, owned: messages not yet consumed */
+    GArray *input;        /* vds_input_event: everything the fake uinput got */
+    unsigned input_opens; /* a guest's: agent tablets its input capture opened */
     bool port_open;
     uint64_t tx_offset; /* stream offset of the last message sent (per connection) */
     char *dead;         /* why the agent stack is gone, or NULL */
