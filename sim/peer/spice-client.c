@@ -952,6 +952,14 @@ uint32_t vds_spice_client_tokens(const vds_spice_client *c)
     return c->tokens > 0 ? (uint32_t)c->tokens : 0;
 }
 
+size_t vds_spice_client_agent_queued(const vds_spice_client *c)
+{
+    size_t n = 0;
+    for (const GList *l = c->agent_q.head; l; l = l->next)
+        n += g_bytes_get_size(l->data);
+    return n;
+}
+
 uint32_t vds_spice_client_mouse_mode(const vds_spice_client *c)
 {
     return c->mouse_current;

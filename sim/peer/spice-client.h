@@ -63,6 +63,8 @@ void vds_spice_client_free(vds_spice_client *c);
 bool vds_spice_client_linked(const vds_spice_client *c);
 bool vds_spice_client_agent_connected(const vds_spice_client *c);
 uint32_t vds_spice_client_tokens(const vds_spice_client *c);
+/* Bytes of AGENT_DATA queued until the server returns tokens. */
+size_t vds_spice_client_agent_queued(const vds_spice_client *c);
 /* Current mouse mode (SPICE_MOUSE_MODE_*); 0 before INIT. */
 uint32_t vds_spice_client_mouse_mode(const vds_spice_client *c);
 /* Run ctx until the agent is connected, or deadline; false then. */

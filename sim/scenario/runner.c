@@ -200,9 +200,11 @@ static int step_fail(runner *r, const vds_step *st, const char *fmt, ...)
     va_start(ap, fmt);
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    g_autofree char *stall = r->t->ops->stall ? r->t->ops->stall(r->t) : NULL;
     if (!r->res->failure)
-        r->res->failure = g_strdup_printf("%s:%u:%u: step %u (%s): %s", r->s->file, st->line,
-                                          st->col, st->index, vds_step_kind_name(st->kind), msg);
+        r->res->failure = g_strdup_printf("%s:%u:%u: step %u (%s): %s%s%s", r->s->file, st->line,
+                                          st->col, st->index, vds_step_kind_name(st->kind), msg,
+                                          stall ? "; " : "", stall ? stall : "");
     return -1;
 }
 

@@ -303,6 +303,19 @@ static int client_write_raw(vds_target *t, const uint8_t *data, size_t len, vds_
                        "%s: raw port bytes need the port itself (target local)", t->ops->name);
 }
 
+/* A scenario that waits on the agent while agent data sits here waiting
+   for tokens points at the flow control, not at the agent. */
+static char *client_stall(vds_target *t)
+{
+    client_target *c = (client_target *)t;
+    size_t queued = c->client ? vds_spice_client_agent_queued(c->client) : 0;
+    if (!queued)
+        return NULL;
+    return g_strdup_printf("vdsim's SPICE client still holds %zu bytes of agent data: the "
+                           "server has not returned agent tokens (%u left)",
+                           queued, vds_spice_client_tokens(c->client));
+}
+
 static void client_free(vds_target *t)
 {
     client_target *c = (client_target *)t;
@@ -325,6 +338,7 @@ static const vds_target_ops local_server_ops = {
     .write_raw = client_write_raw,
     .wait = client_wait,
     .client = client_action,
+    .stall = client_stall,
     .reset = vds_oracle_reset,
     .free = client_free,
 };
@@ -338,6 +352,7 @@ static const vds_target_ops spice_ops = {
     .write_raw = client_write_raw,
     .wait = client_wait,
     .client = client_action,
+    .stall = client_stall,
     .reset = vds_oracle_reset,
     .free = client_free,
 };
@@ -352,6 +367,7 @@ static const vds_target_ops libvirt_ops = {
     .write_raw = client_write_raw,
     .wait = client_wait,
     .client = client_action,
+    .stall = client_stall,
     .reset = vds_oracle_reset,
     .free = client_free,
 };

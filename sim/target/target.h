@@ -92,6 +92,9 @@ typedef struct vds_target_ops {
     /* A SPICE-client action (`client:` steps); NULL on targets without a
        client. *t_ns: when it went out. err says what failed. */
     int (*client)(vds_target *t, const vds_client_action *a, uint64_t *t_ns, vds_err *err);
+    /* What the target still holds back from the agent, for a failure's
+       message (new string), or NULL when nothing; NULL op: it cannot tell. */
+    char *(*stall)(vds_target *t);
     /* Bring t->input up to date with the guest, for targets that have to
        fetch input events (a VM's); NULL when they arrive by themselves. */
     void (*input_sync)(vds_target *t);

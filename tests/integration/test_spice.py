@@ -189,6 +189,30 @@ def test_differential_needs_two_port_views(run, scenario, targets):
     assert "--target A,B diffs what the agent received" in r.stderr
 
 
+STALLED = """id: probe/stalled
+requirement: a step that fails while agent data waits for tokens says so
+targets: [local-server]
+steps:
+  - guest-agent: stop
+  - send:   {msg: clipboard-grab, selection: clipboard, types: [utf8-text]}
+  - send:   {msg: clipboard, selection: clipboard, type: utf8-text, payload-file: %s}
+  - expect: {msg: clipboard-request, within: 1s}
+"""
+
+
+def test_a_failure_names_agent_data_held_back(run, tmp_path):
+    # spice-server stops returning tokens once the stopped agent's port is
+    # full; the step's failure must point at that, not only at the agent
+    path = tmp_path / "stalled.yaml"
+    path.write_text(STALLED % os.path.join(SOURCE, "fixtures", "payloads", "1mib.txt"))
+    r = run("run", "--target", "local-server", "--report", str(tmp_path / "r"), str(path))
+    assert r.returncode == 1, r.stdout + r.stderr
+    m = re.search(r"vdsim's SPICE client still holds (\d+) bytes of agent data: the server has "
+                  r"not returned agent tokens \(0 left\)", r.stdout)
+    assert m, r.stdout
+    assert 0 < int(m.group(1)) < (1 << 20) + 64
+
+
 def test_spice_gtk_clipboard_reaches_the_agent(server):
     need("xclip")
     s = server("--port", "0")
