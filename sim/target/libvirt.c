@@ -226,6 +226,7 @@ typedef struct qga {
     bool paused;            /* spice-vdagentd stopped by a guest-agent step */
     unsigned opens_at_warm; /* base.input_opens when a move was asked for to make a tablet */
     bool warm_pending;
+    uint8_t owners; /* selections (bit 1 << sel) an xclip -i of ours may own */
 } qga;
 
 /* One guest agent command; the reply's "return" member (new node) or NULL. */
@@ -565,6 +566,7 @@ static int qga_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *
         sel_name(sel), sel_name(sel));
     g_autoptr(GBytes) out = NULL;
     int status;
+    q->owners |= 1u << sel;
     if (qga_run(q, cmd, data, 10000000000ull, &out, &status, err) < 0)
         return -1;
     return status == 0
@@ -572,14 +574,27 @@ static int qga_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *
                : vds_err_set(err, VDS_ERR_IO, q->name, "xclip in the guest exited with %d", status);
 }
 
+/* End the xclip -i of ours that may own the selections in mask (1 << sel),
+   in one guest command: each costs a process start in a TCG guest. */
+static void release_owners(qga *q, uint8_t mask)
+{
+    GString *cmd = g_string_new(NULL);
+    for (uint8_t sel = 0; sel < 2; sel++)
+        if (mask & (1u << sel))
+            g_string_append_printf(cmd, "pkill -x -f 'xclip -i -selection %s'; ", sel_name(sel));
+    q->owners &= (uint8_t)~mask;
+    if (cmd->len) {
+        g_autoptr(GBytes) out = NULL;
+        int status;
+        vds_err err;
+        qga_run(q, cmd->str, NULL, 5000000000ull, &out, &status, &err);
+    }
+    g_string_free(cmd, TRUE);
+}
+
 static void qga_guest_release(vds_target *t, uint8_t sel)
 {
-    qga *q = (qga *)t;
-    g_autofree char *cmd = g_strdup_printf("pkill -x -f 'xclip -i -selection %s'", sel_name(sel));
-    g_autoptr(GBytes) out = NULL;
-    int status;
-    vds_err err;
-    qga_run(q, cmd, NULL, 5000000000ull, &out, &status, &err);
+    release_owners((qga *)t, (uint8_t)(1u << sel));
 }
 
 static int qga_paste_start(vds_target *t, uint8_t sel, vds_err *err)
@@ -633,9 +648,8 @@ static void qga_reset(vds_target *t)
         vds_err err;
         qga_agent_pause(t, false, &err);
     }
-    qga_guest_release(t, 0);
-    qga_guest_release(t, 1);
-    ((qga *)t)->paste_pid = 0;
+    release_owners(q, q->owners); /* only what a guest-copy may have left */
+    q->paste_pid = 0;
 }
 
 static void qga_free(vds_target *t)
@@ -657,6 +671,7 @@ static int qga_start(vds_target *t, vds_err *err)
     q->base.warm_mouse = true;
     if (!q->started) {
         q->started = true;
+        q->owners = 3; /* an earlier run's owners go at the first reset */
         return qga_capture_input(q, err);
     }
     g_autoptr(GBytes) out = NULL;
