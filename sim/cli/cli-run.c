@@ -64,6 +64,7 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
 
 static int cli_run(int argc, char **argv, bool check_only)
 {
+    const char *who = check_only ? "vdsim vm" : "vdsim run"; /* vm checks before it boots */
     g_autofree char *target = NULL, *golden = NULL, *trace = NULL, *junit = NULL, *report = NULL;
     gboolean update = FALSE, fresh = FALSE, verbose = FALSE;
     gint repeat = 0, tol_ms = 250, tol_pct = 50;
@@ -102,21 +103,21 @@ static int cli_run(int argc, char **argv, bool check_only)
         ctx, "Exit status: 0 all passed, 1 a scenario failed, 2 usage or scenario error,\n"
              "3 infrastructure fault (the agent did not start) or interrupted.");
     if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
-        fprintf(stderr, "vdsim run: %s\n", gerr->message);
+        fprintf(stderr, "%s: %s\n", who, gerr->message);
         return VDS_EXIT_USAGE;
     }
     if (argc < 2 || repeat < 0 || tol_ms < 0 || tol_pct < 0) {
-        fprintf(stderr, "vdsim run: expected scenario files or directories (and non-negative "
-                        "numbers)\n");
+        fprintf(stderr, "%s: expected scenario files or directories (and non-negative numbers)\n",
+                who);
         return VDS_EXIT_USAGE;
     }
     if (update && !golden) {
-        fprintf(stderr, "vdsim run: --update-golden needs --golden DIR\n");
+        fprintf(stderr, "%s: --update-golden needs --golden DIR\n", who);
         return VDS_EXIT_USAGE;
     }
     g_autoptr(GPtrArray) files = vds_scenario_collect(argv + 1, &err);
     if (!files || files->len == 0) {
-        fprintf(stderr, "vdsim run: %s\n",
+        fprintf(stderr, "%s: %s\n", who,
                 files ? "no *.yaml scenarios found" : vds_err_str(&err, ebuf, sizeof(ebuf)));
         return VDS_EXIT_USAGE;
     }
@@ -124,7 +125,7 @@ static int cli_run(int argc, char **argv, bool check_only)
     char tail;
     if (shard && (sscanf(shard, "%u/%u%c", &shard_k, &shard_n, &tail) != 2 || shard_n < 1 ||
                   shard_k < 1 || shard_k > shard_n)) {
-        fprintf(stderr, "vdsim run: --shard wants K/N with 1 <= K <= N, not '%s'\n", shard);
+        fprintf(stderr, "%s: --shard wants K/N with 1 <= K <= N, not '%s'\n", who, shard);
         return VDS_EXIT_USAGE;
     }
     g_autoptr(GPtrArray) scenarios =
