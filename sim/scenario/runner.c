@@ -721,22 +721,38 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
         for (;;) {
             if (r->t->ops->screen(r->t, rects, &err) < 0)
                 return step_fail(r, st, "%s", err.msg);
-            bool same = rects->len == st->rects->len &&
+            bool on_x = rects->len == st->rects->len &&
                         memcmp(rects->data, st->rects->data, rects->len * sizeof(vds_rect)) == 0;
+            /* what a viewer sees: with one output, the display's own size
+               from the host (a screenshot) must follow X */
+            uint32_t dw = 0, dh = 0;
+            int drc = 1;
+            if (on_x && rects->len == 1 && r->t->ops->display &&
+                (drc = r->t->ops->display(r->t, &dw, &dh, &err)) < 0)
+                return step_fail(r, st, "%s", err.msg);
+            const vds_rect *one = rects->len ? &g_array_index(rects, vds_rect, 0) : NULL;
+            bool on_display = on_x && (drc == 1 || (dw == one->w && dh == one->h));
             /* and the daemon has taken it too, or a mouse state sent next
                would still use the old monitor offsets */
-            bool shown = same;
+            bool same = on_display;
             if (same && r->t->ops->screen_taken)
                 same = r->t->ops->screen_taken(r->t);
             if (same || vds_clock_now_ns() >= deadline || r->t->dead || interrupted_flag) {
-                g_autofree char *gt = rects_text(rects);
+                g_autofree char *rt = rects_text(rects);
+                g_autofree char *gt =
+                    drc == 0 ? g_strdup_printf("%s (display %ux%u)", rt, dw, dh) : g_strdup(rt);
                 g_autoptr(JsonNode) obs = string_node(gt);
                 record_note(r, "guest screen", obs);
                 if (same)
                     return 0;
                 if (r->t->dead || interrupted_flag)
                     return dead_or_interrupted(r, st);
-                if (shown)
+                if (on_x && !on_display)
+                    return step_fail(r, st,
+                                     "the X screen shows %s, but the display shows %ux%u after "
+                                     "%.0f ms",
+                                     rt, dw, dh, st->within_ns / 1e6);
+                if (on_display)
                     return step_fail(r, st,
                                      "the X screen shows %s, but the agent has not taken the new "
                                      "screen size within %.0f ms",

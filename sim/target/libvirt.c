@@ -3,6 +3,7 @@
  * transient domain lives as long as `vdsim vm` needs it. */
 #include "target/libvirt.h"
 
+#include "core/image.h"
 #include "core/loop.h"
 
 #include <glib/gstdio.h>
@@ -526,6 +527,49 @@ static int qga_screen(vds_target *t, GArray *rects, vds_err *err)
     return 0;
 }
 
+/* A screenshot's first bytes (the header); the rest is drained. */
+typedef struct shot_head {
+    uint8_t d[VDS_IMAGE_HEAD_MAX];
+    size_t n;
+} shot_head;
+
+static int keep_head(virStreamPtr st, const char *buf, size_t len, void *user)
+{
+    shot_head *h = user;
+    size_t take = MIN(len, sizeof(h->d) - h->n);
+    memcpy(h->d + h->n, buf, take);
+    h->n += take;
+    return (int)len;
+}
+
+/* What the display shows, from the host: libvirt's screenshot of screen 0
+   (QEMU's screendump), whose header gives the size. */
+static int qga_display(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err)
+{
+    qga *q = (qga *)t;
+    virStreamPtr st = virStreamNew(q->conn, 0);
+    shot_head head = {.n = 0};
+    char *mime = st ? virDomainScreenshot(q->dom, st, 0, 0) : NULL;
+    int rc = mime && virStreamRecvAll(st, keep_head, &head) == 0 && virStreamFinish(st) == 0;
+    if (!rc) {
+        g_autofree char *why = virt_error();
+        if (st && mime)
+            virStreamAbort(st);
+        if (st)
+            virStreamFree(st);
+        free(mime);
+        return vds_err_set(err, VDS_ERR_IO, q->name, "screenshot of the display: %s", why);
+    }
+    virStreamFree(st);
+    vds_err ierr = {0};
+    rc = vds_image_size(head.d, head.n, w, h, &ierr);
+    if (rc < 0)
+        vds_err_set(err, VDS_ERR_PROTOCOL, q->name, "the display's screenshot (%s): %s: %s", mime,
+                    ierr.loc, ierr.msg);
+    free(mime);
+    return rc;
+}
+
 static const char *sel_name(uint8_t sel)
 {
     return sel ? "primary" : "clipboard";
@@ -706,6 +750,7 @@ static const vds_target_ops qga_ops = {
     .stop = qga_stop,
     .screen = qga_screen,
     .screen_taken = qga_screen_taken,
+    .display = qga_display,
     .clipboard = qga_clipboard,
     .guest_copy = qga_guest_copy,
     .guest_release = qga_guest_release,

@@ -82,6 +82,13 @@ int vds_oracle_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds
     return t->oracle->ops->paste_result(t->oracle, deadline, text, err);
 }
 
+int vds_oracle_display(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err)
+{
+    if (!t->oracle->ops->display) /* local's dummy X server has none */
+        return 1;
+    return t->oracle->ops->display(t->oracle, w, h, err);
+}
+
 void vds_oracle_input_sync(vds_target *t)
 {
     if (t->oracle->ops->input_sync) /* local's input arrives by itself */

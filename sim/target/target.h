@@ -71,6 +71,9 @@ typedef struct vds_target_ops {
     /* Has the agent itself taken the X screen's current size (not only X)?
        NULL: the target cannot tell, take it as yes. */
     bool (*screen_taken)(vds_target *t);
+    /* The size the guest's display shows, seen from the host (a screenshot):
+       0 with *w, *h; 1 when there is no display to look at; -1 and err. */
+    int (*display)(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err);
     int (*clipboard)(vds_target *t, uint8_t selection, uint64_t timeout_ns, GBytes **text,
                      vds_err *err);
     /* The guest copies text (borrowed), or when text is NULL the contents of
@@ -141,7 +144,7 @@ int vds_target_warm_mouse(vds_target *t, vds_err *err);
     .clipboard = vds_oracle_clipboard, .guest_copy = vds_oracle_guest_copy,           \
     .guest_release = vds_oracle_guest_release, .agent_pause = vds_oracle_agent_pause, \
     .paste_start = vds_oracle_paste_start, .paste_result = vds_oracle_paste_result,   \
-    .input_sync = vds_oracle_input_sync
+    .input_sync = vds_oracle_input_sync, .display = vds_oracle_display
 
 /* Guest-oracle ops that hand the call to t->oracle. */
 int vds_oracle_screen(vds_target *t, GArray *rects, vds_err *err);
@@ -153,6 +156,7 @@ void vds_oracle_guest_release(vds_target *t, uint8_t sel);
 int vds_oracle_paste_start(vds_target *t, uint8_t sel, vds_err *err);
 int vds_oracle_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err);
 void vds_oracle_input_sync(vds_target *t);
+int vds_oracle_display(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err);
 /* Reset the oracle's guest state, if there is an oracle. */
 void vds_oracle_reset(vds_target *t);
 

@@ -105,6 +105,9 @@ def test_suite_in_a_guest(vdsim, image, template, target, tmp_path):
     if target == "libvirt:":
         # a token violation in QEMU's spice-server while the guest's agent is stopped
         assert {"client/exceed-tokens", "client/reconnect"} <= ids
+    # the screen check saw the display's own size too (a screenshot from the host)
+    assert '"[1024x768+0+0] (display 1024x768)"' in (
+        report / "traces" / "monitors_one-head.jsonl").read_text()
     logs = report / "guest"
     assert (logs / "guest-serial.log").stat().st_size > 0
     assert "spice-vdagentd" in (logs / "guest-agent.log").read_text()

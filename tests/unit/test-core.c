@@ -2,6 +2,7 @@
 
 #include "core/clock.h"
 #include "core/error.h"
+#include "core/image.h"
 #include "core/loop.h"
 #include "core/names.h"
 
@@ -194,6 +195,52 @@ static void loop_sleep_serves_sources(void **state)
     assert_true(took < 2000000000ull);
 }
 
+static const uint8_t png_1024x768[24] = {0x89, 'P', 'N',  'G',  '\r', '\n', 0x1a, '\n',
+                                         0,    0,   0,    13,   'I',  'H',  'D',  'R',
+                                         0,    0,   0x04, 0x00, 0,    0,    0x03, 0x00};
+
+static void image_sizes(void **state)
+{
+    uint32_t w, h;
+    vds_err err = {0};
+    assert_int_equal(vds_image_size(png_1024x768, sizeof(png_1024x768), &w, &h, &err), 0);
+    assert_int_equal(w, 1024);
+    assert_int_equal(h, 768);
+    static const char ppm[] = "P6\n# CREATOR: QEMU\n800 600\n255\n\xff";
+    assert_int_equal(vds_image_size((const uint8_t *)ppm, sizeof(ppm) - 1, &w, &h, &err), 0);
+    assert_int_equal(w, 800);
+    assert_int_equal(h, 600);
+}
+
+static void expect_image_error(const void *d, size_t n, const char *want)
+{
+    uint32_t w = 7, h = 7;
+    vds_err err = {0};
+    char buf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    assert_int_equal(vds_image_size(d, n, &w, &h, &err), -1);
+    assert_string_equal(vds_err_str(&err, buf, sizeof(buf)), want);
+    assert_int_equal(w, 0);
+    assert_int_equal(h, 0);
+}
+
+static void image_errors(void **state)
+{
+    expect_image_error(png_1024x768, 20, "byte 20: PNG header cut short before the IHDR size");
+    uint8_t bad[24];
+    memcpy(bad, png_1024x768, sizeof(bad));
+    bad[12] = 'i';
+    expect_image_error(bad, sizeof(bad), "byte 8: PNG does not start with a 13-byte IHDR chunk");
+    memcpy(bad, png_1024x768, sizeof(bad));
+    bad[22] = bad[23] = 0;
+    expect_image_error(bad, sizeof(bad), "byte 20: image height 0 is not 1 to 65535");
+    expect_image_error("P6 99999 2 255\n", 15, "byte 3: image width 99999 is not 1 to 65535");
+    expect_image_error("P6 800 x", 8, "byte 7: PPM height is not a number (0x78)");
+    expect_image_error("P6 800 60", 9, "byte 9: PPM header cut short in its height");
+    expect_image_error("P6 # only a comment", 19, "byte 19: PPM header cut short before its width");
+    expect_image_error("GIF89a", 6, "byte 0: not a PNG or PPM (P6) image: starts with 0x47...");
+    expect_image_error("", 0, "byte 0: no image bytes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -207,6 +254,8 @@ int main(void)
         cmocka_unit_test(loop_deadline),
         cmocka_unit_test(loop_does_not_spin),
         cmocka_unit_test(loop_sleep_serves_sources),
+        cmocka_unit_test(image_sizes),
+        cmocka_unit_test(image_errors),
     };
     return cmocka_run_group_tests_name("/core", tests, NULL, NULL);
 }

@@ -23,9 +23,11 @@ typedef struct delivery {
 typedef struct fake {
     vds_target base;
     uint64_t now;
-    GPtrArray *rules;   /* rule* */
-    GPtrArray *pending; /* delivery*, unsorted */
-    GPtrArray *sent;    /* GBytes*: every message sent, in order */
+    GPtrArray *rules;              /* rule* */
+    GPtrArray *pending;            /* delivery*, unsorted */
+    GPtrArray *sent;               /* GBytes*: every message sent, in order */
+    vds_rect screen;               /* what X shows (one output), when w is set */
+    uint32_t display_w, display_h; /* what a screenshot shows, when set */
 } fake;
 
 static uint64_t fake_clock(void *user)
@@ -90,7 +92,20 @@ static int fake_raw(vds_target *t, const uint8_t *d, size_t len, vds_err *err)
 
 static int fake_screen(vds_target *t, GArray *rects, vds_err *err)
 {
-    return vds_err_set(err, VDS_ERR_USAGE, NULL, "no screen in the fake");
+    fake *f = (fake *)t;
+    if (!f->screen.w)
+        return vds_err_set(err, VDS_ERR_USAGE, NULL, "no screen in the fake");
+    g_array_set_size(rects, 0);
+    g_array_append_val(rects, f->screen);
+    return 0;
+}
+
+static int fake_display(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err)
+{
+    fake *f = (fake *)t;
+    *w = f->display_w;
+    *h = f->display_h;
+    return f->display_w ? 0 : 1;
 }
 
 static int fake_clipboard(vds_target *t, uint8_t sel, uint64_t to, GBytes **text, vds_err *err)
@@ -161,6 +176,7 @@ static const vds_target_ops fake_ops = {
     .send = fake_send,
     .write_raw = fake_raw,
     .screen = fake_screen,
+    .display = fake_display,
     .clipboard = fake_clipboard,
     .guest_copy = fake_copy,
     .guest_release = fake_release,
@@ -394,6 +410,28 @@ static void steps_the_target_lacks(void **state)
     }
 }
 
+/* With one output, what the display shows (a screenshot) must follow X. */
+static void screen_and_display(void **state)
+{
+    static const char text[] = "id: t/s\nsteps:\n  - guest: {screen: [1024x768+0+0], within: 1s}\n";
+    fake *f = fake_new();
+    f->screen = (vds_rect){.w = 1024, .h = 768};
+    g_autoptr(JsonNode) ok = NULL;
+    assert_int_equal(run_text(f, text, &ok), 0); /* no display to look at: X decides */
+    f->display_w = 1024;
+    f->display_h = 768;
+    g_autoptr(JsonNode) same = NULL;
+    assert_int_equal(run_text(f, text, &same), 0);
+    f->display_w = 800;
+    f->display_h = 600;
+    g_autoptr(JsonNode) sum = NULL;
+    assert_int_equal(run_text(f, text, &sum), 1);
+    assert_string_equal(failure(sum),
+                        "t.yaml:3:5: step 1 (guest): the X screen shows "
+                        "[1024x768+0+0], but the display shows 800x600 after 1000 ms");
+    fake_free_all(f);
+}
+
 static void repeat_statistics(void **state)
 {
     fake *f = fake_new();
@@ -422,6 +460,7 @@ int main(void)
         cmocka_unit_test(latency_from_stimulus),
         cmocka_unit_test(steps_the_target_lacks),
         cmocka_unit_test(repeat_statistics),
+        cmocka_unit_test(screen_and_display),
     };
     return cmocka_run_group_tests_name("/scenario/runner", tests, NULL, NULL);
 }
