@@ -225,7 +225,10 @@ typedef struct qga {
     uint8_t partial[24]; /* an input_event not yet complete */
     size_t have;
     bool paused;            /* spice-vdagentd stopped by a guest-agent step */
-    unsigned opens_at_warm; /* base.input_opens when a move was asked for to make a tablet */
+    unsigned opens;         /* tablets the capture has opened */
+    unsigned opens_at_warm; /* ... when a move was asked for to make one */
+    bool warm_asked;        /* base.warm_mouse was set: the move goes out next */
+    vds_warm_filter warm;   /* ... and once it went out, its frame is dropped */
     bool warm_pending;
     uint8_t owners; /* selections (bit 1 << sel) an xclip -i of ours may own */
 } qga;
@@ -419,8 +422,10 @@ static int qga_capture_input(qga *q, vds_err *err)
     int status;
     q->input_off = 0;
     q->have = 0;
-    q->base.input_opens = 0;
+    q->opens = 0;
     q->warm_pending = false;
+    vds_warm_filter_clear(&q->warm);
+    vds_warm_filter_init(&q->warm);
     if (qga_run(q, script, NULL, 10000000000ull, &out, &status, err) < 0)
         return -1;
     return status == 0 ? 0
@@ -428,11 +433,19 @@ static int qga_capture_input(qga *q, vds_err *err)
                                      "starting the input capture in the guest: exit %d", status);
 }
 
+static void take_event(qga *q, const vds_input_event *ev)
+{
+    if (q->warm_asked && !q->base.warm_mouse) { /* the move went out */
+        q->warm_asked = false;
+        vds_warm_filter_arm(&q->warm);
+    }
+    vds_warm_filter_take(&q->warm, ev, q->base.input);
+}
+
 /* Take what the capture has appended since the last look (at most every
    50 ms: each look is a few guest agent commands). */
 static void input_sync(qga *q, bool now_please)
 {
-    vds_target *t = &q->base;
     uint64_t now = vds_clock_now_ns();
     if (!now_please && now - q->input_t < 50000000ull)
         return;
@@ -454,10 +467,10 @@ static void input_sync(qga *q, bool now_please)
         memcpy(&ev.value, q->partial + 20, 4);
         q->have = 0;
         if (ev.type == 0xffff && ev.code == 0xffff) { /* the capture opened a tablet */
-            q->base.input_opens++;
+            q->opens++;
             continue;
         }
-        g_array_append_val(t->input, ev);
+        take_event(q, &ev);
     }
     q->input_off += n;
 }
@@ -477,7 +490,7 @@ static bool qga_screen_taken(vds_target *t)
     qga *q = (qga *)t;
     input_sync(q, true);
     if (q->warm_pending) {
-        if (q->base.input_opens <= q->opens_at_warm)
+        if (q->opens <= q->opens_at_warm)
             return false;
         q->warm_pending = false;
         return true;
@@ -492,8 +505,9 @@ static bool qga_screen_taken(vds_target *t)
         status == 0)
         return true;
     q->warm_pending = true;
-    q->opens_at_warm = q->base.input_opens;
+    q->opens_at_warm = q->opens;
     q->base.warm_mouse = true;
+    q->warm_asked = true;
     return false;
 }
 
@@ -703,6 +717,7 @@ static void qga_free(vds_target *t)
         virDomainFree(q->dom);
     if (q->conn)
         virConnectClose(q->conn);
+    vds_warm_filter_clear(&q->warm);
     g_free(q->name);
     g_free(q);
 }
@@ -713,6 +728,7 @@ static int qga_start(vds_target *t, vds_err *err)
 {
     qga *q = (qga *)t;
     q->base.warm_mouse = true;
+    q->warm_asked = true;
     if (!q->started) {
         q->started = true;
         q->owners = 3; /* an earlier run's owners go at the first reset */
@@ -769,6 +785,7 @@ vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext
     q->base.ctx = ctx;
     q->base.rx = g_queue_new();
     q->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    vds_warm_filter_init(&q->warm);
     q->name = g_strdup(domain);
     q->conn = connect_uri(uri, err);
     if (!q->conn || !(q->dom = lookup(q->conn, domain, err))) {

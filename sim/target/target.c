@@ -1,4 +1,5 @@
 /* What every target shares: received messages, waiting on the loop, lookup. */
+#include <linux/input-event-codes.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -95,23 +96,6 @@ void vds_oracle_input_sync(vds_target *t)
         t->oracle->ops->input_sync(t->oracle);
 }
 
-#define WARM_LANDS_NS 1000000000ull
-
-typedef struct warm_wait {
-    vds_target *oracle;
-    guint len;      /* oracle->input->len before the move */
-    unsigned opens; /* oracle->input_opens before it */
-} warm_wait;
-
-static bool warm_landed(void *user)
-{
-    warm_wait *w = user;
-    GArray *in = w->oracle->input;
-    w->oracle->ops->input_sync(w->oracle);
-    return w->oracle->input_opens > w->opens ||
-           (in->len > w->len && g_array_index(in, vds_input_event, in->len - 1).type == 0);
-}
-
 int vds_target_warm_mouse(vds_target *t, vds_err *err)
 {
     if (!t->oracle || !t->oracle->warm_mouse)
@@ -126,15 +110,50 @@ int vds_target_warm_mouse(vds_target *t, vds_err *err)
     if (rc == 0)
         rc = t->ops->send(t, VDP_SERVER_PORT, out.data, out.len, &t_ns, err);
     vds_buf_clear(&out);
-    /* a guest's input is fetched, so the move may land after the scenario
-       has started looking: wait until it has (a new tablet opened, or a
-       whole frame came). At (1,1) already nothing comes, hence the bound. */
-    vds_target *o = t->oracle;
-    if (rc == 0 && o->input && o->ops->input_sync) {
-        warm_wait w = {o, o->input->len, o->input_opens};
-        vds_target_wait(t, vds_clock_now_ns() + WARM_LANDS_NS, warm_landed, &w);
-    }
     return rc;
+}
+
+void vds_warm_filter_init(vds_warm_filter *f)
+{
+    f->armed = false;
+    f->held = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+}
+
+void vds_warm_filter_clear(vds_warm_filter *f)
+{
+    g_clear_pointer(&f->held, g_array_unref);
+    f->armed = false;
+}
+
+void vds_warm_filter_arm(vds_warm_filter *f)
+{
+    g_array_set_size(f->held, 0);
+    f->armed = true;
+}
+
+static bool is_warm_frame(const GArray *frame)
+{
+    for (guint i = 0; i + 1 < frame->len; i++) {
+        const vds_input_event *e = &g_array_index(frame, vds_input_event, i);
+        if (e->type != EV_ABS || (e->code != ABS_X && e->code != ABS_Y) || e->value != 1)
+            return false;
+    }
+    return frame->len >= 2;
+}
+
+void vds_warm_filter_take(vds_warm_filter *f, const vds_input_event *ev, GArray *out)
+{
+    if (!f->armed) {
+        g_array_append_val(out, *ev);
+        return;
+    }
+    g_array_append_val(f->held, *ev);
+    if (ev->type != EV_SYN)
+        return;
+    if (!is_warm_frame(f->held))
+        g_array_append_vals(out, f->held->data, f->held->len);
+    g_array_set_size(f->held, 0);
+    f->armed = false;
 }
 
 void vds_oracle_reset(vds_target *t)

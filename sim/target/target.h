@@ -108,10 +108,9 @@ typedef struct vds_target_ops {
 
 struct vds_target {
     const vds_target_ops *ops;
-    GMainContext *ctx;    /* borrowed */
-    GQueue *rx;           /* vds_rx*, owned: messages not yet consumed */
-    GArray *input;        /* vds_input_event: everything the fake uinput got */
-    unsigned input_opens; /* a guest's: agent tablets its input capture opened */
+    GMainContext *ctx; /* borrowed */
+    GQueue *rx;        /* vds_rx*, owned: messages not yet consumed */
+    GArray *input;     /* vds_input_event: everything the fake uinput got */
     bool port_open;
     uint64_t tx_offset; /* stream offset of the last message sent (per connection) */
     char *dead;         /* why the agent stack is gone, or NULL */
@@ -137,6 +136,26 @@ struct vds_target {
 /* If t->oracle asks for it, send one MOUSE_STATE{1,1} on the server port
    through t's send op and clear the request. */
 int vds_target_warm_mouse(vds_target *t, vds_err *err);
+
+/* A guest's input as its capture delivers it, less vdsim's own warm-up move
+ * (MOUSE_STATE 1,1 above), which is no scenario's. The move reaches the
+ * capture as one frame of ABS_X 1 and/or ABS_Y 1 and a SYN, or not at all
+ * (the tablet not open yet, or the pointer at 1,1 already: vdagentd writes
+ * only what changed). Once it has gone out (arm), the next frame is held
+ * until its SYN and dropped if it is that one; any other frame is passed on
+ * and ends the watch. Nothing else can make that frame then: vdagentd's
+ * pointer is at 1,1 after the move. */
+typedef struct vds_warm_filter {
+    bool armed;
+    GArray *held; /* vds_input_event, owned: the frame being looked at */
+} vds_warm_filter;
+
+void vds_warm_filter_init(vds_warm_filter *f);
+void vds_warm_filter_clear(vds_warm_filter *f);
+void vds_warm_filter_arm(vds_warm_filter *f);
+/* Pass ev (borrowed) on to out, or hold it while the warm-up frame may be
+ * coming. */
+void vds_warm_filter_take(vds_warm_filter *f, const vds_input_event *ev, GArray *out);
 
 /* The guest-oracle members of a vds_target_ops whose oracles are t->oracle's. */
 #define VDS_ORACLE_OPS                                                                \

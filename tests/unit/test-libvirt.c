@@ -2,7 +2,10 @@
  * through libvirt's test driver (fixtures/libvirt/test-node.xml). */
 #include "test-util.h"
 
+#include <stdio.h>
+
 #include "target/libvirt.h"
+#include "target/target.h"
 
 #define DOMAIN(devices) "<domain type='kvm'><name>g</name><devices>" devices "</devices></domain>"
 #define SPICEVMC                                                                            \
@@ -139,12 +142,57 @@ static void test_default_domain(void **state)
     assert_string_equal(err.msg, "the domain has no com.redhat.spice.0 channel (spicevmc or unix)");
 }
 
+/* The guest input capture, less vdsim's own warm-up move to 1,1. */
+static GArray *events(const char *spec) /* "3:0:1 0:0:0": type:code:value */
+{
+    GArray *a = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    g_auto(GStrv) parts = g_strsplit(spec, " ", -1);
+    for (char **p = parts; *p && **p; p++) {
+        unsigned type, code;
+        int value;
+        assert_int_equal(sscanf(*p, "%u:%u:%d", &type, &code, &value), 3);
+        vds_input_event e = {(uint16_t)type, (uint16_t)code, value};
+        g_array_append_val(a, e);
+    }
+    return a;
+}
+
+static void expect_filtered(bool arm, const char *in, const char *want)
+{
+    vds_warm_filter f;
+    vds_warm_filter_init(&f);
+    if (arm)
+        vds_warm_filter_arm(&f);
+    g_autoptr(GArray) src = events(in), out = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    g_autoptr(GArray) exp = events(want);
+    for (guint i = 0; i < src->len; i++)
+        vds_warm_filter_take(&f, &g_array_index(src, vds_input_event, i), out);
+    assert_int_equal(out->len, exp->len);
+    assert_memory_equal(out->data, exp->data, out->len * sizeof(vds_input_event));
+    vds_warm_filter_clear(&f);
+}
+
+static void warm_frame_dropped(void **state)
+{
+    /* the warm-up frame, whole or in part, then the scenario's */
+    expect_filtered(true, "3:0:1 3:1:1 0:0:0 3:0:5 0:0:0", "3:0:5 0:0:0");
+    expect_filtered(true, "3:1:1 0:0:0 1:272:1 0:0:0", "1:272:1 0:0:0");
+    /* it never came (already at 1,1): the scenario's first frame passes */
+    expect_filtered(true, "3:0:5 3:1:5 0:0:0 3:0:1 0:0:0", "3:0:5 3:1:5 0:0:0 3:0:1 0:0:0");
+    /* not 1,1 only */
+    expect_filtered(true, "3:0:1 1:272:1 0:0:0", "3:0:1 1:272:1 0:0:0");
+    /* not armed: nothing is dropped; a frame without its SYN yet is held */
+    expect_filtered(false, "3:0:1 3:1:1 0:0:0", "3:0:1 3:1:1 0:0:0");
+    expect_filtered(true, "3:0:1 3:1:1", "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_spicevmc), cmocka_unit_test(parse_unix_and_errors),
-        cmocka_unit_test(target_names),   cmocka_unit_test(lookup_test_driver),
-        cmocka_unit_test(remote_uris),    cmocka_unit_test(test_default_domain),
+        cmocka_unit_test(parse_spicevmc),      cmocka_unit_test(parse_unix_and_errors),
+        cmocka_unit_test(warm_frame_dropped),  cmocka_unit_test(target_names),
+        cmocka_unit_test(lookup_test_driver),  cmocka_unit_test(remote_uris),
+        cmocka_unit_test(test_default_domain),
     };
     return cmocka_run_group_tests_name("/libvirt", tests, NULL, NULL);
 }
