@@ -898,8 +898,8 @@ static int setup(runner *r, vds_err *err)
     uint32_t caps = r->s->client_caps;
     if (r->t->ops->session(r->t, caps, deadline, err) < 0)
         return -1;
-    /* input from here on is the scenario's: a guest's session makes a move of
-       its own first and waits for it to land (vds_target_warm_mouse) */
+    /* input from here on is the scenario's (a guest's oracle drops the
+       session's own warm-up move wherever it lands: vds_warm_filter) */
     if (r->t->input && r->t->ops->input_sync)
         r->t->ops->input_sync(r->t);
     r->input_pos = r->t->input ? r->t->input->len : 0;
