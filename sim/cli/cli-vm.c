@@ -53,20 +53,19 @@ int vds_cli_vm(int argc, char **argv)
         fprintf(stderr, "vdsim vm: needs --template FILE --image DIR and scenarios (see --help)\n");
         return VDS_EXIT_USAGE;
     }
-    bool has_report = false;
-    for (int i = 1; i < argc; i++)
-        has_report |= strcmp(argv[i], "--report") == 0 || g_str_has_prefix(argv[i], "--report=");
+    /* the run's --report, if given, is where the guest's logs go too */
     g_autofree char *report = NULL;
-    if (!has_report) {
-        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-        g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-        report = g_strdup_printf("reports/vm-%s", stamp);
-    }
     for (int i = 1; i < argc && !report; i++)
         if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
             report = g_strdup(argv[i + 1]);
         else if (g_str_has_prefix(argv[i], "--report="))
             report = g_strdup(argv[i] + 9);
+    bool has_report = report != NULL;
+    if (!has_report) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+        report = g_strdup_printf("reports/vm-%s", stamp);
+    }
 
     /* vdsim run's arguments, checked before a guest is booted for them; the
        target is known once the guest is up */
@@ -104,18 +103,12 @@ int vds_cli_vm(int argc, char **argv)
         goto out;
     }
     uint64_t deadline = vds_clock_now_ns() + (uint64_t)boot_timeout * 1000000000ull;
-    while (!vm_interrupted) {
-        vds_err werr = {0};
-        int w = vds_vm_wait_agent(vm, MIN(deadline, vds_clock_now_ns() + 1000000000ull), &werr);
-        if (w == 0)
-            break;
-        if (vds_clock_now_ns() >= deadline || !strstr(werr.msg, "in time")) {
-            fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&werr, ebuf, sizeof(ebuf)));
-            goto out;
-        }
-    }
-    if (vm_interrupted) {
-        fprintf(stderr, "vdsim vm: interrupted while the guest booted\n");
+    int w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, &err);
+    if (w != 0) {
+        if (w > 0)
+            fprintf(stderr, "vdsim vm: interrupted while the guest booted\n");
+        else
+            fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
         goto out;
     }
     target = vds_vm_target(vm);

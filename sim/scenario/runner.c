@@ -696,7 +696,7 @@ static int do_guest(runner *r, const vds_step *st, uint64_t start)
         if (!r->t->input)
             return step_fail(r, st,
                              "target %s sees no input events in the guest (input checks need "
-                             "local or local-server)",
+                             "local, local-server or a guest with its QEMU guest agent)",
                              r->t->ops->name);
         /* an empty list means: nothing for the whole window */
         input_wait w = {r, st->events->len ? st->events->len : 1};

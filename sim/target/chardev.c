@@ -60,7 +60,7 @@ static int chardev_start(vds_target *t, vds_err *err)
             close(fd);
         if (vds_clock_now_ns() >= deadline)
             return vds_err_set(err, VDS_ERR_IO, c->path, "connect: %s", g_strerror(e));
-        g_usleep(50000);
+        vds_loop_sleep(t->ctx, 50000000ull);
     }
 }
 
@@ -114,31 +114,14 @@ static void chardev_free(vds_target *t)
     g_free(c);
 }
 
-static const vds_target_ops chardev_ops = {
-    .name = "chardev",
-    .start = chardev_start,
-    .stop = chardev_stop,
-    .session = chardev_session,
-    .send = chardev_send,
-    VDS_ORACLE_OPS,
-    .write_raw = chardev_write_raw,
-    .wait = chardev_wait,
-    .reset = vds_oracle_reset,
-    .free = chardev_free,
-};
+#define CHARDEV_OPS                                                                              \
+    .name = "chardev", .start = chardev_start, .stop = chardev_stop, .session = chardev_session, \
+    .send = chardev_send, .write_raw = chardev_write_raw, .wait = chardev_wait,                  \
+    .reset = vds_oracle_reset, .free = chardev_free
 
+static const vds_target_ops chardev_ops = {CHARDEV_OPS, VDS_ORACLE_OPS};
 /* Without a domain there is no oracle: the guest steps fail by name. */
-static const vds_target_ops chardev_bare_ops = {
-    .name = "chardev",
-    .start = chardev_start,
-    .stop = chardev_stop,
-    .session = chardev_session,
-    .send = chardev_send,
-    .write_raw = chardev_write_raw,
-    .wait = chardev_wait,
-    .reset = vds_oracle_reset,
-    .free = chardev_free,
-};
+static const vds_target_ops chardev_bare_ops = {CHARDEV_OPS};
 
 vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err *err)
 {

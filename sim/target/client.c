@@ -328,49 +328,15 @@ static void client_free(vds_target *t)
     g_free(c);
 }
 
-static const vds_target_ops local_server_ops = {
-    .name = "local-server",
-    .start = client_start,
-    .stop = client_stop,
-    .session = client_session,
-    .send = client_send,
-    VDS_ORACLE_OPS,
-    .write_raw = client_write_raw,
-    .wait = client_wait,
-    .client = client_action,
-    .stall = client_stall,
-    .reset = vds_oracle_reset,
-    .free = client_free,
-};
+/* What every client target does the same way. */
+#define CLIENT_OPS                                                                              \
+    .start = client_start, .stop = client_stop, .session = client_session, .send = client_send, \
+    .write_raw = client_write_raw, .wait = client_wait, .client = client_action,                \
+    .stall = client_stall, .reset = vds_oracle_reset, .free = client_free
 
-static const vds_target_ops spice_ops = {
-    .name = "spice",
-    .start = client_start,
-    .stop = client_stop,
-    .session = client_session,
-    .send = client_send,
-    .write_raw = client_write_raw,
-    .wait = client_wait,
-    .client = client_action,
-    .stall = client_stall,
-    .reset = vds_oracle_reset,
-    .free = client_free,
-};
-
-static const vds_target_ops libvirt_ops = {
-    .name = "libvirt",
-    .start = client_start,
-    .stop = client_stop,
-    .session = client_session,
-    .send = client_send,
-    VDS_ORACLE_OPS,
-    .write_raw = client_write_raw,
-    .wait = client_wait,
-    .client = client_action,
-    .stall = client_stall,
-    .reset = vds_oracle_reset,
-    .free = client_free,
-};
+static const vds_target_ops local_server_ops = {.name = "local-server", CLIENT_OPS, VDS_ORACLE_OPS};
+static const vds_target_ops spice_ops = {.name = "spice", CLIENT_OPS};
+static const vds_target_ops libvirt_ops = {.name = "libvirt", CLIENT_OPS, VDS_ORACLE_OPS};
 
 /* VDSIM_SPICE_PASSWORD, or the file VDSIM_SPICE_PASSWORD_FILE names: never argv. */
 static int read_password(client_target *c, vds_err *err)
@@ -393,51 +359,58 @@ static int read_password(client_target *c, vds_err *err)
     return 0;
 }
 
-vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *err)
+static client_target *client_alloc(const char *name, const vds_target_ops *ops, GMainContext *ctx)
 {
     client_target *c = g_new0(client_target, 1);
+    c->base.ops = ops;
     c->base.ctx = ctx;
     c->base.rx = g_queue_new();
     c->name = g_strdup(name);
+    return c;
+}
+
+/* The server at uri, with c->password: what the client connects to. */
+static int client_endpoint(client_target *c, const char *uri, vds_err *err)
+{
+    if (vds_spice_endpoint_parse(uri, &c->ep, err) < 0)
+        return -1;
+    c->tls = !c->ep.port && c->ep.tls_port;
+    c->copts = (vds_spice_client_opts){
+        .ep = &c->ep, .tls = c->tls, .password = c->password, .inputs = true, .client_mouse = true};
+    return 0;
+}
+
+vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *err)
+{
     if (strcmp(name, "local-server") == 0) {
-        c->base.ops = &local_server_ops;
+        client_target *c = client_alloc(name, &local_server_ops, ctx);
         c->inner = vds_target_local_new(ctx);
         c->base.oracle = c->inner;
         c->base.input = g_array_ref(c->inner->input); /* the fake uinput's events */
-        c->ep.host = NULL;
-    } else {
-        c->base.ops = &spice_ops;
-        c->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
-        if (vds_spice_endpoint_parse(name, &c->ep, err) < 0 || read_password(c, err) < 0) {
-            vds_target_free(&c->base);
-            return NULL;
-        }
-        c->tls = !c->ep.port && c->ep.tls_port;
-        c->base.info = g_strdup_printf("SPICE server %s", name);
+        c->copts = (vds_spice_client_opts){.ep = &c->ep, .inputs = true, .client_mouse = true};
+        return &c->base;
     }
-    c->copts = (vds_spice_client_opts){
-        .ep = &c->ep, .tls = c->tls, .password = c->password, .inputs = true, .client_mouse = true};
+    client_target *c = client_alloc(name, &spice_ops, ctx);
+    c->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    if (read_password(c, err) < 0 || client_endpoint(c, name, err) < 0) {
+        vds_target_free(&c->base);
+        return NULL;
+    }
+    c->base.info = g_strdup_printf("SPICE server %s", name);
     return &c->base;
 }
 
 vds_target *vds_target_client_new_with(const char *name, const char *uri, const char *password,
                                        vds_target *oracle, GMainContext *ctx, vds_err *err)
 {
-    client_target *c = g_new0(client_target, 1);
-    c->base.ctx = ctx;
-    c->base.rx = g_queue_new();
-    c->base.ops = &libvirt_ops;
-    c->name = g_strdup(name);
+    client_target *c = client_alloc(name, &libvirt_ops, ctx);
     c->base.oracle = oracle;
     c->base.input = g_array_ref(oracle->input); /* what the guest's tablet got */
     c->password = g_strdup(password);
-    if (vds_spice_endpoint_parse(uri, &c->ep, err) < 0) {
+    if (client_endpoint(c, uri, err) < 0) {
         vds_target_free(&c->base);
         return NULL;
     }
-    c->tls = !c->ep.port && c->ep.tls_port;
     c->base.info = g_strdup_printf("%s: SPICE server %s", name, uri);
-    c->copts = (vds_spice_client_opts){
-        .ep = &c->ep, .tls = c->tls, .password = c->password, .inputs = true, .client_mouse = true};
     return &c->base;
 }

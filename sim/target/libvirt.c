@@ -82,6 +82,33 @@ int vds_domain_spice_parse(const char *xml, vds_domain_spice *out, vds_err *err)
     return rc;
 }
 
+static bool is_wildcard(const char *addr)
+{
+    return addr && (strcmp(addr, "0.0.0.0") == 0 || strcmp(addr, "::") == 0);
+}
+
+static bool is_loopback(const char *addr)
+{
+    return addr && (g_str_has_prefix(addr, "127.") || strcmp(addr, "::1") == 0 ||
+                    strcmp(addr, "localhost") == 0);
+}
+
+/* spice://HOST:PORT[?tls-port=N], or spice://HOST?tls-port=N (0: no such port). */
+static char *spice_uri(const char *host, unsigned port, unsigned tls_port)
+{
+    if (port && tls_port)
+        return g_strdup_printf("spice://%s:%u?tls-port=%u", host, port, tls_port);
+    if (port)
+        return g_strdup_printf("spice://%s:%u", host, port);
+    return g_strdup_printf("spice://%s?tls-port=%u", host, tls_port);
+}
+
+/* A graphics port attribute: 0 when absent or -1 (autoport not yet given). */
+static unsigned port_attr(const char *v)
+{
+    return v && strcmp(v, "-1") != 0 ? (unsigned)atoi(v) : 0;
+}
+
 /* Graphics and the agent's channel, from a domain's XML. */
 static int parse_devices(xmlXPathContextPtr x, vds_domain_spice *out, vds_err *err)
 {
@@ -93,17 +120,11 @@ static int parse_devices(xmlXPathContextPtr x, vds_domain_spice *out, vds_err *e
         addr = xpath_at(x, g, "/@listen");
     out->password = xpath_at(x, g, "/@passwd");
     out->listen = g_strdup(addr);
-    out->port = port && strcmp(port, "-1") != 0 ? (unsigned)atoi(port) : 0;
-    out->tls_port = tls && strcmp(tls, "-1") != 0 ? (unsigned)atoi(tls) : 0;
-    bool has_port = port && strcmp(port, "-1") != 0;
-    bool has_tls = tls && strcmp(tls, "-1") != 0;
-    if (has_port || has_tls) {
-        const char *host = addr && strcmp(addr, "0.0.0.0") != 0 ? addr : "127.0.0.1";
-        out->spice_uri = has_port && has_tls
-                             ? g_strdup_printf("spice://%s:%s?tls-port=%s", host, port, tls)
-                         : has_port ? g_strdup_printf("spice://%s:%s", host, port)
-                                    : g_strdup_printf("spice://%s?tls-port=%s", host, tls);
-    }
+    out->port = port_attr(port);
+    out->tls_port = port_attr(tls);
+    if (out->port || out->tls_port)
+        out->spice_uri =
+            spice_uri(addr && !is_wildcard(addr) ? addr : "127.0.0.1", out->port, out->tls_port);
     const char *ch = "/domain/devices/channel[target/@name='" AGENT_PORT "'][1]";
     g_autofree char *type = xpath_at(x, ch, "/@type");
     g_autofree char *state = xpath_at(x, ch, "/target/@state");
@@ -194,6 +215,31 @@ static int agent_port_open(virDomainPtr dom, bool *up, vds_err *err)
     return 0;
 }
 
+enum { PORT_UP = 0, PORT_TIMEOUT, PORT_DOMAIN_STOPPED, PORT_INTERRUPTED };
+
+/* Wait until the guest holds com.redhat.spice.0 open, iterating ctx (NULL:
+   the default context) meanwhile: PORT_UP, PORT_TIMEOUT at the deadline,
+   PORT_DOMAIN_STOPPED, PORT_INTERRUPTED once *stop is set (stop may be
+   NULL), or -1 with err when libvirt fails. */
+static int wait_agent_port(virDomainPtr dom, uint64_t deadline, GMainContext *ctx,
+                           const volatile sig_atomic_t *stop, vds_err *err)
+{
+    for (;;) {
+        if (stop && *stop)
+            return PORT_INTERRUPTED;
+        if (virDomainIsActive(dom) != 1)
+            return PORT_DOMAIN_STOPPED;
+        bool up;
+        if (agent_port_open(dom, &up, err) < 0)
+            return -1;
+        if (up)
+            return PORT_UP;
+        if (vds_clock_now_ns() >= deadline)
+            return PORT_TIMEOUT;
+        vds_loop_sleep(ctx, 200000000ull);
+    }
+}
+
 int vds_libvirt_domain_spice(const char *domain, const char *uri, vds_domain_spice *out,
                              vds_err *err)
 {
@@ -227,8 +273,6 @@ typedef struct qga {
     bool paused;            /* spice-vdagentd stopped by a guest-agent step */
     unsigned opens;         /* tablets the capture has opened */
     unsigned opens_at_warm; /* ... when a move was asked for to make one */
-    bool warm_asked;        /* base.warm_mouse was set: the move goes out next */
-    vds_warm_filter warm;   /* ... and once it went out, its frame is dropped */
     bool warm_pending;
     uint8_t owners; /* selections (bit 1 << sel) an xclip -i of ours may own */
 } qga;
@@ -404,8 +448,6 @@ static int qga_read_file(qga *q, const char *path, uint64_t offset, GBytes **out
 static int qga_capture_input(qga *q, vds_err *err)
 {
     /* the marker is spelt out only in the capture's own command line, so
-       neither pkill nor this shell matches itself */
-    /* the marker is spelt out only in the capture's own command line, so
        neither pkill nor this shell matches itself; each time the tablet is
        (re)opened an all-0xff input_event goes first, as a marker */
     static const char script[] =
@@ -424,22 +466,12 @@ static int qga_capture_input(qga *q, vds_err *err)
     q->have = 0;
     q->opens = 0;
     q->warm_pending = false;
-    vds_warm_filter_clear(&q->warm);
-    vds_warm_filter_init(&q->warm);
+    vds_warm_filter_clear(&q->base.warm);
     if (qga_run(q, script, NULL, 10000000000ull, &out, &status, err) < 0)
         return -1;
     return status == 0 ? 0
                        : vds_err_set(err, VDS_ERR_IO, q->name,
                                      "starting the input capture in the guest: exit %d", status);
-}
-
-static void take_event(qga *q, const vds_input_event *ev)
-{
-    if (q->warm_asked && !q->base.warm_mouse) { /* the move went out */
-        q->warm_asked = false;
-        vds_warm_filter_arm(&q->warm);
-    }
-    vds_warm_filter_take(&q->warm, ev, q->base.input);
 }
 
 /* Take what the capture has appended since the last look (at most every
@@ -470,7 +502,7 @@ static void input_sync(qga *q, bool now_please)
             q->opens++;
             continue;
         }
-        take_event(q, &ev);
+        vds_warm_filter_take(&q->base.warm, &ev, q->base.input);
     }
     q->input_off += n;
 }
@@ -480,11 +512,11 @@ static void qga_input_sync(vds_target *t)
     input_sync((qga *)t, false);
 }
 
-/* spice-vdagentd makes its tablet on the first move after it starts and
-   after each screen size change, and writes that move before anything can
-   open the new device. So: when there is no tablet, ask for one move (the
-   outer target makes it, see vds_oracle_screen_taken) and wait until the
-   capture has opened the tablet it makes. */
+/* spice-vdagentd closes its tablet and makes a new one when the screen size
+   changes (and makes one again on the next move if it lost it); events
+   written before the capture has opened the new device are lost to it. So:
+   when there is no tablet, ask for one move (the outer target makes it, see
+   vds_oracle_screen_taken) and wait until the capture has opened a new one. */
 static bool qga_screen_taken(vds_target *t)
 {
     qga *q = (qga *)t;
@@ -507,7 +539,6 @@ static bool qga_screen_taken(vds_target *t)
     q->warm_pending = true;
     q->opens_at_warm = q->opens;
     q->base.warm_mouse = true;
-    q->warm_asked = true;
     return false;
 }
 
@@ -717,7 +748,6 @@ static void qga_free(vds_target *t)
         virDomainFree(q->dom);
     if (q->conn)
         virConnectClose(q->conn);
-    vds_warm_filter_clear(&q->warm);
     g_free(q->name);
     g_free(q);
 }
@@ -728,7 +758,6 @@ static int qga_start(vds_target *t, vds_err *err)
 {
     qga *q = (qga *)t;
     q->base.warm_mouse = true;
-    q->warm_asked = true;
     if (!q->started) {
         q->started = true;
         q->owners = 3; /* an earlier run's owners go at the first reset */
@@ -744,17 +773,17 @@ static int qga_start(vds_target *t, vds_err *err)
                            "restarting the guest's agent: systemctl exited with %d", status);
     uint64_t deadline = vds_clock_now_ns() + 60000000000ull;
     vds_loop_sleep(q->base.ctx, 500000000ull); /* the old port closes first */
-    for (;;) {
-        bool up;
-        if (agent_port_open(q->dom, &up, err) < 0)
-            return -1;
-        if (up)
-            return qga_capture_input(q, err);
-        if (vds_clock_now_ns() >= deadline)
-            return vds_err_set(err, VDS_ERR_IO, q->name,
-                               "the guest's agent did not open " AGENT_PORT
-                               " again within 60 s of its restart");
-        vds_loop_sleep(q->base.ctx, 200000000ull);
+    switch (wait_agent_port(q->dom, deadline, q->base.ctx, NULL, err)) {
+    case PORT_UP:
+        return qga_capture_input(q, err);
+    case PORT_TIMEOUT:
+        return vds_err_set(err, VDS_ERR_IO, q->name,
+                           "the guest's agent did not open " AGENT_PORT
+                           " again within 60 s of its restart");
+    case PORT_DOMAIN_STOPPED:
+        return vds_err_set(err, VDS_ERR_IO, q->name, "the guest stopped while its agent restarted");
+    default:
+        return -1;
     }
 }
 
@@ -785,7 +814,6 @@ vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext
     q->base.ctx = ctx;
     q->base.rx = g_queue_new();
     q->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
-    vds_warm_filter_init(&q->warm);
     q->name = g_strdup(domain);
     q->conn = connect_uri(uri, err);
     if (!q->conn || !(q->dom = lookup(q->conn, domain, err))) {
@@ -801,23 +829,16 @@ char *vds_domain_spice_uri_for(const vds_domain_spice *d, const char *libvirt_ur
 {
     g_autoptr(GUri) u = libvirt_uri ? g_uri_parse(libvirt_uri, G_URI_FLAGS_NONE, NULL) : NULL;
     const char *host = u ? g_uri_get_host(u) : NULL;
-    bool remote = host && *host && strcmp(host, "localhost") != 0 &&
-                  !g_str_has_prefix(host, "127.") && strcmp(host, "::1") != 0;
-    if (!remote || !d->spice_uri)
+    if (!host || !*host || is_loopback(host) || !d->spice_uri)
         return g_strdup(d->spice_uri);
     const char *l = d->listen;
-    if (l && (g_str_has_prefix(l, "127.") || strcmp(l, "::1") == 0 || strcmp(l, "localhost") == 0))
+    if (is_loopback(l))
         return vds_err_set(err, VDS_ERR_USAGE, d->name,
                            "SPICE listens on %s on %s, which vdsim cannot reach from here: "
                            "listen on an address, or tunnel it and use spice://",
                            l, host),
                NULL;
-    const char *to = l && strcmp(l, "0.0.0.0") != 0 && strcmp(l, "::") != 0 ? l : host;
-    if (d->port && d->tls_port)
-        return g_strdup_printf("spice://%s:%u?tls-port=%u", to, d->port, d->tls_port);
-    if (d->port)
-        return g_strdup_printf("spice://%s:%u", to, d->port);
-    return g_strdup_printf("spice://%s?tls-port=%u", to, d->tls_port);
+    return spice_uri(l && !is_wildcard(l) ? l : host, d->port, d->tls_port);
 }
 
 vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err *err)
@@ -866,19 +887,6 @@ static char *read_image_file(const char *image_dir, const char *name, vds_err *e
         return NULL;
     }
     return p;
-}
-
-static void remove_dir(const char *dir)
-{
-    GDir *d = g_dir_open(dir, 0, NULL);
-    const char *n;
-    while (d && (n = g_dir_read_name(d))) {
-        g_autofree char *p = g_build_filename(dir, n, NULL);
-        g_unlink(p);
-    }
-    if (d)
-        g_dir_close(d);
-    g_rmdir(dir);
 }
 
 /* Replace each @KEY@ of tmpl by its value (pairs, NULL-ended); an unknown
@@ -985,30 +993,20 @@ static char *serial_tail(vds_vm *vm)
     return g_strdup(text + (n > 600 ? n - 600 : 0));
 }
 
-int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, vds_err *err)
+int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t *stop,
+                      vds_err *err)
 {
-    for (;;) {
-        if (virDomainIsActive(vm->dom) != 1) {
-            g_autofree char *tail = serial_tail(vm);
-            return vds_err_set(err, VDS_ERR_IO, vm->name,
-                               "the guest stopped before its agent connected; serial console "
-                               "ends:\n%s",
-                               tail);
-        }
-        bool up;
-        if (agent_port_open(vm->dom, &up, err) < 0)
-            return -1;
-        if (up)
-            return 0;
-        if (vds_clock_now_ns() >= deadline) {
-            g_autofree char *tail = serial_tail(vm);
-            return vds_err_set(err, VDS_ERR_IO, vm->name,
-                               "the guest's agent did not open " AGENT_PORT
-                               " in time; serial console ends:\n%s",
-                               tail);
-        }
-        g_usleep(200000);
-    }
+    int w = wait_agent_port(vm->dom, deadline, NULL, stop, err);
+    if (w == PORT_UP || w < 0)
+        return w;
+    if (w == PORT_INTERRUPTED)
+        return 1;
+    g_autofree char *tail = serial_tail(vm);
+    return vds_err_set(err, VDS_ERR_IO, vm->name, "%s; serial console ends:\n%s",
+                       w == PORT_DOMAIN_STOPPED ? "the guest stopped before its agent connected"
+                                                : "the guest's agent did not open " AGENT_PORT
+                                                  " in time",
+                       tail);
 }
 
 char *vds_vm_target(const vds_vm *vm)
@@ -1053,7 +1051,7 @@ void vds_vm_destroy(vds_vm *vm)
     if (vm->conn)
         virConnectClose(vm->conn);
     if (vm->dir)
-        remove_dir(vm->dir);
+        vds_remove_tree(vm->dir);
     g_free(vm->dir);
     g_free(vm->serial_log);
     g_free(vm->chardev);

@@ -3,6 +3,8 @@
  * a transient domain for `vdsim vm`. */
 #pragma once
 
+#include <signal.h>
+
 #include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -74,8 +76,11 @@ typedef struct vds_vm_opts {
  * template, start it as a transient domain that libvirt destroys if vdsim's
  * connection goes away. NULL with err. */
 vds_vm *vds_vm_start(const vds_vm_opts *o, vds_err *err);
-/* Wait until the guest holds the agent's port open, or deadline (clock ns). */
-int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, vds_err *err);
+/* Wait until the guest holds the agent's port open: 0; 1 as soon as *stop
+ * (a signal handler's flag, may be NULL) is set; -1 with err at deadline
+ * (clock ns), when the guest stops, or when libvirt fails. */
+int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t *stop,
+                      vds_err *err);
 /* The target string for vds_target_new: libvirt:NAME or chardev:PATH?domain=. New string. */
 char *vds_vm_target(const vds_vm *vm);
 /* Copy the guest's agent logs (journal of spice-vdagentd and the X session,

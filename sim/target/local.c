@@ -489,30 +489,9 @@ static void local_stop(vds_target *t)
     if (l->uinput_fd > 0)
         close(l->uinput_fd);
     l->uinput_fd = -1;
-    if (l->dir) {
-        g_autoptr(GFile) dir = g_file_new_for_path(l->dir);
-        g_autoptr(GFileEnumerator) en =
-            g_file_enumerate_children(dir, G_FILE_ATTRIBUTE_STANDARD_NAME, 0, NULL, NULL);
-        GFileInfo *fi;
-        while (en && (fi = g_file_enumerator_next_file(en, NULL, NULL))) {
-            g_autofree char *p = g_build_filename(l->dir, g_file_info_get_name(fi), NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
-                /* the file-xfer save dir: one level */
-                g_autoptr(GDir) d = g_dir_open(p, 0, NULL);
-                const char *n;
-                while (d && (n = g_dir_read_name(d))) {
-                    g_autofree char *q = g_build_filename(p, n, NULL);
-                    g_unlink(q);
-                }
-                g_rmdir(p);
-            } else {
-                g_unlink(p);
-            }
-            g_object_unref(fi);
-        }
-        g_rmdir(l->dir);
-        g_free(l->dir);
-        l->dir = NULL;
+    if (l->dir) { /* with the file-xfer save dir in it */
+        vds_remove_tree(l->dir);
+        g_clear_pointer(&l->dir, g_free);
     }
     /* a restart sets these anew */
     g_clear_pointer(&l->display, g_free);

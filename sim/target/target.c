@@ -1,5 +1,6 @@
 /* What every target shares: received messages, waiting on the loop, lookup. */
 #include <linux/input-event-codes.h>
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -27,6 +28,22 @@ void vds_target_queue_rx(vds_target *t, uint64_t t_ns, const vds_chunk_msg *m)
     g_queue_push_tail(t->rx, rx);
 }
 
+void vds_remove_tree(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d))) {
+        g_autofree char *p = g_build_filename(dir, n, NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+            vds_remove_tree(p);
+        else
+            g_unlink(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(dir);
+}
+
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)
 {
     if (t->ops->wait)
@@ -43,8 +60,9 @@ bool vds_oracle_screen_taken(vds_target *t)
 {
     if (!t->oracle->ops->screen_taken || t->oracle->ops->screen_taken(t->oracle))
         return true;
-    /* a guest's agent makes its tablet for the new size on the next move:
-       make that move (it reaches no reader) so the scenario's are seen */
+    /* a guest's agent has no tablet open for the new size yet: make one
+       move (vdagentd makes a lost tablet again on it; the warm filter keeps
+       it out of the scenario's input) and look again */
     vds_err err;
     vds_target_warm_mouse(t, &err);
     return false;
@@ -110,13 +128,9 @@ int vds_target_warm_mouse(vds_target *t, vds_err *err)
     if (rc == 0)
         rc = t->ops->send(t, VDP_SERVER_PORT, out.data, out.len, &t_ns, err);
     vds_buf_clear(&out);
+    if (rc == 0)
+        vds_warm_filter_arm(&t->oracle->warm);
     return rc;
-}
-
-void vds_warm_filter_init(vds_warm_filter *f)
-{
-    f->armed = false;
-    f->held = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
 }
 
 void vds_warm_filter_clear(vds_warm_filter *f)
@@ -127,6 +141,8 @@ void vds_warm_filter_clear(vds_warm_filter *f)
 
 void vds_warm_filter_arm(vds_warm_filter *f)
 {
+    if (!f->held)
+        f->held = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
     g_array_set_size(f->held, 0);
     f->armed = true;
 }
@@ -192,6 +208,7 @@ void vds_target_free(vds_target *t)
     g_clear_pointer(&t->dead, g_free);
     g_clear_pointer(&t->info, g_free);
     g_clear_pointer(&t->log_dir, g_free);
+    vds_warm_filter_clear(&t->warm);
     t->ops->free(t);
     vds_target_free(oracle);
 }

@@ -106,6 +106,26 @@ typedef struct vds_target_ops {
     void (*free)(vds_target *t);
 } vds_target_ops;
 
+/* A guest's input as its capture delivers it, less vdsim's own warm-up move
+ * (vds_target_warm_mouse: MOUSE_STATE 1,1), which is no scenario's. The move
+ * reaches the capture as one frame of ABS_X 1 and/or ABS_Y 1 and a SYN, or
+ * not at all (the tablet not open yet, or the pointer at 1,1 already:
+ * vdagentd writes only what changed), and maybe after the scenario has
+ * started looking. Once the move has gone out (armed), the next frame is
+ * held until its SYN and dropped if it is that one; any other frame is passed
+ * on and ends the watch. Nothing else can make that frame then: vdagentd's
+ * pointer is at 1,1 after the move. Zeroed is ready. */
+typedef struct vds_warm_filter {
+    bool armed;
+    GArray *held; /* vds_input_event, owned: the frame being looked at */
+} vds_warm_filter;
+
+void vds_warm_filter_clear(vds_warm_filter *f);
+void vds_warm_filter_arm(vds_warm_filter *f);
+/* Pass ev (borrowed) on to out, or hold it while the warm-up frame may be
+ * coming. */
+void vds_warm_filter_take(vds_warm_filter *f, const vds_input_event *ev, GArray *out);
+
 struct vds_target {
     const vds_target_ops *ops;
     GMainContext *ctx; /* borrowed */
@@ -125,37 +145,17 @@ struct vds_target {
        the local stack; libvirt, chardev: the guest agent); owned, freed with
        it. The vds_oracle_* functions below are the ops that delegate. */
     vds_target *oracle;
-    /* Set by an oracle whose agent just (re)started in a guest: spice-vdagentd
-       makes its uinput tablet on the first mouse event and writes that event
-       before anything can have opened the new device. The next session sends
-       one mouse state first (vds_target_warm_mouse) so scenarios see all of
-       theirs. */
+    /* Set by a guest oracle whose capture of the agent's tablet is (re)started
+       or waits for a tablet of a new size: the next session or screen check
+       makes one move of its own (vds_target_warm_mouse), which arms the
+       oracle's warm filter so the move never counts as a scenario's input. */
     bool warm_mouse;
+    vds_warm_filter warm;
 };
 
 /* If t->oracle asks for it, send one MOUSE_STATE{1,1} on the server port
-   through t's send op and clear the request. */
+   through t's send op, clear the request and arm the oracle's warm filter. */
 int vds_target_warm_mouse(vds_target *t, vds_err *err);
-
-/* A guest's input as its capture delivers it, less vdsim's own warm-up move
- * (MOUSE_STATE 1,1 above), which is no scenario's. The move reaches the
- * capture as one frame of ABS_X 1 and/or ABS_Y 1 and a SYN, or not at all
- * (the tablet not open yet, or the pointer at 1,1 already: vdagentd writes
- * only what changed). Once it has gone out (arm), the next frame is held
- * until its SYN and dropped if it is that one; any other frame is passed on
- * and ends the watch. Nothing else can make that frame then: vdagentd's
- * pointer is at 1,1 after the move. */
-typedef struct vds_warm_filter {
-    bool armed;
-    GArray *held; /* vds_input_event, owned: the frame being looked at */
-} vds_warm_filter;
-
-void vds_warm_filter_init(vds_warm_filter *f);
-void vds_warm_filter_clear(vds_warm_filter *f);
-void vds_warm_filter_arm(vds_warm_filter *f);
-/* Pass ev (borrowed) on to out, or hold it while the warm-up frame may be
- * coming. */
-void vds_warm_filter_take(vds_warm_filter *f, const vds_input_event *ev, GArray *out);
 
 /* The guest-oracle members of a vds_target_ops whose oracles are t->oracle's. */
 #define VDS_ORACLE_OPS                                                                \
@@ -219,3 +219,7 @@ void vds_target_queue_rx(vds_target *t, uint64_t t_ns, const vds_chunk_msg *m);
 /* Wait until done(user) is true or deadline (clock ns) passes, through the
  * target's wait op or else by iterating t->ctx. Returns done's last answer. */
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user);
+
+/* Remove dir (borrowed) and everything in it; symlinks are removed, not
+ * followed. Quiet: what cannot be removed stays. */
+void vds_remove_tree(const char *dir);

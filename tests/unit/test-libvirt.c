@@ -159,8 +159,7 @@ static GArray *events(const char *spec) /* "3:0:1 0:0:0": type:code:value */
 
 static void expect_filtered(bool arm, const char *in, const char *want)
 {
-    vds_warm_filter f;
-    vds_warm_filter_init(&f);
+    vds_warm_filter f = {0};
     if (arm)
         vds_warm_filter_arm(&f);
     g_autoptr(GArray) src = events(in), out = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
