@@ -123,27 +123,44 @@ static const vds_target_ops chardev_ops = {CHARDEV_OPS, VDS_ORACLE_OPS};
 /* Without a domain there is no oracle: the guest steps fail by name. */
 static const vds_target_ops chardev_bare_ops = {CHARDEV_OPS};
 
-vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err *err)
+int vds_chardev_target_parse(const char *name, char **path, char **domain, char **uri, vds_err *err)
 {
     const char *rest = name + strlen("chardev:");
     const char *q = strchr(rest, '?');
-    g_autofree char *domain = NULL, *uri = NULL;
-    if (q) {
-        g_auto(GStrv) kv = g_strsplit(q + 1, "&", -1);
-        for (char **p = kv; *p; p++) {
-            if (g_str_has_prefix(*p, "domain="))
-                g_free(domain), domain = g_strdup(*p + 7);
-            else if (g_str_has_prefix(*p, "uri="))
-                g_free(uri), uri = g_strdup(*p + 4);
-            else
-                return vds_err_set(err, VDS_ERR_USAGE, name,
-                                   "unknown option '%s' (have: domain=, uri=)", *p),
-                       NULL;
+    *path = q ? g_strndup(rest, (gsize)(q - rest)) : g_strdup(rest);
+    *domain = *uri = NULL;
+    /* options up to uri=, which is last and may have a query of its own
+       (qemu+ssh://HOST/system?keyfile=K&no_verify=1) */
+    for (const char *o = q ? q + 1 : NULL; o && !*uri;) {
+        const char *amp = strchr(o, '&');
+        g_autofree char *opt = amp ? g_strndup(o, (gsize)(amp - o)) : g_strdup(o);
+        if (g_str_has_prefix(o, "uri="))
+            *uri = g_strdup(o + 4);
+        else if (g_str_has_prefix(opt, "domain="))
+            g_free(*domain), *domain = g_strdup(opt + 7);
+        else {
+            vds_err_set(err, VDS_ERR_USAGE, name, "unknown option '%s' (have: domain=, uri=)", opt);
+            goto bad;
         }
+        o = amp ? amp + 1 : NULL;
     }
-    g_autofree char *path = q ? g_strndup(rest, (gsize)(q - rest)) : g_strdup(rest);
-    if (!*path || path[0] != '/')
-        return vds_err_set(err, VDS_ERR_USAGE, name, "expected chardev:/ABSOLUTE/PATH"), NULL;
+    if (!**path || (*path)[0] != '/') {
+        vds_err_set(err, VDS_ERR_USAGE, name, "expected chardev:/ABSOLUTE/PATH");
+        goto bad;
+    }
+    return 0;
+bad:
+    g_clear_pointer(path, g_free);
+    g_clear_pointer(domain, g_free);
+    g_clear_pointer(uri, g_free);
+    return -1;
+}
+
+vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err *err)
+{
+    g_autofree char *path = NULL, *domain = NULL, *uri = NULL;
+    if (vds_chardev_target_parse(name, &path, &domain, &uri, err) < 0)
+        return NULL;
     vds_target *oracle = NULL;
     if (domain && !(oracle = vds_qga_oracle_new(domain, uri, ctx, err)))
         return NULL;

@@ -53,6 +53,10 @@ vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err 
  * the guest's raw port, a unix socket QEMU listens on; with domain, guest
  * oracles through its QEMU guest agent. */
 vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err *err);
+/* "chardev:PATH[?domain=D][&uri=URI]" -> its parts (new strings; domain and
+ * uri NULL when absent). uri= comes last and keeps any query of its own. */
+int vds_chardev_target_parse(const char *name, char **path, char **domain, char **uri,
+                             vds_err *err);
 
 /* The guest oracles of a domain through its QEMU guest agent (screen,
  * clipboard, guest copy/paste); a target with only those ops. While it waits

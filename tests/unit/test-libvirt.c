@@ -80,6 +80,33 @@ static void target_names(void **state)
     assert_string_equal(err.msg, "expected libvirt:DOMAIN or libvirt:DOMAIN?uri=URI");
 }
 
+static void chardev_names(void **state)
+{
+    g_autofree char *path = NULL, *dom = NULL, *uri = NULL;
+    vds_err err = {0};
+    /* what vdsim vm makes for a unix template over ssh: the URI keeps its '&' */
+    assert_int_equal(vds_chardev_target_parse("chardev:/run/p.sock?domain=g&uri=qemu+ssh://"
+                                              "root@h:2222/system?keyfile=/k&no_verify=1",
+                                              &path, &dom, &uri, &err),
+                     0);
+    assert_string_equal(path, "/run/p.sock");
+    assert_string_equal(dom, "g");
+    assert_string_equal(uri, "qemu+ssh://root@h:2222/system?keyfile=/k&no_verify=1");
+    g_clear_pointer(&path, g_free);
+    g_clear_pointer(&dom, g_free);
+    g_clear_pointer(&uri, g_free);
+    assert_int_equal(vds_chardev_target_parse("chardev:/run/p.sock", &path, &dom, &uri, &err), 0);
+    assert_null(dom);
+    assert_null(uri);
+    g_clear_pointer(&path, g_free);
+    assert_int_equal(
+        vds_chardev_target_parse("chardev:/run/p.sock?domian=g", &path, &dom, &uri, &err), -1);
+    assert_string_equal(err.msg, "unknown option 'domian=g' (have: domain=, uri=)");
+    assert_null(path);
+    assert_int_equal(vds_chardev_target_parse("chardev:p.sock", &path, &dom, &uri, &err), -1);
+    assert_string_equal(err.msg, "expected chardev:/ABSOLUTE/PATH");
+}
+
 /* The lookup against a real libvirt: its test driver. */
 static void lookup_test_driver(void **state)
 {
@@ -188,10 +215,10 @@ static void warm_frame_dropped(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(parse_spicevmc),      cmocka_unit_test(parse_unix_and_errors),
-        cmocka_unit_test(warm_frame_dropped),  cmocka_unit_test(target_names),
-        cmocka_unit_test(lookup_test_driver),  cmocka_unit_test(remote_uris),
-        cmocka_unit_test(test_default_domain),
+        cmocka_unit_test(parse_spicevmc),     cmocka_unit_test(parse_unix_and_errors),
+        cmocka_unit_test(warm_frame_dropped), cmocka_unit_test(target_names),
+        cmocka_unit_test(chardev_names),      cmocka_unit_test(lookup_test_driver),
+        cmocka_unit_test(remote_uris),        cmocka_unit_test(test_default_domain),
     };
     return cmocka_run_group_tests_name("/libvirt", tests, NULL, NULL);
 }
