@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "peer/spice-server.h"
-#include "target/target.h"
+#include "target/local-stack.h"
 
 static volatile bool stop_requested;
 
@@ -51,7 +51,7 @@ int vds_cli_agent(int argc, char **argv)
     guint s2 = g_unix_signal_add(SIGTERM, on_signal, NULL);
     vds_target *t = vds_target_local_new(g_main_context_default());
     int rc = VDS_EXIT_OK;
-    if (t->ops->start(t, &err) < 0) {
+    if (vds_target_start(t, &err) < 0) {
         fprintf(stderr, "vdsim agent: the local stack did not start: %s\n",
                 vds_err_str(&err, ebuf, sizeof(ebuf)));
         rc = VDS_EXIT_INFRA;
@@ -133,8 +133,8 @@ int vds_cli_server(int argc, char **argv)
         goto out;
     }
     t = vds_target_local_new(ctx);
-    vds_target_local_set_port(t, attach, srv);
-    if (t->ops->start(t, &err) < 0) {
+    vds_local_stack_set_port(vds_target_local_stack(t), attach, srv);
+    if (vds_target_start(t, &err) < 0) {
         fprintf(stderr, "vdsim server: the local stack did not start: %s\n",
                 vds_err_str(&err, ebuf, sizeof(ebuf)));
         rc = VDS_EXIT_INFRA;

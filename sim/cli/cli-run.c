@@ -1,10 +1,52 @@
 /* vdsim run: scenarios against a target, with traces, goldens and reports. */
+#include <glib-unix.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "scenario/differential.h"
+#include "report/report.h"
 #include "scenario/runner.h"
+
+static volatile bool interrupted;
+
+static gboolean on_signal(gpointer user)
+{
+    interrupted = true;
+    return G_SOURCE_CONTINUE;
+}
+
+/* One run with its reports: the console lines as it goes, summary.json and
+   JUnit from its result. The exit code. */
+static int run_and_report(GPtrArray *scenarios, const vds_run_opts *base, const char *junit,
+                          bool verbose)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    vds_run_opts o = *base;
+    o.interrupt = &interrupted;
+    o.observer = vds_report_console(stdout, verbose);
+    interrupted = false;
+    guint sig_int = g_unix_signal_add(SIGINT, on_signal, NULL);
+    guint sig_term = g_unix_signal_add(SIGTERM, on_signal, NULL);
+    vds_run_result *r = vds_run(scenarios, &o, &err);
+    g_source_remove(sig_int);
+    g_source_remove(sig_term);
+    if (!r) {
+        fprintf(stderr, "vdsim run: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        /* a bad name is usage; a domain not there or libvirt not answering is not */
+        return err.code == VDS_ERR_USAGE ? VDS_EXIT_USAGE : VDS_EXIT_INFRA;
+    }
+    if (vds_report_summary(r, o.report_dir, &err) < 0)
+        fprintf(stderr, "vdsim run: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+    if (junit && vds_report_junit(r, junit, &err) < 0)
+        fprintf(stderr, "vdsim run: cannot write %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+    vds_report_console_totals(stdout, r, o.report_dir, junit);
+    int rc = vds_run_result_exit(r);
+    vds_run_result_free(r);
+    return rc;
+}
 
 /* FILE.xml -> FILE.TARGET.xml (new string): one per target of a differential run. */
 static char *per_target(const char *path, const char *target)
@@ -22,7 +64,7 @@ static char *per_target(const char *path, const char *target)
 /* --target A,B,...: the scenarios on each target in turn (reports under
    report/TARGET/), then what the agent received on A against the others. */
 static int run_differential(GPtrArray *scenarios, char **targets, guint n, const char *report,
-                            const vds_run_opts *base)
+                            const vds_run_opts *base, const char *junit_path, bool verbose)
 {
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
@@ -39,15 +81,14 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
     for (guint i = 0; i < n; i++) {
         vds_run_opts o = *base;
         g_autofree char *trace = per_target(base->trace_path, targets[i]);
-        g_autofree char *junit = per_target(base->junit_path, targets[i]);
+        g_autofree char *junit = per_target(junit_path, targets[i]);
         o.target = targets[i];
         o.report_dir = vds_differential_report_dir(report, targets[i]);
         o.trace_path = trace;
-        o.junit_path = junit;
         g_ptr_array_add(dirs, (char *)o.report_dir);
         printf("== target %s\n", targets[i]);
         fflush(stdout);
-        int rc = vds_run(scenarios, &o);
+        int rc = run_and_report(scenarios, &o, junit, verbose);
         if (rc == VDS_EXIT_INFRA || rc == VDS_EXIT_USAGE)
             return rc; /* no second run to diff against */
         worst = MAX(worst, rc);
@@ -161,27 +202,24 @@ static int cli_run(int argc, char **argv, bool check_only)
                                     .golden_dir = golden,
                                     .update_golden = update,
                                     .trace_path = trace,
-                                    .junit_path = junit,
                                     .repeat = (unsigned)repeat,
                                     .tol_floor_ns = (uint64_t)tol_ms * 1000000u,
                                     .tol_pct = (unsigned)tol_pct,
                                     .fresh_agent = fresh,
-                                    .verbose = verbose,
-                                });
+                                },
+                                junit, verbose);
     vds_run_opts o = {
         .target = target ? target : "local",
         .golden_dir = golden,
         .update_golden = update,
         .trace_path = trace,
-        .junit_path = junit,
         .report_dir = report ? report : default_report,
         .repeat = (unsigned)repeat,
         .tol_floor_ns = (uint64_t)tol_ms * 1000000u,
         .tol_pct = (unsigned)tol_pct,
         .fresh_agent = fresh,
-        .verbose = verbose,
     };
-    return vds_run(scenarios, &o);
+    return run_and_report(scenarios, &o, junit, verbose);
 }
 
 int vds_cli_run(int argc, char **argv)

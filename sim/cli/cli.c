@@ -18,6 +18,7 @@ static const subcommand subcommands[] = {
     {"decode", vds_cli_decode, "decode a raw virtio-port byte stream, one line per message"},
     {"diff", vds_cli_diff, "compare a trace with a golden trace"},
     {"lint", vds_cli_lint, "parse and validate scenario files, no agent needed"},
+    {"fmt", vds_cli_fmt, "print scenarios in canonical form (-w rewrites them)"},
 };
 
 static void usage(FILE *fp)

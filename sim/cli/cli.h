@@ -12,6 +12,7 @@ int vds_cli_main(int argc, char **argv);
 int vds_cli_decode(int argc, char **argv);
 int vds_cli_diff(int argc, char **argv);
 int vds_cli_lint(int argc, char **argv);
+int vds_cli_fmt(int argc, char **argv);
 int vds_cli_run(int argc, char **argv);
 /* vds_cli_run's checks only: its options parse and every scenario loads.
  * VDS_EXIT_OK or the exit status vds_cli_run would have given, its message

@@ -11,57 +11,16 @@
 #include "core/hex.h"
 #include "proto/agent.h"
 #include "proto/spice.h"
+#include "scenario/step.h"
 #include "scenario/yaml-tree.h"
 
 #define DEFAULT_WITHIN_NS (2000ull * 1000000)
 #define MAX_REPEAT        100000
 
-/* Kinds of target a scenario can name (the target ops' names). */
-static const char *const target_kinds[] = {"local", "local-server", "spice", "libvirt", "chardev"};
-static const vds_names target_kind_names = VDS_NAMES("target", target_kinds);
-
-static const char *const top_keys[] = {"id",           "requirement", "targets", "client-caps",
-                                       "ignore",       "repeat",      "steps",   "agent-after",
-                                       "differential", NULL};
-static const char *const step_keys[] = {"send",          "expect",     "not",         "any-order",
-                                        "guest",         "guest-copy", "raw",         "guest-paste",
-                                        "guest-release", "client",     "guest-agent", NULL};
-static const vds_step_kind step_kinds[] = {
-    VDS_STEP_SEND,          VDS_STEP_EXPECT,     VDS_STEP_NOT,         VDS_STEP_ANY_ORDER,
-    VDS_STEP_GUEST,         VDS_STEP_GUEST_COPY, VDS_STEP_RAW,         VDS_STEP_GUEST_PASTE,
-    VDS_STEP_GUEST_RELEASE, VDS_STEP_CLIENT,     VDS_STEP_GUEST_AGENT,
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(step_keys) == G_N_ELEMENTS(step_kinds) + 1);
-/* step_keys[i] names step_kinds[i] */
-_Static_assert(G_N_ELEMENTS(step_keys) == G_N_ELEMENTS(step_kinds) + 1,
-               "step_keys and step_kinds must list the same steps");
-
-typedef struct ctx {
-    vds_ydoc *doc;
-    vds_scenario *s;
-    GHashTable *vars; /* captured so far */
-    vds_err *err;
-} ctx;
-
-static void step_free(vds_step *st)
-{
-    if (!st)
-        return;
-    if (st->fields)
-        json_object_unref(st->fields);
-    if (st->capture)
-        g_hash_table_unref(st->capture);
-    if (st->payload)
-        g_bytes_unref(st->payload);
-    g_free(st->payload_path);
-    if (st->children)
-        g_ptr_array_unref(st->children);
-    if (st->events)
-        g_array_unref(st->events);
-    if (st->rects)
-        g_array_unref(st->rects);
-    g_free(st);
-}
+static const char *const top_keys[] = {"id",          "requirement",  "targets", "needs",
+                                       "client-caps", "ignore",       "repeat",  "steps",
+                                       "agent-after", "differential", NULL};
+typedef vds_parse_ctx ctx;
 
 void vds_scenario_free(vds_scenario *s)
 {
@@ -72,6 +31,7 @@ void vds_scenario_free(vds_scenario *s)
     g_free(s->requirement);
     if (s->targets)
         g_ptr_array_unref(s->targets);
+    g_free(s->targets_why);
     if (s->ignore)
         g_array_unref(s->ignore);
     if (s->diff_ignore)
@@ -199,12 +159,14 @@ static const char *scalar(ctx *c, const vds_ynode *n, const char *what)
     return n->value;
 }
 
-static int duration(ctx *c, const vds_ynode *map, const char *key, uint64_t def, uint64_t *out)
+static int duration(ctx *c, const vds_ynode *map, const char *key, uint64_t def, vds_step *st)
 {
     vds_ynode *n = vds_ynode_get(map, key);
+    uint64_t *out = &st->within_ns;
     *out = def;
     if (!n)
         return 0;
+    st->within_given = true;
     const char *s = scalar(c, n, key);
     if (!s)
         return -1;
@@ -351,9 +313,10 @@ static const char *const send_own[] = {"msg", "port", "payload-file", NULL};
 static const char *const expect_own[] = {"msg", "within", "optional", "capture", NULL};
 static const char *const not_own[] = {"msg", "within", NULL};
 
-static int parse_send(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_send(ctx *c, const vds_ynode *body, vds_step *step)
 {
-    if (msg_type(c, body, &st->msg_type) < 0)
+    vds_step_msg *st = &step->u.msg;
+    if (msg_type(c, body, &st->type) < 0)
         return -1;
     vds_ynode *port = vds_ynode_get(body, "port");
     if (port) {
@@ -361,17 +324,19 @@ static int parse_send(ctx *c, const vds_ynode *body, vds_step *st)
         if (!p || (strcmp(p, "1") && strcmp(p, "2") && strcmp(p, "0")))
             return p ? fail(c, port, "port must be 0, 1 or 2, not '%s'", p) : -1;
         st->port = (uint32_t)atoi(p);
+        st->port_given = true;
     } else {
         /* what spice-server does: its own messages on the server port */
-        st->port = st->msg_type == VD_AGENT_MOUSE_STATE ||
-                           st->msg_type == VD_AGENT_CLIENT_DISCONNECTED ||
-                           st->msg_type == VD_AGENT_GRAPHICS_DEVICE_INFO
+        st->port = st->type == VD_AGENT_MOUSE_STATE || st->type == VD_AGENT_CLIENT_DISCONNECTED ||
+                           st->type == VD_AGENT_GRAPHICS_DEVICE_INFO
                        ? VDP_SERVER_PORT
                        : VDP_CLIENT_PORT;
     }
     vds_ynode *pf = vds_ynode_get(body, "payload-file");
     if (pf && !(st->payload = read_payload(c, pf)))
         return -1;
+    if (pf)
+        st->payload_file = g_strdup(pf->value);
     st->fields = fields_of(body, send_own);
     /* build it once now, variables standing in as 0, so field errors need no
        agent; the probe is a private tree, free to change */
@@ -385,17 +350,18 @@ static int parse_send(ctx *c, const vds_ynode *body, vds_step *st)
     vds_build_ctx bctx = {.caps = VDS_CAPS_VDAGENTD, .payload = st->payload};
     vds_agent_msg m;
     vds_err berr = {0};
-    if (vds_agent_msg_build(st->msg_type, probe_fields, &bctx, &m, &berr) < 0)
+    if (vds_agent_msg_build(st->type, probe_fields, &bctx, &m, &berr) < 0)
         return fail(c, body, "%s", berr.msg);
     vds_agent_msg_clear(&m);
     return 0;
 }
 
-static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not)
+static int parse_expect(ctx *c, const vds_ynode *body, vds_step *step, bool is_not)
 {
-    if (msg_type(c, body, &st->msg_type) < 0 ||
-        check_field_names(c, body, st->msg_type, is_not ? not_own : expect_own) < 0 ||
-        duration(c, body, "within", DEFAULT_WITHIN_NS, &st->within_ns) < 0)
+    vds_step_msg *st = &step->u.msg;
+    if (msg_type(c, body, &st->type) < 0 ||
+        check_field_names(c, body, st->type, is_not ? not_own : expect_own) < 0 ||
+        duration(c, body, "within", DEFAULT_WITHIN_NS, step) < 0)
         return -1;
     if (is_not && !vds_ynode_get(body, "within"))
         return fail(c, body, "'not' needs 'within': how long the message must stay away");
@@ -407,7 +373,7 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not
         if (cap->kind != VDS_Y_MAP)
             return fail(c, cap, "capture maps variable names to fields: {serial-1: serial}");
         st->capture = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-        const vds_agent_desc *d = vds_agent_desc_get(st->msg_type);
+        const vds_agent_desc *d = vds_agent_desc_get(st->type);
         for (guint i = 0; i + 1 < cap->items->len; i += 2) {
             vds_ynode *var = cap->items->pdata[i], *field = cap->items->pdata[i + 1];
             const char *f = scalar(c, field, "capture field");
@@ -426,9 +392,19 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *st, bool is_not
     return 0;
 }
 
+int vds_parse_expect(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    return parse_expect(c, body, st, false);
+}
+
+int vds_parse_not(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    return parse_expect(c, body, st, true);
+}
+
 /* The optional selection of guest steps: clipboard (default) or primary, the
  * two spice-vdagent handles. */
-static int parse_selection(ctx *c, const vds_ynode *body, vds_step *st)
+static int parse_selection(ctx *c, const vds_ynode *body, uint8_t *out)
 {
     vds_ynode *sel = vds_ynode_get(body, "selection");
     if (!sel)
@@ -437,16 +413,17 @@ static int parse_selection(ctx *c, const vds_ynode *body, vds_step *st)
     const char *s = scalar(c, sel, "selection");
     if (!s || !vds_names_find(&vds_clip_sel_names, s, &v) || v > 1)
         return s ? fail(c, sel, "selection is clipboard or primary, not '%s'", s) : -1;
-    st->selection = (uint8_t)v;
+    *out = (uint8_t)v;
     return 0;
 }
 
-static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_guest(ctx *c, const vds_ynode *body, vds_step *step)
 {
+    vds_step_guest *st = &step->u.guest;
     static const char *const keys[] = {"input",       "screen",    "clipboard", "pasted",
                                        "pasted-file", "selection", "within",    NULL};
     if (known_keys(c, body, keys, "guest check") < 0 ||
-        duration(c, body, "within", DEFAULT_WITHIN_NS, &st->within_ns) < 0)
+        duration(c, body, "within", DEFAULT_WITHIN_NS, step) < 0)
         return -1;
     vds_ynode *in = vds_ynode_get(body, "input"), *scr = vds_ynode_get(body, "screen");
     vds_ynode *clip = vds_ynode_get(body, "clipboard"), *pasted = vds_ynode_get(body, "pasted");
@@ -456,7 +433,7 @@ static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
     if (in) {
         if (in->kind != VDS_Y_SEQ)
             return fail(c, in, "input is a list of events: [abs-x 10, btn-left 1, syn]");
-        st->guest = VDS_GUEST_INPUT;
+        st->what = VDS_GUEST_INPUT;
         st->events = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
         for (guint i = 0; i < in->items->len; i++) {
             vds_ynode *e = in->items->pdata[i];
@@ -471,7 +448,7 @@ static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
     } else if (scr) {
         if (scr->kind != VDS_Y_SEQ)
             return fail(c, scr, "screen is a list of WxH+X+Y");
-        st->guest = VDS_GUEST_SCREEN;
+        st->what = VDS_GUEST_SCREEN;
         st->rects = g_array_new(FALSE, FALSE, sizeof(vds_rect));
         for (guint i = 0; i < scr->items->len; i++) {
             vds_ynode *e = scr->items->pdata[i];
@@ -484,24 +461,26 @@ static int parse_guest(ctx *c, const vds_ynode *body, vds_step *st)
             g_array_append_val(st->rects, r);
         }
     } else if (pfile) {
-        st->guest = VDS_GUEST_PASTED;
-        if (!(st->payload = read_payload(c, pfile)))
+        st->what = VDS_GUEST_PASTED;
+        if (!(st->text = read_payload(c, pfile)))
             return -1;
+        st->text_file = g_strdup(pfile->value);
     } else if (pasted && pasted->kind == VDS_Y_SCALAR && !pasted->quoted &&
                (strcmp(pasted->value, "~") == 0 || strcmp(pasted->value, "null") == 0)) {
-        st->guest = VDS_GUEST_PASTED; /* nothing can be pasted: payload stays NULL */
+        st->what = VDS_GUEST_PASTED; /* nothing can be pasted: payload stays NULL */
     } else {
         const char *t = scalar(c, clip ? clip : pasted, clip ? "clipboard" : "pasted");
         if (!t)
             return -1;
-        st->guest = clip ? VDS_GUEST_CLIPBOARD : VDS_GUEST_PASTED;
-        st->payload = g_bytes_new(t, strlen(t));
+        st->what = clip ? VDS_GUEST_CLIPBOARD : VDS_GUEST_PASTED;
+        st->text = g_bytes_new(t, strlen(t));
     }
-    return parse_selection(c, body, st);
+    return parse_selection(c, body, &st->selection);
 }
 
-static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *step)
 {
+    vds_step_copy *st = &step->u.copy;
     static const char *const keys[] = {"text", "payload-file", "selection", NULL};
     if (known_keys(c, body, keys, "guest-copy key") < 0)
         return -1;
@@ -512,30 +491,32 @@ static int parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *st)
         const char *t = scalar(c, text, "text");
         if (!t)
             return -1;
-        st->payload = g_bytes_new(t, strlen(t));
+        st->text = g_bytes_new(t, strlen(t));
     } else {
         /* a guest copy goes to the guest as it is: checked now, read when
            the step runs, so a large file is streamed rather than held */
-        if (!(st->payload_path = payload_path(c, pf)))
+        if (!(st->path = payload_path(c, pf)))
             return -1;
-        int fd = g_open(st->payload_path, O_RDONLY | O_CLOEXEC, 0);
+        st->file = g_strdup(pf->value);
+        int fd = g_open(st->path, O_RDONLY | O_CLOEXEC, 0);
         if (fd < 0)
-            return fail(c, pf, "cannot read payload: %s: %s", st->payload_path, g_strerror(errno));
+            return fail(c, pf, "cannot read payload: %s: %s", st->path, g_strerror(errno));
         close(fd);
     }
-    return parse_selection(c, body, st);
+    return parse_selection(c, body, &st->selection);
 }
 
-static int parse_guest_paste(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_selection_step(ctx *c, const vds_ynode *body, vds_step *st)
 {
     static const char *const keys[] = {"selection", NULL};
     if (known_keys(c, body, keys, "key") < 0)
         return -1;
-    return parse_selection(c, body, st);
+    return parse_selection(c, body, &st->u.selection);
 }
 
-static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_raw(ctx *c, const vds_ynode *body, vds_step *step)
 {
+    vds_step_raw *st = &step->u.raw;
     static const char *const keys[] = {"hex", "port", "chunk", NULL};
     if (known_keys(c, body, keys, "raw key") < 0)
         return -1;
@@ -549,12 +530,13 @@ static int parse_raw(ctx *c, const vds_ynode *body, vds_step *st)
         vds_buf_clear(&b);
         return fail(c, vds_ynode_get(body, "hex"), "%s", herr.msg);
     }
-    st->payload = g_bytes_new_take(b.data, b.len);
+    st->bytes = g_bytes_new_take(b.data, b.len);
     /* any port: a bad one is what some robustness scenarios send */
     vds_ynode *chunk = vds_ynode_get(body, "chunk"), *port = vds_ynode_get(body, "port");
-    st->raw_chunk = false;
+    st->chunk = false;
     st->port = VDP_CLIENT_PORT;
-    if (chunk && bool_value(c, chunk, "chunk", &st->raw_chunk) < 0)
+    st->port_given = port != NULL;
+    if (chunk && bool_value(c, chunk, "chunk", &st->chunk) < 0)
         return -1;
     return port ? u32_value(c, port, "port", UINT32_MAX, &st->port) : 0;
 }
@@ -665,13 +647,14 @@ static int parse_client_raw(ctx *c, const vds_ynode *body, vds_client_action *a,
         vds_buf_clear(&b);
         return -1;
     }
-    st->payload = g_bytes_new_take(b.data, b.len);
+    st->u.client.body = g_bytes_new_take(b.data, b.len);
     return 0;
 }
 
-static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_client(ctx *c, const vds_ynode *body, vds_step *st)
 {
-    vds_client_action *a = &st->client;
+    vds_client_action *a = &st->u.client.a;
+    st->u.client.spec = vds_ynode_to_json(body);
     const vds_ynode *arg = NULL;
     const char *action;
     vds_names names = {"client action", client_actions, G_N_ELEMENTS(client_actions) - 1};
@@ -769,6 +752,7 @@ static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
         const char *w = scalar(c, arg, "closed");
         if (!w)
             return -1;
+        st->within_given = true;
         if (!vds_duration_parse(w, &st->within_ns))
             return fail(c, arg, "bad duration '%s' (write e.g. 500ms, 2s)", w);
         return 0;
@@ -777,11 +761,11 @@ static int parse_client(ctx *c, const vds_ynode *body, vds_step *st)
     return 0;
 }
 
-static int parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
+int vds_parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
 {
     if (body->kind != VDS_Y_SEQ || body->items->len == 0)
         return fail(c, body, "any-order is a list of expect bodies: [{msg: ...}, {msg: ...}]");
-    st->children = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    st->u.any = g_ptr_array_new_with_free_func((GDestroyNotify)vds_step_free);
     for (guint i = 0; i < body->items->len; i++) {
         vds_ynode *item = body->items->pdata[i];
         if (item->kind != VDS_Y_MAP)
@@ -791,93 +775,90 @@ static int parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
         child->index = st->index;
         child->line = item->line;
         child->col = item->col;
-        g_ptr_array_add(st->children, child);
+        g_ptr_array_add(st->u.any, child);
         if (parse_expect(c, item, child, false) < 0)
             return -1;
     }
     return 0;
 }
 
-static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index, bool in_group)
+int vds_parse_guest_agent(ctx *c, const vds_ynode *body, vds_step *st)
 {
+    if (body->kind != VDS_Y_SCALAR ||
+        (strcmp(body->value, "stop") && strcmp(body->value, "continue")))
+        return fail(c, body, "guest-agent is stop or continue");
+    st->u.agent_stop = strcmp(body->value, "stop") == 0;
+    return 0;
+}
+
+static vds_step *parse_step(ctx *c, const vds_ynode *n, unsigned index)
+{
+    g_autofree char *keys = vds_step_keys_text();
     if (n->kind != VDS_Y_MAP || n->items->len != 2) {
-        fail(c, n,
-             "a step is one of: send, expect, not, any-order, guest, guest-copy, guest-paste, "
-             "guest-release, raw");
+        fail(c, n, "a step is one of: %s", keys);
         return NULL;
     }
     vds_ynode *key = n->items->pdata[0], *body = n->items->pdata[1];
+    const vds_step_desc *d = vds_step_desc_for(key->value);
+    if (!d) {
+        const char *near = vds_names_suggest(vds_step_key_names(), key->value);
+        fail(c, key, "unknown step '%s'%s%s%s (have: %s)", key->value,
+             near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", keys);
+        return NULL;
+    }
+    if (d->map_body && body->kind != VDS_Y_MAP) {
+        fail(c, body, "the body of '%s' is a mapping: {key: value, ...}", key->value);
+        return NULL;
+    }
     vds_step *st = g_new0(vds_step, 1);
+    st->kind = d->kind;
     st->index = index;
     st->line = key->line;
     st->col = key->col;
-    size_t k = 0;
-    for (; step_keys[k] && strcmp(step_keys[k], key->value) != 0; k++)
-        ;
-    if (!step_keys[k]) {
-        vds_names names = {"step", step_keys, G_N_ELEMENTS(step_kinds)};
-        const char *near = vds_names_suggest(&names, key->value);
-        fail(c, key, "unknown step '%s'%s%s%s", key->value, near ? " (did you mean '" : "",
-             near ? near : "", near ? "'?)" : "");
-        goto fail;
-    }
-    st->kind = step_kinds[k];
-    if (st->kind != VDS_STEP_ANY_ORDER && st->kind != VDS_STEP_CLIENT &&
-        st->kind != VDS_STEP_GUEST_AGENT && body->kind != VDS_Y_MAP) {
-        fail(c, body, "the body of '%s' is a mapping: {key: value, ...}", key->value);
-        goto fail;
-    }
-    int rc = 0;
-    switch (st->kind) {
-    case VDS_STEP_SEND:
-        rc = parse_send(c, body, st);
-        break;
-    case VDS_STEP_EXPECT:
-        rc = parse_expect(c, body, st, false);
-        break;
-    case VDS_STEP_NOT:
-        rc = parse_expect(c, body, st, true);
-        break;
-    case VDS_STEP_ANY_ORDER:
-        rc = parse_any_order(c, body, st);
-        break;
-    case VDS_STEP_GUEST:
-        rc = parse_guest(c, body, st);
-        break;
-    case VDS_STEP_GUEST_COPY:
-        rc = parse_guest_copy(c, body, st);
-        break;
-    case VDS_STEP_RAW:
-        rc = parse_raw(c, body, st);
-        break;
-    case VDS_STEP_GUEST_PASTE:
-    case VDS_STEP_GUEST_RELEASE: /* both take just a selection */
-        rc = parse_guest_paste(c, body, st);
-        break;
-    case VDS_STEP_CLIENT:
-        rc = parse_client(c, body, st);
-        break;
-    case VDS_STEP_GUEST_AGENT:
-        if (body->kind != VDS_Y_SCALAR ||
-            (strcmp(body->value, "stop") && strcmp(body->value, "continue")))
-            rc = fail(c, body, "guest-agent is stop or continue");
-        else
-            st->agent_stop = strcmp(body->value, "stop") == 0;
-        break;
-    }
-    if (rc == 0)
+    if (d->parse(c, body, st) == 0)
         return st;
-fail:
-    step_free(st);
+    vds_step_free(st);
     return NULL;
 }
 
-const char *vds_step_kind_name(vds_step_kind kind)
+/* targets: {only: [local, local-server], why: TEXT}: a rare override of what
+   the needs decide, and it says why. */
+static int parse_targets(ctx *c, const vds_ynode *n)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(step_kinds); i++)
-        if (step_kinds[i] == kind)
-            return step_keys[i];
-    return "?";
+    static const char *const keys[] = {"only", "why", NULL};
+    if (!n)
+        return 0;
+    if (n->kind != VDS_Y_MAP)
+        return fail(c, n,
+                    "targets is an override with a reason: {only: [local], why: TEXT}; what a "
+                    "scenario needs comes from its steps and needs:");
+    if (known_keys(c, n, keys, "targets key") < 0)
+        return -1;
+    vds_ynode *only = vds_ynode_get(n, "only"), *why = vds_ynode_get(n, "why");
+    if (!only || !why)
+        return fail(c, n, "targets needs both only (the kinds) and why (what rules the rest out)");
+    if (only->kind != VDS_Y_SEQ)
+        return fail(c, only, "only is a list: [local, local-server]");
+    for (guint i = 0; i < only->items->len; i++) {
+        vds_ynode *e = only->items->pdata[i];
+        const char *t = scalar(c, e, "a target");
+        uint32_t kind;
+        if (!t)
+            return -1;
+        if (!known_name(&vds_target_kind_names, t, &kind)) {
+            const char *near = vds_names_suggest(&vds_target_kind_names, t);
+            return fail(c, e,
+                        "unknown target '%s'%s%s%s (have: local, local-server, spice, libvirt, "
+                        "chardev)",
+                        t, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        }
+        g_ptr_array_add(c->s->targets, g_strdup(t));
+    }
+    const char *w = scalar(c, why, "why");
+    if (!w)
+        return -1;
+    c->s->targets_why = g_strstrip(g_strdup(w));
+    return 0;
 }
 
 static int parse_names_list(ctx *c, const vds_ynode *n, const vds_names *names, const char *what,
@@ -916,7 +897,7 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
     s->targets = g_ptr_array_new_with_free_func(g_free);
     s->ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->diff_ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
-    s->steps = g_ptr_array_new_with_free_func((GDestroyNotify)step_free);
+    s->steps = g_ptr_array_new_with_free_func((GDestroyNotify)vds_step_free);
     s->client_caps = VDS_CAPS_SPICE_GTK;
     s->repeat = 1;
 
@@ -942,28 +923,11 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
             goto fail;
         s->requirement = g_strdup(r);
     }
-    vds_ynode *targets = vds_ynode_get(root, "targets");
-    if (targets) {
-        if (targets->kind != VDS_Y_SEQ) {
-            fail(&c, targets, "targets is a list: [local, local-server]");
-            goto fail;
-        }
-        for (guint i = 0; i < targets->items->len; i++) {
-            const char *t = scalar(&c, targets->items->pdata[i], "a target");
-            if (!t)
-                goto fail;
-            uint32_t kind;
-            if (!known_name(&target_kind_names, t, &kind)) {
-                const char *near = vds_names_suggest(&target_kind_names, t);
-                fail(&c, targets->items->pdata[i],
-                     "unknown target '%s'%s%s%s (have: local, local-server, spice, libvirt, "
-                     "chardev)",
-                     t, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-                goto fail;
-            }
-            g_ptr_array_add(s->targets, g_strdup(t));
-        }
-    }
+    if (parse_targets(&c, vds_ynode_get(root, "targets")) < 0)
+        goto fail;
+    vds_ynode *needs = vds_ynode_get(root, "needs");
+    if (needs && parse_names_list(&c, needs, &vds_cap_names, "needs", &s->needs_given, NULL) < 0)
+        goto fail;
     vds_ynode *caps = vds_ynode_get(root, "client-caps");
     if (caps) {
         s->client_caps = 0;
@@ -1027,11 +991,14 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
         goto fail;
     }
     for (guint i = 0; i < steps->items->len; i++) {
-        vds_step *st = parse_step(&c, steps->items->pdata[i], i + 1, false);
+        vds_step *st = parse_step(&c, steps->items->pdata[i], i + 1);
         if (!st)
             goto fail;
         g_ptr_array_add(s->steps, st);
     }
+    s->needs = s->needs_given;
+    for (guint i = 0; i < s->steps->len; i++)
+        s->needs |= vds_step_needs(s->steps->pdata[i]);
     g_hash_table_unref(c.vars);
     vds_ydoc_free(doc);
     return s;

@@ -34,43 +34,86 @@ typedef enum vds_step_kind {
     VDS_STEP_GUEST_RELEASE, /* guest-release: the guest's selection owner goes away */
     VDS_STEP_CLIENT,        /* client: an action of the SPICE client (client targets) */
     VDS_STEP_GUEST_AGENT,   /* guest-agent: stop | continue the agent's daemon */
+    VDS_STEP_KIND_COUNT
 } vds_step_kind;
 
 typedef enum vds_guest_kind {
-    VDS_GUEST_INPUT,     /* events written to the fake uinput device */
+    VDS_GUEST_INPUT,     /* events written to the agent's input device */
     VDS_GUEST_SCREEN,    /* the X screen's monitor layout */
     VDS_GUEST_CLIPBOARD, /* the content of an X selection, read now */
     VDS_GUEST_PASTED,    /* what the last guest-paste got */
 } vds_guest_kind;
 
 typedef struct vds_step vds_step;
+
+/* send, expect, not (and any-order's expects) */
+typedef struct vds_step_msg {
+    uint32_t type;
+    JsonObject *fields;  /* send: fields to build; expect/not: fields that must match */
+    uint32_t port;       /* send: chunk port */
+    bool port_given;     /* send: the scenario chose it (else: by message) */
+    GBytes *payload;     /* send: data from payload-file */
+    char *payload_file;  /* send: payload-file as written */
+    bool optional;       /* expect */
+    GHashTable *capture; /* expect: variable -> field name (strings) */
+} vds_step_msg;
+
+typedef struct vds_step_guest {
+    vds_guest_kind what;
+    GArray *events;    /* input: vds_input_event */
+    GArray *rects;     /* screen: vds_rect */
+    GBytes *text;      /* clipboard, pasted: what must be there (pasted: NULL = nothing) */
+    char *text_file;   /* pasted-file as written */
+    uint8_t selection; /* clipboard */
+} vds_step_guest;
+
+typedef struct vds_step_copy {
+    GBytes *text; /* text, or NULL with a file */
+    char *file;   /* payload-file as written */
+    char *path;   /* ... resolved (not loaded: streamed when the step runs) */
+    uint8_t selection;
+} vds_step_copy;
+
+typedef struct vds_step_raw {
+    GBytes *bytes;
+    uint32_t port; /* with chunk */
+    bool chunk;    /* wrap the bytes in one chunk on port */
+    bool port_given;
+} vds_step_raw;
+
+typedef struct vds_step_client {
+    vds_client_action a; /* body borrowed from body */
+    GBytes *body;        /* raw: the message body */
+    JsonNode *spec;      /* raw: the action as written, for fmt */
+} vds_step_client;
+
 struct vds_step {
     vds_step_kind kind;
     unsigned index; /* 1-based position in steps */
     unsigned line, col;
-    uint32_t msg_type;   /* send, expect, not */
-    JsonObject *fields;  /* send: fields to build; expect/not: fields that must match */
-    uint32_t port;       /* send/raw: chunk port (0 = by message: 2 for server messages) */
-    uint64_t within_ns;  /* expect, not, guest */
-    bool optional;       /* expect */
-    GHashTable *capture; /* expect: variable -> field name (strings) */
-    GBytes *payload;     /* send: data from payload-file; guest-copy text; raw bytes */
-    char *payload_path;  /* guest-copy from payload-file: the file (not loaded; streamed) */
-    bool raw_chunk;      /* raw: wrap the bytes in one chunk on port */
-    GPtrArray *children; /* any-order: vds_step* (expects) */
-    vds_guest_kind guest;
-    GArray *events;           /* guest input: vds_input_event */
-    GArray *rects;            /* guest screen: vds_rect */
-    uint8_t selection;        /* guest clipboard / guest-copy */
-    vds_client_action client; /* client: body (raw) in payload; deadline = within */
-    bool agent_stop;          /* guest-agent: stop (true) or continue */
+    uint64_t within_ns; /* expect, not, guest, client closed: the window */
+    bool within_given;  /* the scenario wrote it (else the default) */
+    union {
+        vds_step_msg msg;     /* send, expect, not */
+        GPtrArray *any;       /* any-order: vds_step* (expects) */
+        vds_step_guest guest; /* guest */
+        vds_step_copy copy;   /* guest-copy */
+        uint8_t selection;    /* guest-paste, guest-release */
+        vds_step_raw raw;     /* raw */
+        vds_step_client client;
+        bool agent_stop; /* guest-agent: stop (true) or continue */
+    } u;
 };
 
 typedef struct vds_scenario {
     char *file;
     char *id;
     char *requirement;
-    GPtrArray *targets; /* char* */
+    /* targets: an override of what the needs decide, with its reason */
+    GPtrArray *targets; /* char*: kind names; empty: no override */
+    char *targets_why;
+    unsigned needs_given; /* needs: what steps cannot show (VDS_CAP_*) */
+    unsigned needs;       /* needs_given and what the steps need */
     uint32_t client_caps;
     GArray *ignore; /* uint32_t message types */
     /* differential: to-agent message types a server may legitimately add,
@@ -81,6 +124,17 @@ typedef struct vds_scenario {
     bool breaks_agent; /* agent-after: broken (a known agent bug leaves it unusable) */
     GPtrArray *steps;  /* vds_step* */
 } vds_scenario;
+
+/* Why the scenario does not run on t (new string), or NULL when it does:
+ * its targets: override leaves t's kind out, or t lacks a need. */
+char *vds_scenario_not_for(const vds_scenario *s, const vds_target *t);
+
+/* What a step needs of a target (VDS_CAP_*). */
+unsigned vds_step_needs(const vds_step *st);
+
+/* Write s in canonical form (new string): what `vdsim fmt` prints. Parsing
+ * it gives the same scenario; writing that again gives the same text. */
+char *vds_scenario_write(const vds_scenario *s);
 
 /* The step's key in scenario files ("send", "guest-paste"); borrowed. */
 const char *vds_step_kind_name(vds_step_kind kind);

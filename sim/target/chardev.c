@@ -43,8 +43,6 @@ static int chardev_start(vds_target *t, vds_err *err)
     if (strlen(c->path) >= sizeof(sa.sun_path))
         return vds_err_set(err, VDS_ERR_USAGE, c->path, "socket path too long");
     strcpy(sa.sun_path, c->path);
-    if (t->oracle && t->oracle->ops->start(t->oracle, err) < 0)
-        return -1; /* a guest: restarts its agent when this is a restart */
     uint64_t deadline = vds_clock_now_ns() + CONNECT_TIMEOUT_NS;
     for (;;) { /* QEMU may still be creating it */
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -114,14 +112,15 @@ static void chardev_free(vds_target *t)
     g_free(c);
 }
 
-#define CHARDEV_OPS                                                                              \
-    .name = "chardev", .start = chardev_start, .stop = chardev_stop, .session = chardev_session, \
-    .send = chardev_send, .write_raw = chardev_write_raw, .wait = chardev_wait,                  \
-    .reset = vds_oracle_reset, .free = chardev_free
-
-static const vds_target_ops chardev_ops = {CHARDEV_OPS, VDS_ORACLE_OPS};
-/* Without a domain there is no oracle: the guest steps fail by name. */
-static const vds_target_ops chardev_bare_ops = {CHARDEV_OPS};
+static const vds_link_ops chardev_ops = {
+    .start = chardev_start,
+    .stop = chardev_stop,
+    .session = chardev_session,
+    .send = chardev_send,
+    .write_raw = chardev_write_raw,
+    .wait = chardev_wait,
+    .free = chardev_free,
+};
 
 int vds_chardev_target_parse(const char *name, char **path, char **domain, char **uri, vds_err *err)
 {
@@ -161,16 +160,12 @@ vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err 
     g_autofree char *path = NULL, *domain = NULL, *uri = NULL;
     if (vds_chardev_target_parse(name, &path, &domain, &uri, err) < 0)
         return NULL;
-    vds_target *oracle = NULL;
+    vds_oracle *oracle = NULL;
     if (domain && !(oracle = vds_qga_oracle_new(domain, uri, ctx, err)))
         return NULL;
     chardev *c = g_new0(chardev, 1);
-    c->base.ops = oracle ? &chardev_ops : &chardev_bare_ops;
-    c->base.ctx = ctx;
-    c->base.rx = g_queue_new();
-    c->base.oracle = oracle;
-    if (oracle)
-        c->base.input = g_array_ref(oracle->input); /* what the guest's tablet got */
+    vds_target_init(&c->base, &chardev_ops, "chardev", ctx);
+    vds_target_set_oracle(&c->base, oracle);
     c->path = g_steal_pointer(&path);
     return &c->base;
 }

@@ -11,7 +11,7 @@
 #include "peer/spice-client.h"
 #include "peer/spice-server.h"
 #include "proto/agent.h"
-#include "target/target.h"
+#include "target/local-stack.h"
 #include "trace/trace.h"
 
 #define CONNECT_TIMEOUT_NS (10ull * 1000000000)
@@ -25,8 +25,8 @@ typedef struct client_target {
     vds_spice_client_opts copts;
     vds_spice_client *client;
     uint64_t tx; /* agent stream bytes sent: trace offsets */
-    /* local-server only: the local stack (borrowed: it is base.oracle) */
-    vds_target *inner;
+    /* local-server only: the local stack, owned (its X11 oracle is base.oracle) */
+    vds_local_stack *stack;
     vds_spice_server_opts sopts;
     vds_spice_server *server;
     char *sock;
@@ -83,9 +83,7 @@ static void on_port_msg(void *user, uint64_t t, const vds_chunk_msg *m)
 
 static void on_server_agent(void *user, bool attached)
 {
-    client_target *c = user;
-    if (!attached)
-        c->inner->port_open = false;
+    /* the client sees the agent come and go (sync_state) */
 }
 
 static void on_server_log(void *user, uint64_t t, GLogLevelFlags level, const char *message)
@@ -109,8 +107,6 @@ static int take_port(void *user, int fd)
 
 static void sync_state(client_target *c)
 {
-    if (c->inner && c->inner->dead && !c->base.dead)
-        c->base.dead = g_strdup(c->inner->dead);
     c->base.port_open = c->client && vds_spice_client_agent_connected(c->client);
 }
 
@@ -136,7 +132,7 @@ static bool client_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), 
 static int client_start(vds_target *t, vds_err *err)
 {
     client_target *c = (client_target *)t;
-    if (c->inner) {
+    if (c->stack) {
         g_autoptr(GError) ge = NULL;
         g_autofree char *dir = g_dir_make_tmp("vdsim-server-XXXXXX", &ge);
         if (!dir)
@@ -148,19 +144,14 @@ static int client_start(vds_target *t, vds_err *err)
             return -1;
         g_free(c->ep.unix_path);
         c->ep.unix_path = g_strdup(c->sock);
-        vds_target_local_set_port(c->inner, take_port, c);
-        c->inner->observe = NULL;
-        int rc = c->inner->ops->start(c->inner, err);
-        g_clear_pointer(&t->log_dir, g_free);
-        t->log_dir = g_strdup(c->inner->log_dir);
-        if (rc < 0)
+        vds_local_stack_set_port(c->stack, take_port, c);
+        if (vds_local_stack_start(c->stack, err) < 0)
             return -1;
+        char *info = g_strdup_printf("%s; behind the embedded libspice-server %s",
+                                     t->info ? t->info : "local", vds_spice_server_version());
         g_free(t->info);
-        t->info =
-            g_strdup_printf("%s; behind the embedded libspice-server %s",
-                            c->inner->info ? c->inner->info : "local", vds_spice_server_version());
-    } else if (t->oracle && t->oracle->ops->start(t->oracle, err) < 0)
-        return -1; /* a guest: restarts its agent when this is a restart */
+        t->info = info;
+    }
     c->client = vds_spice_client_new(t->ctx, &c->copts, &client_events, c);
     return 0;
 }
@@ -169,8 +160,8 @@ static void client_stop(vds_target *t)
 {
     client_target *c = (client_target *)t;
     g_clear_pointer(&c->client, vds_spice_client_free);
-    if (c->inner)
-        c->inner->ops->stop(c->inner);
+    if (c->stack)
+        vds_local_stack_stop(c->stack);
     g_clear_pointer(&c->server, vds_spice_server_free);
     if (c->sock) {
         g_autofree char *dir = g_path_get_dirname(c->sock);
@@ -297,12 +288,6 @@ static int client_action(vds_target *t, const vds_client_action *a, uint64_t *t_
     return vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown client action %d", (int)a->kind);
 }
 
-static int client_write_raw(vds_target *t, const uint8_t *data, size_t len, vds_err *err)
-{
-    return vds_err_set(err, VDS_ERR_USAGE, NULL,
-                       "%s: raw port bytes need the port itself (target local)", t->ops->name);
-}
-
 /* A scenario that waits on the agent while agent data sits here waiting
    for tokens points at the flow control, not at the agent. */
 static char *client_stall(vds_target *t)
@@ -320,6 +305,7 @@ static void client_free(vds_target *t)
 {
     client_target *c = (client_target *)t;
     client_stop(t);
+    vds_local_stack_free(c->stack);
     vds_spice_endpoint_clear(&c->ep);
     if (c->password)
         memset(c->password, 0, strlen(c->password));
@@ -328,15 +314,16 @@ static void client_free(vds_target *t)
     g_free(c);
 }
 
-/* What every client target does the same way. */
-#define CLIENT_OPS                                                                              \
-    .start = client_start, .stop = client_stop, .session = client_session, .send = client_send, \
-    .write_raw = client_write_raw, .wait = client_wait, .client = client_action,                \
-    .stall = client_stall, .reset = vds_oracle_reset, .free = client_free
-
-static const vds_target_ops local_server_ops = {.name = "local-server", CLIENT_OPS, VDS_ORACLE_OPS};
-static const vds_target_ops spice_ops = {.name = "spice", CLIENT_OPS};
-static const vds_target_ops libvirt_ops = {.name = "libvirt", CLIENT_OPS, VDS_ORACLE_OPS};
+static const vds_link_ops client_ops = {
+    .start = client_start,
+    .stop = client_stop,
+    .session = client_session,
+    .send = client_send,
+    .wait = client_wait,
+    .client = client_action,
+    .stall = client_stall,
+    .free = client_free,
+};
 
 /* VDSIM_SPICE_PASSWORD, or the file VDSIM_SPICE_PASSWORD_FILE names: never argv. */
 static int read_password(client_target *c, vds_err *err)
@@ -359,12 +346,10 @@ static int read_password(client_target *c, vds_err *err)
     return 0;
 }
 
-static client_target *client_alloc(const char *name, const vds_target_ops *ops, GMainContext *ctx)
+static client_target *client_alloc(const char *name, const char *kind, GMainContext *ctx)
 {
     client_target *c = g_new0(client_target, 1);
-    c->base.ops = ops;
-    c->base.ctx = ctx;
-    c->base.rx = g_queue_new();
+    vds_target_init(&c->base, &client_ops, kind, ctx);
     c->name = g_strdup(name);
     return c;
 }
@@ -383,15 +368,13 @@ static int client_endpoint(client_target *c, const char *uri, vds_err *err)
 vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *err)
 {
     if (strcmp(name, "local-server") == 0) {
-        client_target *c = client_alloc(name, &local_server_ops, ctx);
-        c->inner = vds_target_local_new(ctx);
-        c->base.oracle = c->inner;
-        c->base.input = g_array_ref(c->inner->input); /* the fake uinput's events */
+        client_target *c = client_alloc(name, "local-server", ctx);
+        c->stack = vds_local_stack_new(&c->base);
+        vds_target_set_oracle(&c->base, vds_x11_oracle_new(c->stack, ctx));
         c->copts = (vds_spice_client_opts){.ep = &c->ep, .inputs = true, .client_mouse = true};
         return &c->base;
     }
-    client_target *c = client_alloc(name, &spice_ops, ctx);
-    c->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    client_target *c = client_alloc(name, "spice", ctx);
     if (read_password(c, err) < 0 || client_endpoint(c, name, err) < 0) {
         vds_target_free(&c->base);
         return NULL;
@@ -401,11 +384,10 @@ vds_target *vds_target_client_new(const char *name, GMainContext *ctx, vds_err *
 }
 
 vds_target *vds_target_client_new_with(const char *name, const char *uri, const char *password,
-                                       vds_target *oracle, GMainContext *ctx, vds_err *err)
+                                       vds_oracle *oracle, GMainContext *ctx, vds_err *err)
 {
-    client_target *c = client_alloc(name, &libvirt_ops, ctx);
-    c->base.oracle = oracle;
-    c->base.input = g_array_ref(oracle->input); /* what the guest's tablet got */
+    client_target *c = client_alloc(name, "libvirt", ctx);
+    vds_target_set_oracle(&c->base, oracle);
     c->password = g_strdup(password);
     if (client_endpoint(c, uri, err) < 0) {
         vds_target_free(&c->base);

@@ -58,11 +58,39 @@ vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err 
 int vds_chardev_target_parse(const char *name, char **path, char **domain, char **uri,
                              vds_err *err);
 
-/* The guest oracles of a domain through its QEMU guest agent (screen,
- * clipboard, guest copy/paste); a target with only those ops. While it waits
- * on the guest it keeps iterating ctx (borrowed; NULL: the default context). */
-vds_target *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx,
+/* The guest oracle of a domain through its QEMU guest agent (screen,
+ * clipboard, guest copy/paste, input, agent control; qga-oracle.c). While it
+ * waits on the guest it keeps iterating ctx (borrowed; NULL: the default
+ * context). */
+vds_oracle *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx,
                                vds_err *err);
+
+/* Run a shell script in the guest through o (a qga oracle, borrowed): its
+ * output (new bytes) and exit status. */
+int vds_qga_run(vds_oracle *o, const char *script, uint64_t timeout_ns, GBytes **out, int *status,
+                vds_err *err);
+
+/* --- what libvirt.c shares with qga-oracle.c ------------------------------- */
+
+#define AGENT_PORT "com.redhat.spice.0"
+
+typedef struct _virConnect *virConnectPtr;
+typedef struct _virDomain *virDomainPtr;
+
+/* libvirt's last error as text (new string). */
+char *vds_libvirt_error(void);
+/* Connect to uri (NULL: qemu:///system); NULL with err. */
+virConnectPtr vds_libvirt_connect(const char *uri, vds_err *err);
+/* A running domain by name; NULL with err. */
+virDomainPtr vds_libvirt_lookup(virConnectPtr c, const char *domain, vds_err *err);
+
+enum { PORT_UP = 0, PORT_TIMEOUT, PORT_DOMAIN_STOPPED, PORT_INTERRUPTED };
+/* Wait until the guest holds com.redhat.spice.0 open, iterating ctx (NULL:
+   the default context) meanwhile: PORT_UP, PORT_TIMEOUT at the deadline,
+   PORT_DOMAIN_STOPPED, PORT_INTERRUPTED once *stop is set (stop may be
+   NULL), or -1 with err when libvirt fails. */
+int vds_libvirt_wait_agent_port(virDomainPtr dom, uint64_t deadline, GMainContext *ctx,
+                                const volatile sig_atomic_t *stop, vds_err *err);
 
 /* --- transient domains (vdsim vm) ------------------------------------------ */
 

@@ -51,69 +51,6 @@ bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), voi
     return vds_loop_until(t->ctx, deadline, done, user);
 }
 
-int vds_oracle_screen(vds_target *t, GArray *rects, vds_err *err)
-{
-    return t->oracle->ops->screen(t->oracle, rects, err);
-}
-
-bool vds_oracle_screen_taken(vds_target *t)
-{
-    if (!t->oracle->ops->screen_taken || t->oracle->ops->screen_taken(t->oracle))
-        return true;
-    /* a guest's agent has no tablet open for the new size yet: make one
-       move (vdagentd makes a lost tablet again on it; the warm filter keeps
-       it out of the scenario's input) and look again */
-    vds_err err;
-    vds_target_warm_mouse(t, &err);
-    return false;
-}
-
-int vds_oracle_clipboard(vds_target *t, uint8_t sel, uint64_t timeout, GBytes **text, vds_err *err)
-{
-    return t->oracle->ops->clipboard(t->oracle, sel, timeout, text, err);
-}
-
-int vds_oracle_guest_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path, vds_err *err)
-{
-    return t->oracle->ops->guest_copy(t->oracle, sel, text, path, err);
-}
-
-int vds_oracle_agent_pause(vds_target *t, bool stop, vds_err *err)
-{
-    if (!t->oracle->ops->agent_pause)
-        return vds_err_set(err, VDS_ERR_USAGE, NULL, "%s cannot stop the agent",
-                           t->oracle->ops->name);
-    return t->oracle->ops->agent_pause(t->oracle, stop, err);
-}
-
-void vds_oracle_guest_release(vds_target *t, uint8_t sel)
-{
-    t->oracle->ops->guest_release(t->oracle, sel);
-}
-
-int vds_oracle_paste_start(vds_target *t, uint8_t sel, vds_err *err)
-{
-    return t->oracle->ops->paste_start(t->oracle, sel, err);
-}
-
-int vds_oracle_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
-{
-    return t->oracle->ops->paste_result(t->oracle, deadline, text, err);
-}
-
-int vds_oracle_display(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err)
-{
-    if (!t->oracle->ops->display) /* local's dummy X server has none */
-        return 1;
-    return t->oracle->ops->display(t->oracle, w, h, err);
-}
-
-void vds_oracle_input_sync(vds_target *t)
-{
-    if (t->oracle->ops->input_sync) /* local's input arrives by itself */
-        t->oracle->ops->input_sync(t->oracle);
-}
-
 int vds_target_warm_mouse(vds_target *t, vds_err *err)
 {
     if (!t->oracle || !t->oracle->warm_mouse)
@@ -172,27 +109,181 @@ void vds_warm_filter_take(vds_warm_filter *f, const vds_input_event *ev, GArray 
     f->armed = false;
 }
 
-void vds_oracle_reset(vds_target *t)
+void vds_oracle_init(vds_oracle *o, const vds_oracle_ops *ops, unsigned caps, GMainContext *ctx)
+{
+    o->ops = ops;
+    o->caps = caps;
+    o->ctx = ctx;
+    o->input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+}
+
+void vds_oracle_free(vds_oracle *o)
+{
+    if (!o)
+        return;
+    if (o->input)
+        g_array_unref(o->input);
+    vds_warm_filter_clear(&o->warm);
+    o->ops->free(o);
+}
+
+void vds_target_init(vds_target *t, const vds_link_ops *ops, const char *kind, GMainContext *ctx)
+{
+    t->ops = ops;
+    t->kind = vds_target_kind_named(kind);
+    g_assert(t->kind);
+    t->caps = t->kind->caps;
+    t->ctx = ctx;
+    t->rx = g_queue_new();
+}
+
+void vds_target_set_oracle(vds_target *t, vds_oracle *oracle)
+{
+    vds_oracle_free(t->oracle);
+    t->oracle = oracle;
+    t->caps = t->kind->caps | (oracle ? oracle->caps : 0);
+}
+
+int vds_target_start(vds_target *t, vds_err *err)
+{
+    if (t->oracle && t->oracle->ops->start && t->oracle->ops->start(t->oracle, err) < 0)
+        return -1; /* a guest: restarts its agent when this is a restart */
+    return t->ops->start(t, err);
+}
+
+void vds_target_reset(vds_target *t)
 {
     if (t->oracle && t->oracle->ops->reset)
         t->oracle->ops->reset(t->oracle);
 }
 
+bool vds_target_screen_taken(vds_target *t)
+{
+    if (!t->oracle || !t->oracle->ops->screen_taken || t->oracle->ops->screen_taken(t->oracle))
+        return true;
+    /* a guest's agent has no tablet open for the new size yet: make one
+       move (vdagentd makes a lost tablet again on it; the warm filter keeps
+       it out of the scenario's input) and look again */
+    vds_err err;
+    vds_target_warm_mouse(t, &err);
+    return false;
+}
+
+/* --- capabilities ------------------------------------------------------------ */
+
+static const char *const cap_names[] = {
+    "raw-port", "spice-client", "screen",     "clipboard",
+    "input",    "input-frames", "multi-head", "agent-control",
+};
+const vds_names vds_cap_names = VDS_NAMES("capability", cap_names);
+
+static const char *const cap_docs[] = {
+    "writes the agent's port itself",
+    "drives a SPICE client",
+    "sees the guest's X screen",
+    "reaches the guest's selections",
+    "sees the events the agent injects",
+    "sees every input frame the agent writes, empty ones too (a real kernel drops those)",
+    "has an X screen with more than one output",
+    "can stop and continue the agent",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(cap_names) == G_N_ELEMENTS(cap_docs));
+
+const char *vds_cap_doc(vds_cap cap)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(cap_docs); i++)
+        if (cap == 1u << i)
+            return cap_docs[i];
+    return "?";
+}
+
+char *vds_caps_text(unsigned caps)
+{
+    GString *s = g_string_new(NULL);
+    for (unsigned i = 0; i < G_N_ELEMENTS(cap_names); i++)
+        if (caps & (1u << i))
+            g_string_append_printf(s, "%s%s", s->len ? ", " : "", cap_names[i]);
+    return g_string_free(s, FALSE);
+}
+
+char *vds_target_lacks(const vds_target *t, unsigned needs)
+{
+    unsigned missing = needs & ~t->caps;
+    if (!missing)
+        return NULL;
+    g_autofree char *names = vds_caps_text(missing);
+    unsigned first = missing & -missing;
+    /* the link's own limits say how it reaches the agent; an oracle's
+       missing ones say what it cannot see */
+    if ((first & (VDS_CAP_RAW_PORT | VDS_CAP_SPICE_CLIENT)) || !t->oracle)
+        return g_strdup_printf("needs %s; %s: %s%s", names, t->kind->name, t->kind->how,
+                               t->oracle ? "" : ", with no guest oracle");
+    return g_strdup_printf("needs %s; %s: sees the guest through %s, which lacks it (%s)", names,
+                           t->kind->name, t->oracle->ops->name, vds_cap_doc(first));
+}
+
+/* --- the registry ------------------------------------------------------------- */
+
+static vds_target *make_local(const char *name, GMainContext *ctx, vds_err *err)
+{
+    return vds_target_local_new(ctx);
+}
+
+#define PORT_HOW   "is the server end of the agent's port"
+#define CLIENT_HOW "reaches the agent through a SPICE server"
+
+/* name, --target prefix, whole name?, the link's caps, who writes the
+   agent's port, how it reaches the agent, constructor */
+static const vds_target_kind kinds[] = {
+    {"local", "local", true, VDS_CAP_RAW_PORT, "vdsim", PORT_HOW, make_local},
+    {"local-server", "local-server", true, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+     vds_target_client_new},
+    {"spice", "spice://", false, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+     vds_target_client_new},
+    {"spice", "spice+unix://", false, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+     vds_target_client_new},
+    {"libvirt", "libvirt:", false, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+     vds_target_libvirt_new},
+    {"chardev", "chardev:", false, VDS_CAP_RAW_PORT, "vdsim", PORT_HOW, vds_target_chardev_new},
+};
+
+const vds_target_kind *const vds_target_kinds[] = {
+    &kinds[0], &kinds[1], &kinds[2], &kinds[3], &kinds[4], &kinds[5], NULL,
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vds_target_kinds) == G_N_ELEMENTS(kinds) + 1);
+
+static const char *const kind_names[] = {"local", "local-server", "spice", "libvirt", "chardev"};
+const vds_names vds_target_kind_names = VDS_NAMES("target", kind_names);
+
+const vds_target_kind *vds_target_kind_for(const char *target)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+        if (kinds[i].whole ? strcmp(target, kinds[i].prefix) == 0
+                           : g_str_has_prefix(target, kinds[i].prefix))
+            return &kinds[i];
+    return NULL;
+}
+
+const vds_target_kind *vds_target_kind_named(const char *name)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+        if (strcmp(kinds[i].name, name) == 0)
+            return &kinds[i];
+    return NULL;
+}
+
 vds_target *vds_target_new(const char *name, GMainContext *ctx, vds_err *err)
 {
-    if (strcmp(name, "local") == 0)
-        return vds_target_local_new(ctx);
-    if (strcmp(name, "local-server") == 0 || g_str_has_prefix(name, "spice://") ||
-        g_str_has_prefix(name, "spice+unix://"))
-        return vds_target_client_new(name, ctx, err);
-    if (g_str_has_prefix(name, "libvirt:"))
-        return vds_target_libvirt_new(name, ctx, err);
-    if (g_str_has_prefix(name, "chardev:"))
-        return vds_target_chardev_new(name, ctx, err);
-    vds_err_set(err, VDS_ERR_USAGE, NULL,
-                "unknown target '%s' (this vdsim has: local, local-server, spice://HOST:PORT, "
-                "spice+unix://PATH, libvirt:DOMAIN, chardev:PATH)",
-                name);
+    const vds_target_kind *k = vds_target_kind_for(name);
+    if (k)
+        return k->make(name, ctx, err);
+    GString *have = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+        g_string_append_printf(have, "%s%s%s", have->len ? ", " : "", kinds[i].prefix,
+                               kinds[i].whole ? "" : "...");
+    vds_err_set(err, VDS_ERR_USAGE, NULL, "unknown target '%s' (this vdsim has: %s)", name,
+                have->str);
+    g_string_free(have, TRUE);
     return NULL;
 }
 
@@ -200,17 +291,14 @@ void vds_target_free(vds_target *t)
 {
     if (!t)
         return;
-    vds_target *oracle = t->oracle;
     t->ops->stop(t);
     g_queue_free_full(t->rx, (GDestroyNotify)vds_rx_free);
-    if (t->input)
-        g_array_unref(t->input);
     g_clear_pointer(&t->dead, g_free);
     g_clear_pointer(&t->info, g_free);
     g_clear_pointer(&t->log_dir, g_free);
-    vds_warm_filter_clear(&t->warm);
+    /* the oracle may look at what the link owns (the local stack) */
+    vds_oracle_free(g_steal_pointer(&t->oracle));
     t->ops->free(t);
-    vds_target_free(oracle);
 }
 
 int vds_target_port_session(vds_target *t, uint32_t caps, vds_err *err)

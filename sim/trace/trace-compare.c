@@ -141,13 +141,17 @@ static bool golden_event(JsonObject *ev)
     return strcmp(kind, "spice") != 0 && strcmp(kind, "port") != 0;
 }
 
-/* What reached the agent: on local vdsim wrote it to the port itself, behind
- * a server the server's port events say what it wrote. */
+/* What reached the agent: where vdsim wrote the port itself, its own agent
+ * events; behind a server, the server's port events. Traces from before the
+ * header said who wrote the port name their target. */
 static bool received_event(vds_trace_reader *r, JsonObject *ev, const vds_compare_opts *o)
 {
-    const char *target =
-        json_object_get_string_member_with_default(vds_trace_reader_header(r), "target", "");
-    const char *want = strcmp(target, "local") == 0 ? "agent" : "port";
+    JsonObject *h = vds_trace_reader_header(r);
+    const char *writer = json_object_get_string_member_with_default(h, "port-writer", NULL);
+    bool ours =
+        writer ? strcmp(writer, "vdsim") == 0
+               : strcmp(json_object_get_string_member_with_default(h, "target", ""), "local") == 0;
+    const char *want = ours ? "agent" : "port";
     if (strcmp(json_object_get_string_member_with_default(ev, "kind", ""), want) != 0 ||
         strcmp(json_object_get_string_member_with_default(ev, "dir", ""), "to-agent") != 0 ||
         json_object_get_int_member_with_default(ev, "step", 0) < 1)

@@ -27,6 +27,10 @@ JsonNode *vds_trace_header_new(const vds_trace_info *info)
         json_builder_add_string_value(b, info->target);
     else
         json_builder_add_null_value(b);
+    if (info->port_writer) { /* who wrote to the agent's port: vdsim or a spice-server */
+        json_builder_set_member_name(b, "port-writer");
+        json_builder_add_string_value(b, info->port_writer);
+    }
     json_builder_set_member_name(b, "agent-version");
     if (info->agent_version)
         json_builder_add_string_value(b, info->agent_version);

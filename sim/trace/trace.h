@@ -24,6 +24,7 @@
 typedef struct vds_trace_info {
     const char *source;        /* what produced it: "decode:FILE", a scenario id */
     const char *target;        /* "local", "spice://...", or NULL */
+    const char *port_writer;   /* who wrote to the agent's port: "vdsim", "spice-server", NULL */
     const char *agent_version; /* when known, else NULL */
     uint32_t host_caps;        /* caps deciding layouts of from-agent messages */
     uint32_t agent_caps;       /* caps deciding layouts of to-agent messages */
@@ -97,8 +98,8 @@ typedef struct vds_compare_opts {
     /* Which events take part. false: a golden comparison (agent, note and
        framing events; SPICE and port views are skipped). true: a
        differential one, only what the agent received after setup (step > 0):
-       "agent" events to the agent in a trace whose header says target
-       "local", the server's "port" events to the agent in any other. */
+       "agent" events to the agent in a trace whose header says vdsim wrote
+       the port ("port-writer"), the server's "port" events in any other. */
     bool received_only;
     const char *const *ignore_types; /* with received_only: message names to skip, NULL-ended */
     const char *label_a, *label_b;   /* how differences name them: NULL = "", "golden" */

@@ -6,6 +6,7 @@
 
 #include "core/clock.h"
 #include "proto/agent.h"
+#include "report/report.h"
 #include "scenario/runner.h"
 #include "target/target.h"
 
@@ -29,6 +30,11 @@ typedef struct fake {
     vds_rect screen;               /* what X shows (one output), when w is set */
     uint32_t display_w, display_h; /* what a screenshot shows, when set */
 } fake;
+
+typedef struct fake_oracle {
+    vds_oracle base;
+    fake *f;
+} fake_oracle;
 
 static uint64_t fake_clock(void *user)
 {
@@ -90,9 +96,9 @@ static int fake_raw(vds_target *t, const uint8_t *d, size_t len, vds_err *err)
     return 0;
 }
 
-static int fake_screen(vds_target *t, GArray *rects, vds_err *err)
+static int fake_screen(vds_oracle *o, GArray *rects, vds_err *err)
 {
-    fake *f = (fake *)t;
+    fake *f = ((fake_oracle *)o)->f;
     if (!f->screen.w)
         return vds_err_set(err, VDS_ERR_USAGE, NULL, "no screen in the fake");
     g_array_set_size(rects, 0);
@@ -100,32 +106,32 @@ static int fake_screen(vds_target *t, GArray *rects, vds_err *err)
     return 0;
 }
 
-static int fake_display(vds_target *t, uint32_t *w, uint32_t *h, vds_err *err)
+static int fake_display(vds_oracle *o, uint32_t *w, uint32_t *h, vds_err *err)
 {
-    fake *f = (fake *)t;
+    fake *f = ((fake_oracle *)o)->f;
     *w = f->display_w;
     *h = f->display_h;
     return f->display_w ? 0 : 1;
 }
 
-static int fake_clipboard(vds_target *t, uint8_t sel, uint64_t to, GBytes **text, vds_err *err)
+static int fake_clipboard(vds_oracle *o, uint8_t sel, uint64_t to, GBytes **text, vds_err *err)
 {
     return vds_err_set(err, VDS_ERR_USAGE, NULL, "no clipboard in the fake");
 }
 
-static int fake_copy(vds_target *t, uint8_t sel, GBytes *text, const char *path, vds_err *err)
+static int fake_copy(vds_oracle *o, uint8_t sel, GBytes *text, const char *path, vds_err *err)
 {
     return 0;
 }
 
-static void fake_release(vds_target *t, uint8_t sel) {}
+static void fake_release(vds_oracle *o, uint8_t sel) {}
 
-static int fake_paste_start(vds_target *t, uint8_t sel, vds_err *err)
+static int fake_paste_start(vds_oracle *o, uint8_t sel, vds_err *err)
 {
     return 0;
 }
 
-static int fake_paste_result(vds_target *t, uint64_t deadline, GBytes **text, vds_err *err)
+static int fake_paste_result(vds_oracle *o, uint64_t deadline, GBytes **text, vds_err *err)
 {
     *text = NULL;
     return -1;
@@ -164,17 +170,27 @@ static bool fake_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), vo
     }
 }
 
-static void fake_reset(vds_target *t) {}
+static void fake_reset(vds_oracle *o) {}
 
 static void fake_free(vds_target *t) {}
 
-static const vds_target_ops fake_ops = {
-    .name = "fake",
+static void fake_oracle_free(vds_oracle *o)
+{
+    g_free(o);
+}
+
+static const vds_link_ops fake_ops = {
     .start = fake_start,
     .stop = fake_stop,
     .session = fake_session,
     .send = fake_send,
     .write_raw = fake_raw,
+    .wait = fake_wait,
+    .free = fake_free,
+};
+
+static const vds_oracle_ops fake_oracle_ops = {
+    .name = "fake",
     .screen = fake_screen,
     .display = fake_display,
     .clipboard = fake_clipboard,
@@ -182,9 +198,8 @@ static const vds_target_ops fake_ops = {
     .guest_release = fake_release,
     .paste_start = fake_paste_start,
     .paste_result = fake_paste_result,
-    .wait = fake_wait,
     .reset = fake_reset,
-    .free = fake_free,
+    .free = fake_oracle_free,
 };
 
 static void add_rule(fake *f, uint32_t on, uint64_t after_ms, GBytes *reply)
@@ -205,9 +220,12 @@ static void rule_free(rule *r)
 static fake *fake_new(void)
 {
     fake *f = g_new0(fake, 1);
-    f->base.ops = &fake_ops;
-    f->base.rx = g_queue_new();
-    f->base.input = g_array_new(FALSE, FALSE, sizeof(vds_input_event));
+    /* a port link ("local": raw-port) with an oracle of every kind */
+    vds_target_init(&f->base, &fake_ops, "local", NULL);
+    fake_oracle *o = g_new0(fake_oracle, 1);
+    vds_oracle_init(&o->base, &fake_oracle_ops, VDS_CAP_ALL & ~VDS_CAP_SPICE_CLIENT, NULL);
+    o->f = f;
+    vds_target_set_oracle(&f->base, &o->base);
     f->rules = g_ptr_array_new_with_free_func((GDestroyNotify)rule_free);
     f->pending = g_ptr_array_new();
     f->sent = g_ptr_array_new_with_free_func((GDestroyNotify)g_bytes_unref);
@@ -222,7 +240,7 @@ static void fake_free_all(fake *f)
 {
     vds_clock_set(NULL, NULL);
     g_queue_free_full(f->base.rx, (GDestroyNotify)vds_rx_free);
-    g_array_unref(f->base.input);
+    vds_oracle_free(f->base.oracle);
     g_ptr_array_unref(f->rules);
     for (guint i = 0; i < f->pending->len; i++) {
         delivery *d = f->pending->pdata[i];
@@ -248,7 +266,10 @@ static int run_text(fake *f, const char *yaml, JsonNode **summary)
     g_autofree char *dir = g_dir_make_tmp("vdsim-runner-XXXXXX", NULL);
     vds_run_opts o = {
         .target = "fake", .report_dir = dir, .tol_floor_ns = 250000000, .tol_pct = 50};
-    int rc = vds_run_target(list, &o, &f->base);
+    vds_run_result *res = vds_run_target(list, &o, &f->base);
+    assert_int_equal(vds_report_summary(res, dir, &err), 0);
+    int rc = vds_run_result_exit(res);
+    vds_run_result_free(res);
     g_autofree char *path = g_build_filename(dir, "summary.json", NULL);
     g_autoptr(JsonParser) p = json_parser_new();
     assert_true(json_parser_load_from_file(p, path, NULL));
@@ -389,22 +410,29 @@ static void latency_from_stimulus(void **state)
     fake_free_all(f);
 }
 
-/* Steps a target cannot do fail by name, pointing at targets:. */
+/* A scenario whose steps need what the target lacks is skipped, and the
+ * skip names the need and why the target lacks it. */
 static void steps_the_target_lacks(void **state)
 {
     const char *const cases[][2] = {
         {"  - client: {position: [1, 2]}\n",
-         "t.yaml:3:5: step 1 (client): target fake has no SPICE client (client steps need "
-         "local-server or spice://; mark the scenario's targets:)"},
+         "t.yaml: needs spice-client; local: is the server end of the agent's port"},
         {"  - guest-agent: stop\n",
-         "t.yaml:3:5: step 1 (guest-agent): target fake cannot stop its agent (mark the "
-         "scenario's targets:)"},
+         "t.yaml: needs agent-control; local: sees the guest through fake, which lacks it (can "
+         "stop and continue the agent)"},
+        {"needs: [multi-head]\nsteps:\n  - guest: {screen: [1x1+0+0]}\n",
+         "t.yaml: needs multi-head; local: sees the guest through fake, which lacks it (has an X "
+         "screen with more than one output)"},
     };
     for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
         fake *f = fake_new();
+        f->base.caps &= ~(VDS_CAP_AGENT_CONTROL | VDS_CAP_MULTI_HEAD);
         g_autoptr(JsonNode) sum = NULL;
-        g_autofree char *text = g_strconcat("id: t/c\nsteps:\n", cases[i][0], NULL);
-        assert_int_equal(run_text(f, text, &sum), 1);
+        bool own_steps = strncmp(cases[i][0], "needs", 5) == 0;
+        g_autofree char *text =
+            g_strconcat("id: t/c\n", own_steps ? "" : "steps:\n", cases[i][0], NULL);
+        assert_int_equal(run_text(f, text, &sum), 0);
+        assert_true(json_object_get_boolean_member(json_node_get_object(sum), "skipped"));
         assert_string_equal(failure(sum), cases[i][1]);
         fake_free_all(f);
     }

@@ -69,24 +69,24 @@ static void good_scenario(void **state)
     assert_int_equal(s->steps->len, 6);
     vds_step *send = s->steps->pdata[0];
     assert_int_equal(send->kind, VDS_STEP_SEND);
-    assert_int_equal(send->port, 2); /* mouse goes on the server port */
+    assert_int_equal(send->u.msg.port, 2); /* mouse goes on the server port */
     assert_int_equal(send->line, 7);
     assert_int_equal(send->col, 5);
     vds_step *exp = s->steps->pdata[1];
-    assert_true(exp->optional);
+    assert_true(exp->u.msg.optional);
     assert_int_equal(exp->within_ns, 250000000);
-    assert_string_equal(g_hash_table_lookup(exp->capture, "s"), "serial");
-    assert_false(json_object_has_member(exp->fields, "within"));
+    assert_string_equal(g_hash_table_lookup(exp->u.msg.capture, "s"), "serial");
+    assert_false(json_object_has_member(exp->u.msg.fields, "within"));
     vds_step *any = s->steps->pdata[3];
-    assert_int_equal(any->children->len, 2);
+    assert_int_equal(any->u.any->len, 2);
     /* the quoted "42" stays a string; a plain 42 would be a number */
-    vds_step *clip = any->children->pdata[1];
-    assert_string_equal(json_object_get_string_member(clip->fields, "data"), "42");
+    vds_step *clip = any->u.any->pdata[1];
+    assert_string_equal(json_object_get_string_member(clip->u.msg.fields, "data"), "42");
     vds_step *scr = s->steps->pdata[4];
-    assert_int_equal(scr->rects->len, 2);
-    assert_int_equal(g_array_index(scr->rects, vds_rect, 1).y, -10);
+    assert_int_equal(scr->u.guest.rects->len, 2);
+    assert_int_equal(g_array_index(scr->u.guest.rects, vds_rect, 1).y, -10);
     vds_step *raw = s->steps->pdata[5];
-    assert_int_equal(g_bytes_get_size(raw->payload), 8);
+    assert_int_equal(g_bytes_get_size(raw->u.raw.bytes), 8);
     vds_scenario_free(s);
 }
 
@@ -104,8 +104,8 @@ static const bad bads[] = {
     {"id: x\nid: y\n", "t.yaml:2:1: duplicate key 'id'"},
     {"id: &a x\nrequirement: *a\n", "t.yaml:2:14: YAML aliases are not supported"},
     {"id: x\nsteps:\n  - {send: {msg: reply}, expect: {msg: reply}}\n",
-     "t.yaml:3:5: a step is one of: send, expect, not, any-order, guest, guest-copy, "
-     "guest-paste, guest-release, raw"},
+     "t.yaml:3:5: a step is one of: send, expect, not, any-order, guest, guest-copy, raw, "
+     "guest-paste, guest-release, client, guest-agent"},
     {"id: x\nsteps:\n  - send: [1]\n",
      "t.yaml:3:11: the body of 'send' is a mapping: {key: value, ...}"},
     {"id: x\nsteps:\n  - send: {x: 1}\n", "t.yaml:3:11: missing 'msg': the message type"},

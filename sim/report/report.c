@@ -1,0 +1,229 @@
+#include "report/report.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "trace/trace.h"
+
+static int cmp_u64(gconstpointer a, gconstpointer b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(GArray *sorted, double p)
+{
+    guint n = sorted->len;
+    guint i = (guint)(p / 100.0 * (n - 1) + 0.5);
+    return g_array_index(sorted, uint64_t, MIN(i, n - 1)) / 1e6;
+}
+
+static char *latency_text(const vds_latency *l)
+{
+    g_autoptr(GArray) s = g_array_copy(l->ns);
+    g_array_sort(s, cmp_u64);
+    if (s->len == 1)
+        return g_strdup_printf("%s %.1f ms", l->what, pct(s, 50));
+    return g_strdup_printf("%s n=%u p50 %.1f p95 %.1f p99 %.1f max %.1f ms", l->what, s->len,
+                           pct(s, 50), pct(s, 95), pct(s, 99), pct(s, 100));
+}
+
+static const char *status_word(vds_status s)
+{
+    switch (s) {
+    case VDS_PASS:
+        return "PASS";
+    case VDS_FAIL:
+    case VDS_ERROR:
+        return "FAIL";
+    case VDS_SKIP:
+        return "SKIP";
+    }
+    return "?";
+}
+
+typedef struct console {
+    FILE *out;
+    bool verbose;
+} console;
+
+static void on_scenario(void *user, const vds_run_result *run, const vds_scenario_result *res)
+{
+    FILE *out = ((console *)user)->out;
+    GString *lat = g_string_new(NULL);
+    for (guint i = 0; i < res->latencies->len; i++) {
+        g_autofree char *l = latency_text(res->latencies->pdata[i]);
+        g_string_append_printf(lat, "%s%s", i ? "; " : "", l);
+    }
+    fprintf(out, "%s %-40s %u steps %6.2f s%s%s%s\n", status_word(res->status), res->s->id,
+            res->steps_run, res->wall_ns / 1e9, lat->len ? "  (" : "", lat->str,
+            lat->len ? ")" : "");
+    if (res->status != VDS_PASS && res->failure)
+        fprintf(out, "  %s\n", res->failure);
+    if (run->results->len == 1 && run->target_info)
+        fprintf(out, "  target: %s\n", run->target_info);
+    g_string_free(lat, TRUE);
+    fflush(out);
+}
+
+static void on_event(void *user, JsonObject *ev)
+{
+    console *c = user;
+    if (!c->verbose)
+        return;
+    g_autofree char *line = vds_trace_event_text(ev);
+    fprintf(c->out, "    %s\n", line);
+}
+
+static void on_notice(void *user, const char *text)
+{
+    fprintf(((console *)user)->out, "%s\n", text);
+}
+
+vds_run_observer vds_report_console(FILE *out, bool verbose)
+{
+    static console c; /* one console per process: the observer outlives the call */
+    c.out = out;
+    c.verbose = verbose;
+    return (vds_run_observer){on_scenario, on_event, on_notice, &c};
+}
+
+void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *report_dir,
+                               const char *junit_path)
+{
+    unsigned failed = vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR);
+    unsigned skipped = vds_run_result_count(r, VDS_SKIP);
+    unsigned not_run = r->total - r->results->len;
+    fprintf(out, "%u passed, %u failed", vds_run_result_count(r, VDS_PASS), failed);
+    if (skipped)
+        fprintf(out, ", %u skipped (not for target %s)", skipped, r->target_kind);
+    if (not_run)
+        fprintf(out, " (%u not run: interrupted)", not_run);
+    fprintf(out, "\nresults: %s/summary.json  traces: %s/traces/%s%s\n", report_dir, report_dir,
+            junit_path ? "  junit: " : "", junit_path ? junit_path : "");
+    fflush(out);
+}
+
+static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
+{
+    json_builder_set_member_name(b, "latencies");
+    json_builder_begin_array(b);
+    for (guint j = 0; j < res->latencies->len; j++) {
+        vds_latency *l = res->latencies->pdata[j];
+        g_autoptr(GArray) s = g_array_copy(l->ns);
+        g_array_sort(s, cmp_u64);
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "step");
+        json_builder_add_int_value(b, l->step);
+        json_builder_set_member_name(b, "msg");
+        json_builder_add_string_value(b, l->what);
+        json_builder_set_member_name(b, "n");
+        json_builder_add_int_value(b, s->len);
+        static const double ps[] = {50, 95, 99, 100};
+        static const char *const names[] = {"p50-ms", "p95-ms", "p99-ms", "max-ms"};
+        for (int k = 0; k < 4; k++) {
+            json_builder_set_member_name(b, names[k]);
+            json_builder_add_double_value(b, pct(s, ps[k]));
+        }
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+}
+
+static void add_scenario(JsonBuilder *b, const vds_scenario_result *res)
+{
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "id");
+    json_builder_add_string_value(b, res->s->id);
+    json_builder_set_member_name(b, "file");
+    json_builder_add_string_value(b, res->s->file);
+    json_builder_set_member_name(b, "passed");
+    json_builder_add_boolean_value(b, res->status == VDS_PASS);
+    if (res->status == VDS_SKIP) {
+        json_builder_set_member_name(b, "skipped");
+        json_builder_add_boolean_value(b, true);
+    }
+    json_builder_set_member_name(b, "steps-run");
+    json_builder_add_int_value(b, res->steps_run);
+    json_builder_set_member_name(b, "wall-ms");
+    json_builder_add_double_value(b, res->wall_ns / 1e6);
+    json_builder_set_member_name(b, "setup-ms");
+    json_builder_add_double_value(b, res->setup_ns / 1e6);
+    if (res->failure) {
+        json_builder_set_member_name(b, "failure");
+        json_builder_add_string_value(b, res->failure);
+    }
+    if (res->trace_path) {
+        json_builder_set_member_name(b, "trace");
+        json_builder_add_string_value(b, res->trace_path);
+    }
+    add_latencies(b, res);
+    json_builder_end_object(b);
+}
+
+int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err *err)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "target");
+    json_builder_add_string_value(b, r->target);
+    json_builder_set_member_name(b, "peak-rss-kib");
+    json_builder_add_int_value(b, r->peak_rss_kib);
+    json_builder_set_member_name(b, "target-info");
+    json_builder_add_string_value(b, r->target_info ? r->target_info : "");
+    json_builder_set_member_name(b, "scenarios");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < r->results->len; i++)
+        add_scenario(b, r->results->pdata[i]);
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) root = json_builder_get_root(b);
+    g_autofree char *text = json_to_string(root, TRUE);
+    g_autofree char *path = g_build_filename(report_dir, "summary.json", NULL);
+    g_autoptr(GError) gerr = NULL;
+    if (!g_file_set_contents(path, text, -1, &gerr))
+        return vds_err_set(err, VDS_ERR_IO, path, "%s", gerr->message);
+    return 0;
+}
+
+static void junit_case(FILE *f, const vds_scenario_result *res)
+{
+    g_autofree char *id = g_markup_escape_text(res->s->id, -1);
+    g_autofree char *family = g_path_get_dirname(res->s->id);
+    g_autofree char *cls = g_markup_escape_text(family, -1);
+    g_autofree char *file = g_markup_escape_text(res->s->file, -1);
+    fprintf(f, "  <testcase classname=\"%s\" name=\"%s\" file=\"%s\" time=\"%.3f\">\n", cls, id,
+            file, res->wall_ns / 1e9);
+    if (res->status != VDS_PASS) {
+        g_autofree char *m = g_markup_escape_text(res->failure ? res->failure : "failed", -1);
+        fprintf(f, "    <%s message=\"%s\"/>\n", res->status == VDS_SKIP ? "skipped" : "failure",
+                m);
+    }
+    if (res->logs) {
+        g_autofree char *l = g_markup_escape_text(res->logs, -1);
+        fprintf(f, "    <system-err>%s</system-err>\n", l);
+    }
+    fprintf(f, "  </testcase>\n");
+}
+
+int vds_report_junit(const vds_run_result *r, const char *path, vds_err *err)
+{
+    unsigned failures = vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR);
+    unsigned skipped = vds_run_result_count(r, VDS_SKIP);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return vds_err_set(err, VDS_ERR_IO, path, "%s", g_strerror(errno));
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    g_autofree char *target = g_markup_escape_text(r->target, -1);
+    fprintf(f,
+            "<testsuite name=\"vdsim %s\" tests=\"%u\" failures=\"%u\" skipped=\"%u\" "
+            "time=\"%.3f\">\n",
+            target, r->results->len, failures, skipped, r->wall_ns / 1e9);
+    for (guint i = 0; i < r->results->len; i++)
+        junit_case(f, r->results->pdata[i]);
+    fprintf(f, "</testsuite>\n");
+    bool bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return vds_err_set(err, VDS_ERR_IO, path, "write: %s", g_strerror(errno));
+    return 0;
+}
