@@ -72,7 +72,7 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
         if (!vds_differential_target_ok(targets[i]) || (i && !strcmp(targets[i], targets[0]))) {
             fprintf(stderr,
                     "vdsim run: --target A,B diffs what the agent received, which vdsim sees "
-                    "on local and local-server, once each: not '%s'\n",
+                    "on local, local-server and chardev:, once each: not '%s'\n",
                     targets[i]);
             return VDS_EXIT_USAGE;
         }

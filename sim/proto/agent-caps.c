@@ -1,4 +1,5 @@
 /* VD_AGENT_ANNOUNCE_CAPABILITIES: request flag and capability words. */
+#include "proto/agent-build.h"
 #include "proto/agent-family.h"
 
 int vds_caps_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
@@ -45,4 +46,23 @@ void vds_caps_describe(const vds_agent_msg *m, JsonBuilder *b)
         }
     }
     json_builder_end_array(b);
+}
+
+/* --- from named fields (scenarios) ------------------------------------- */
+
+VDS_FIELDS(caps, "request", "words", "caps");
+int vds_caps_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(caps);
+    uint32_t word;
+    int64_t words;
+    U32("request", NULL, 0, false, m->u.caps.request);
+    if (vds_field_bits(f, "caps", &vds_agent_cap_names, &word, c) < 0 ||
+        vds_field_num(f, "words", NULL, 0, 1024, 1, false, &words, c) < 0)
+        return -1;
+    m->u.caps.n_words = (size_t)words;
+    m->u.caps.caps = g_new0(uint32_t, words ? (size_t)words : 1);
+    if (words)
+        m->u.caps.caps[0] = word;
+    return 0;
 }

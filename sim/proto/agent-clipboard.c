@@ -1,5 +1,6 @@
 /* Clipboard family: CLIPBOARD, GRAB, REQUEST, RELEASE, with the selection
  * prefix (CLIPBOARD_SELECTION) and the grab serial (CLIPBOARD_GRAB_SERIAL). */
+#include "proto/agent-build.h"
 #include "proto/agent-family.h"
 
 int vds_clipboard_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
@@ -111,4 +112,67 @@ int vds_release_encode(const vds_agent_msg *m, vds_buf *out, vds_err *err)
 void vds_release_describe(const vds_agent_msg *m, JsonBuilder *b)
 {
     vds_sel_describe(&m->u.release.sel, b);
+}
+
+/* --- from named fields (scenarios) ------------------------------------- */
+
+VDS_FIELDS(clipboard, "selection", "type", "len", "data");
+int vds_clipboard_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(clipboard);
+    U32("type", &vds_clip_type_names, VD_AGENT_CLIPBOARD_UTF8_TEXT, false, m->u.clipboard.type);
+    if (vds_field_sel(f, ctx, &m->u.clipboard.sel, c) < 0 ||
+        vds_field_bytes(f, "data", ctx, &m->u.clipboard.data, &m->u.clipboard.len, c) < 0)
+        return -1;
+    int64_t len;
+    if (vds_field_num(f, "len", NULL, 0, INT64_MAX, (int64_t)m->u.clipboard.len, false, &len, c) <
+        0)
+        return -1;
+    if ((size_t)len != m->u.clipboard.len)
+        return vds_field_bad(c, "len", "%" G_GINT64_FORMAT " but data has %zu bytes", len,
+                             m->u.clipboard.len);
+    return 0;
+}
+
+VDS_FIELDS(grab, "selection", "serial", "types");
+int vds_grab_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(grab);
+    if (vds_field_sel(f, ctx, &m->u.grab.sel, c) < 0)
+        return -1;
+    m->u.grab.has_serial = json_object_has_member(f, "serial") || (ctx->caps & VDS_SERIAL_CAP);
+    U32("serial", NULL, 0, false, m->u.grab.serial);
+    JsonNode *n = json_object_get_member(f, "types");
+    if (n && !JSON_NODE_HOLDS_ARRAY(n))
+        return vds_field_bad(c, "types", "expected a list of clipboard types");
+    JsonArray *a = n ? json_node_get_array(n) : NULL;
+    guint count = a ? json_array_get_length(a) : 0;
+    m->u.grab.n_types = count;
+    m->u.grab.types = g_new0(uint32_t, count ? count : 1);
+    for (guint i = 0; i < count; i++) {
+        JsonObject *tmp = json_object_new();
+        json_object_set_member(tmp, "types", json_node_copy(json_array_get_element(a, i)));
+        int64_t v;
+        int rc = vds_field_num(tmp, "types", &vds_clip_type_names, 0, UINT32_MAX, 0, true, &v, c);
+        json_object_unref(tmp);
+        if (rc < 0)
+            return -1;
+        m->u.grab.types[i] = (uint32_t)v;
+    }
+    return 0;
+}
+
+VDS_FIELDS(request, "selection", "type");
+int vds_request_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(request);
+    U32("type", &vds_clip_type_names, VD_AGENT_CLIPBOARD_UTF8_TEXT, false, m->u.request.type);
+    return vds_field_sel(f, ctx, &m->u.request.sel, c);
+}
+
+VDS_FIELDS(release, "selection");
+int vds_release_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(release);
+    return vds_field_sel(f, ctx, &m->u.release.sel, c);
 }

@@ -1,5 +1,8 @@
 /* The small families: REPLY, DISPLAY_CONFIG, CLIENT_DISCONNECTED,
  * MAX_CLIPBOARD, AUDIO_VOLUME_SYNC, GRAPHICS_DEVICE_INFO. */
+#include <stdio.h>
+
+#include "proto/agent-build.h"
 #include "proto/agent-family.h"
 
 int vds_reply_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m, vds_err *err)
@@ -167,4 +170,109 @@ void vds_gdi_describe(const vds_agent_msg *m, JsonBuilder *b)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+}
+
+/* --- from named fields (scenarios) ------------------------------------- */
+
+VDS_FIELDS(reply, "type", "error");
+int vds_reply_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(reply);
+    U32("type", &vds_agent_type_names, 0, true, m->u.reply.type);
+    U32("error", &vds_reply_error_names, VD_AGENT_SUCCESS, false, m->u.reply.error);
+    return 0;
+}
+
+VDS_FIELDS(display_config, "flags", "depth");
+int vds_display_config_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m,
+                             vds_err *err)
+{
+    VDS_BUILD_BEGIN(display_config);
+    U32("depth", NULL, 32, false, m->u.display_config.depth);
+    return vds_field_bits(f, "flags", &vds_display_flag_names, &m->u.display_config.flags, c);
+}
+
+const char *const vds_disconnected_fields[] = {NULL};
+int vds_disconnected_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(disconnected);
+    return 0;
+}
+
+VDS_FIELDS(max_clipboard, "max");
+int vds_max_clipboard_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(max_clipboard);
+    int64_t v = 0;
+    if (vds_field_num(f, "max", NULL, INT32_MIN, INT32_MAX, -1, false, &v, c) < 0)
+        return -1;
+    m->u.max_clipboard.max = (int32_t)v;
+    return 0;
+}
+
+VDS_FIELDS(volume, "playback", "mute", "volume");
+int vds_volume_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(volume);
+    int64_t v;
+    if (vds_field_num(f, "playback", NULL, 0, 255, 1, false, &v, c) < 0)
+        return -1;
+    m->u.volume.is_playback = (uint8_t)v;
+    if (vds_field_num(f, "mute", NULL, 0, 255, 0, false, &v, c) < 0)
+        return -1;
+    m->u.volume.mute = (uint8_t)v;
+    JsonNode *n = json_object_get_member(f, "volume");
+    JsonArray *a = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+    if (n && !a)
+        return vds_field_bad(c, "volume", "expected a list of numbers");
+    guint count = a ? json_array_get_length(a) : 0;
+    if (count > 255)
+        return vds_field_bad(c, "volume", "%u channels, at most 255", count);
+    m->u.volume.nchannels = (uint8_t)count;
+    m->u.volume.volume = g_new0(uint16_t, count ? count : 1);
+    for (guint i = 0; i < count; i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_INT64 ||
+            json_node_get_int(e) < 0 || json_node_get_int(e) > UINT16_MAX)
+            return vds_field_bad(c, "volume", "item %u: expected 0..65535", i);
+        m->u.volume.volume[i] = (uint16_t)json_node_get_int(e);
+    }
+    return 0;
+}
+
+VDS_FIELDS(gdi, "displays");
+static const char *const gdi_fields[] = {"channel-id", "monitor-id", "device-display-id",
+                                         "device-address", NULL};
+int vds_gdi_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(gdi);
+    JsonNode *n = json_object_get_member(f, "displays");
+    JsonArray *a = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
+    if (n && !a)
+        return vds_field_bad(c, "displays", "expected a list");
+    guint count = a ? json_array_get_length(a) : 0;
+    m->u.gdi.count = count;
+    m->u.gdi.info = g_new0(vds_display_info, count ? count : 1);
+    for (guint i = 0; i < count; i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        char path[32];
+        snprintf(path, sizeof(path), "displays[%u].", i);
+        vds_field_ctx dc = {cc.msg, path, err};
+        if (!JSON_NODE_HOLDS_OBJECT(e))
+            return vds_field_bad(&dc, "", "expected an object");
+        JsonObject *o = json_node_get_object(e);
+        vds_display_info *in = &m->u.gdi.info[i];
+        int64_t ch, mon, dd;
+        const char *addr = json_object_get_string_member_with_default(o, "device-address", NULL);
+        if (vds_field_only(o, gdi_fields, &dc) < 0 ||
+            vds_field_num(o, "channel-id", NULL, 0, UINT32_MAX, 0, false, &ch, &dc) < 0 ||
+            vds_field_num(o, "monitor-id", NULL, 0, UINT32_MAX, 0, false, &mon, &dc) < 0 ||
+            vds_field_num(o, "device-display-id", NULL, 0, UINT32_MAX, 0, false, &dd, &dc) < 0)
+            return -1;
+        if (!addr)
+            return vds_field_bad(&dc, "device-address", "missing");
+        *in = (vds_display_info){(uint32_t)ch, (uint32_t)mon, (uint32_t)dd, g_strdup(addr),
+                                 (uint32_t)strlen(addr) + 1};
+    }
+    return 0;
 }

@@ -1,4 +1,7 @@
 /* VD_AGENT_MONITORS_CONFIG and its optional physical-size trailer. */
+#include <stdio.h>
+
+#include "proto/agent-build.h"
 #include "proto/agent-family.h"
 
 int vds_monitors_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
@@ -77,4 +80,49 @@ void vds_monitors_describe(const vds_agent_msg *m, JsonBuilder *b)
         json_builder_end_object(b);
     }
     json_builder_end_array(b);
+}
+
+/* --- from named fields (scenarios) ------------------------------------- */
+
+VDS_FIELDS(monitors, "flags", "monitors");
+static const char *const mon_fields[] = {"w", "h", "x", "y", "depth", "w-mm", "h-mm", NULL};
+int vds_monitors_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(monitors);
+    if (vds_field_bits(f, "flags", &vds_monitors_flag_names, &m->u.monitors.flags, c) < 0)
+        return -1;
+    JsonNode *n = json_object_get_member(f, "monitors");
+    if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+        return vds_field_bad(c, "monitors", "expected a list of {w, h, x, y}");
+    JsonArray *a = json_node_get_array(n);
+    guint count = json_array_get_length(a);
+    m->u.monitors.count = count;
+    m->u.monitors.mons = g_new0(vds_mon, count ? count : 1);
+    for (guint i = 0; i < count; i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        char path[32];
+        snprintf(path, sizeof(path), "monitors[%u].", i);
+        vds_field_ctx mc = {cc.msg, path, err};
+        if (!JSON_NODE_HOLDS_OBJECT(e))
+            return vds_field_bad(&mc, "", "expected {w, h, x, y}");
+        JsonObject *o = json_node_get_object(e);
+        vds_mon *mon = &m->u.monitors.mons[i];
+        int64_t w, h, x, y, depth, wmm, hmm;
+        if (vds_field_only(o, mon_fields, &mc) < 0 ||
+            vds_field_num(o, "w", NULL, 0, UINT32_MAX, 0, true, &w, &mc) < 0 ||
+            vds_field_num(o, "h", NULL, 0, UINT32_MAX, 0, true, &h, &mc) < 0 ||
+            vds_field_num(o, "x", NULL, INT32_MIN, INT32_MAX, 0, false, &x, &mc) < 0 ||
+            vds_field_num(o, "y", NULL, INT32_MIN, INT32_MAX, 0, false, &y, &mc) < 0 ||
+            vds_field_num(o, "depth", NULL, 0, UINT32_MAX, 32, false, &depth, &mc) < 0 ||
+            vds_field_num(o, "w-mm", NULL, 0, UINT16_MAX, 0, false, &wmm, &mc) < 0 ||
+            vds_field_num(o, "h-mm", NULL, 0, UINT16_MAX, 0, false, &hmm, &mc) < 0)
+            return -1;
+        *mon = (vds_mon){(uint32_t)h, (uint32_t)w, (uint32_t)depth, (int32_t)x, (int32_t)y};
+        if (json_object_has_member(o, "w-mm") || json_object_has_member(o, "h-mm")) {
+            if (!m->u.monitors.mm)
+                m->u.monitors.mm = g_new0(vds_mon_mm, count);
+            m->u.monitors.mm[i] = (vds_mon_mm){(uint16_t)hmm, (uint16_t)wmm};
+        }
+    }
+    return 0;
 }

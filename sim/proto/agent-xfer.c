@@ -1,5 +1,6 @@
 /* File transfer: FILE_XFER_START, FILE_XFER_STATUS (with detailed errors),
  * FILE_XFER_DATA. */
+#include "proto/agent-build.h"
 #include "proto/agent-family.h"
 
 int vds_xfer_start_decode(const uint8_t *d, uint32_t size, uint32_t caps, vds_agent_msg *m,
@@ -120,4 +121,65 @@ void vds_xfer_data_describe(const vds_agent_msg *m, JsonBuilder *b)
     vds_member_int(b, "id", m->u.xfer_data.id);
     vds_member_int(b, "size", (gint64)m->u.xfer_data.size);
     vds_describe_bytes(b, "data", m->u.xfer_data.data, m->u.xfer_data.len, false);
+}
+
+/* --- from named fields (scenarios) ------------------------------------- */
+
+VDS_FIELDS(xfer_start, "id", "name", "file-size", "keyfile");
+int vds_xfer_start_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(xfer_start);
+    U32("id", NULL, 0, true, m->u.xfer_start.id);
+    const char *kf = json_object_get_string_member_with_default(f, "keyfile", NULL);
+    if (kf) {
+        m->u.xfer_start.keyfile = g_strdup(kf);
+    } else {
+        const char *name = json_object_get_string_member_with_default(f, "name", NULL);
+        JsonNode *size = json_object_get_member(f, "file-size");
+        if (!name || !size)
+            return vds_field_bad(c, name ? "file-size" : "name",
+                                 "missing (or give the whole keyfile)");
+        g_autofree char *sz = json_node_get_value_type(size) == G_TYPE_STRING
+                                  ? g_strdup(json_node_get_string(size))
+                                  : g_strdup_printf("%" G_GINT64_FORMAT, json_node_get_int(size));
+        m->u.xfer_start.keyfile =
+            g_strdup_printf("[vdagent-file-xfer]\nname=%s\nsize=%s\n", name, sz);
+    }
+    m->u.xfer_start.len = strlen(m->u.xfer_start.keyfile);
+    return 0;
+}
+
+VDS_FIELDS(xfer_status, "id", "result", "disk-free", "error-type", "error-code");
+int vds_xfer_status_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(xfer_status);
+    int64_t v;
+    U32("id", NULL, 0, true, m->u.xfer_status.id);
+    U32("result", &vds_xfer_status_names, 0, true, m->u.xfer_status.result);
+    if ((m->u.xfer_status.has_disk_free = json_object_has_member(f, "disk-free"))) {
+        if (vds_field_num(f, "disk-free", NULL, 0, INT64_MAX, 0, true, &v, c) < 0)
+            return -1;
+        m->u.xfer_status.disk_free = (uint64_t)v;
+    }
+    if ((m->u.xfer_status.has_error = json_object_has_member(f, "error-code"))) {
+        U32("error-code", NULL, 0, true, m->u.xfer_status.error_code);
+        if (vds_field_num(f, "error-type", NULL, 0, 255, 0, false, &v, c) < 0)
+            return -1;
+        m->u.xfer_status.error_type = (uint8_t)v;
+    }
+    return 0;
+}
+
+VDS_FIELDS(xfer_data, "id", "size", "data");
+int vds_xfer_data_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds_err *err)
+{
+    VDS_BUILD_BEGIN(xfer_data);
+    int64_t size;
+    U32("id", NULL, 0, true, m->u.xfer_data.id);
+    if (vds_field_bytes(f, "data", ctx, &m->u.xfer_data.data, &m->u.xfer_data.len, c) < 0 ||
+        vds_field_num(f, "size", NULL, 0, INT64_MAX, (int64_t)m->u.xfer_data.len, false, &size, c) <
+            0)
+        return -1;
+    m->u.xfer_data.size = (uint64_t)size;
+    return 0;
 }

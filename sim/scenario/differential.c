@@ -6,11 +6,13 @@
 
 #include "core/names.h"
 #include "proto/agent.h"
+#include "target/target.h"
 #include "trace/trace.h"
 
 bool vds_differential_target_ok(const char *target)
 {
-    return strcmp(target, "local") == 0 || strcmp(target, "local-server") == 0;
+    const vds_target_kind *k = vds_target_kind_for(target);
+    return k && k->port_view;
 }
 
 char *vds_differential_report_dir(const char *base, const char *target)
@@ -114,12 +116,71 @@ static void add_str(JsonBuilder *b, const char *k, const char *v)
         json_builder_add_null_value(b);
 }
 
+typedef struct tally {
+    unsigned same, differ, left;
+} tally;
+
+/* One scenario on targets a and b into jb (an open object) and the console:
+   0 same or not compared, 1 different, -1 error. */
+static int compare_scenario(JsonBuilder *jb, const vds_scenario *s, run *ra, run *rb, const char *a,
+                            const char *b, tally *t, vds_err *err)
+{
+    const char *why_a = NULL, *why_b = NULL;
+    const char *ta = trace_of(ra, s->id, &why_a);
+    const char *tb = trace_of(rb, s->id, &why_b);
+    add_str(jb, "id", s->id);
+    if (!ta || !tb) {
+        add_str(jb, "result", why_a ? why_a : why_b);
+        t->left++;
+        return 0;
+    }
+    vds_diff d = {0};
+    int c = diff_one(s, ta, tb, a, b, &d, err);
+    if (c < 0)
+        return -1;
+    add_str(jb, "result", c ? "different" : "same");
+    add_str(jb, "trace-a", ta);
+    add_str(jb, "trace-b", tb);
+    if (c) {
+        add_str(jb, "what", d.what);
+        json_builder_set_member_name(jb, "line-a");
+        json_builder_add_int_value(jb, (gint64)d.line_a);
+        json_builder_set_member_name(jb, "line-b");
+        json_builder_add_int_value(jb, (gint64)d.line_b);
+        printf("DIFF %-40s %s vs %s: %s\n", s->id, a, b, d.what);
+        printf("    %s:%zu: %s\n", ta, d.line_a, d.text_a ? d.text_a : "(end)");
+        printf("    %s:%zu: %s\n", tb, d.line_b, d.text_b ? d.text_b : "(end)");
+        t->differ++;
+    } else {
+        printf("SAME %-40s %s = %s%s%s%s\n", s->id, a, b,
+               s->diff_why ? "  (ignoring what the scenario allows: " : "",
+               s->diff_why ? s->diff_why : "", s->diff_why ? ")" : "");
+        t->same++;
+    }
+    vds_diff_clear(&d);
+    return c;
+}
+
+static int write_json(JsonBuilder *jb, const char *out_dir, vds_err *err)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autoptr(JsonNode) root = json_builder_get_root(jb);
+    json_generator_set_root(gen, root);
+    json_generator_set_pretty(gen, TRUE);
+    g_autofree char *path = g_build_filename(out_dir, "differential.json", NULL);
+    g_autoptr(GError) gerr = NULL;
+    if (!json_generator_to_file(gen, path, &gerr))
+        return vds_err_set(err, VDS_ERR_IO, path, "%s", gerr->message);
+    printf("differential: %s\n", path);
+    return 0;
+}
+
 int vds_differential(GPtrArray *scenarios, const char *const *targets,
                      const char *const *report_dirs, guint n, const char *out_dir, vds_err *err)
 {
     run *runs = g_new0(run, n);
     int rc = 0;
-    unsigned same = 0, differ = 0, left = 0;
+    tally t = {0};
     g_autoptr(JsonBuilder) jb = json_builder_new();
 
     for (guint i = 0; i < n; i++)
@@ -137,47 +198,15 @@ int vds_differential(GPtrArray *scenarios, const char *const *targets,
         json_builder_set_member_name(jb, "scenarios");
         json_builder_begin_array(jb);
         for (guint i = 0; i < scenarios->len; i++) {
-            const vds_scenario *s = scenarios->pdata[i];
-            const char *why_a = NULL, *why_b = NULL;
-            const char *ta = trace_of(&runs[0], s->id, &why_a);
-            const char *tb = trace_of(&runs[j], s->id, &why_b);
             json_builder_begin_object(jb);
-            add_str(jb, "id", s->id);
-            if (!ta || !tb) {
-                add_str(jb, "result", why_a ? why_a : why_b);
-                json_builder_end_object(jb);
-                left++;
-                continue;
-            }
-            vds_diff d = {0};
-            int c = diff_one(s, ta, tb, targets[0], targets[j], &d, err);
+            int c = compare_scenario(jb, scenarios->pdata[i], &runs[0], &runs[j], targets[0],
+                                     targets[j], &t, err);
+            json_builder_end_object(jb);
             if (c < 0) {
-                json_builder_end_object(jb);
                 rc = -1;
                 goto out;
             }
-            add_str(jb, "result", c ? "different" : "same");
-            add_str(jb, "trace-a", ta);
-            add_str(jb, "trace-b", tb);
-            if (c) {
-                add_str(jb, "what", d.what);
-                json_builder_set_member_name(jb, "line-a");
-                json_builder_add_int_value(jb, (gint64)d.line_a);
-                json_builder_set_member_name(jb, "line-b");
-                json_builder_add_int_value(jb, (gint64)d.line_b);
-                printf("DIFF %-40s %s vs %s: %s\n", s->id, targets[0], targets[j], d.what);
-                printf("    %s:%zu: %s\n", ta, d.line_a, d.text_a ? d.text_a : "(end)");
-                printf("    %s:%zu: %s\n", tb, d.line_b, d.text_b ? d.text_b : "(end)");
-                differ++;
-                rc = 1;
-            } else {
-                printf("SAME %-40s %s = %s%s%s%s\n", s->id, targets[0], targets[j],
-                       s->diff_why ? "  (ignoring what the scenario allows: " : "",
-                       s->diff_why ? s->diff_why : "", s->diff_why ? ")" : "");
-                same++;
-            }
-            vds_diff_clear(&d);
-            json_builder_end_object(jb);
+            rc |= c;
         }
         json_builder_end_array(jb);
         json_builder_end_object(jb);
@@ -185,20 +214,9 @@ int vds_differential(GPtrArray *scenarios, const char *const *targets,
     json_builder_end_array(jb);
     json_builder_end_object(jb);
     printf("differential: %u same, %u different, %u not compared (skipped or not run on both)\n",
-           same, differ, left);
-    {
-        g_autoptr(JsonGenerator) gen = json_generator_new();
-        g_autoptr(JsonNode) root = json_builder_get_root(jb);
-        json_generator_set_root(gen, root);
-        json_generator_set_pretty(gen, TRUE);
-        g_autofree char *path = g_build_filename(out_dir, "differential.json", NULL);
-        g_autoptr(GError) gerr = NULL;
-        if (!json_generator_to_file(gen, path, &gerr)) {
-            rc = vds_err_set(err, VDS_ERR_IO, path, "%s", gerr->message);
-            goto out;
-        }
-        printf("differential: %s\n", path);
-    }
+           t.same, t.differ, t.left);
+    if (write_json(jb, out_dir, err) < 0)
+        rc = -1;
 out:
     for (guint i = 0; i < n; i++)
         run_clear(&runs[i]);

@@ -651,66 +651,11 @@ static int parse_client_raw(ctx *c, const vds_ynode *body, vds_client_action *a,
     return 0;
 }
 
-int vds_parse_client(ctx *c, const vds_ynode *body, vds_step *st)
+/* The action's arguments: arg is its value, body the whole mapping (its
+   other keys are the action's options). */
+static int client_args(ctx *c, const vds_ynode *body, const vds_ynode *arg, vds_step *st)
 {
     vds_client_action *a = &st->u.client.a;
-    st->u.client.spec = vds_ynode_to_json(body);
-    const vds_ynode *arg = NULL;
-    const char *action;
-    vds_names names = {"client action", client_actions, G_N_ELEMENTS(client_actions) - 1};
-    const vds_ynode *at = body;
-    action = NULL;
-    if (body->kind == VDS_Y_SCALAR) { /* client: disconnect */
-        action = body->value;
-    } else if (body->kind == VDS_Y_MAP) {
-        /* the key that names an action; the others are its options */
-        uint32_t ignored;
-        for (guint i = 0; i + 1 < body->items->len; i += 2) {
-            const vds_ynode *k = body->items->pdata[i];
-            if (!known_name(&names, k->value, &ignored))
-                continue;
-            if (action)
-                return fail(c, k, "client takes one action per step ('%s' and '%s')", action,
-                            k->value);
-            action = k->value;
-            at = k;
-            arg = body->items->pdata[i + 1];
-        }
-        if (!action && body->items->len >= 2) {
-            at = body->items->pdata[0];
-            action = at->value;
-        }
-    }
-    if (!action) {
-        return fail(c, body,
-                    "client takes one action: disconnect, reconnect, {position: [x, y]}, "
-                    "{mouse-mode: client}, ...");
-    }
-    uint32_t kind;
-    if (!known_name(&names, action, &kind)) {
-        const char *near = vds_names_suggest(&names, action);
-        return fail(c, at, "unknown client action '%s'%s%s%s", action,
-                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
-    }
-    a->kind = client_kinds[kind];
-    bool scalar_only = a->kind == VDS_CLIENT_DISCONNECT || a->kind == VDS_CLIENT_RECONNECT;
-    if (scalar_only != !arg)
-        return fail(c, body,
-                    scalar_only ? "'%s' takes nothing: write client: %s"
-                                : "'%s' needs a value: client: {%s: ...}",
-                    action, action);
-    /* the other keys of the mapping belong to the action */
-    static const char *const pos_keys[] = {"position", "display", "buttons", NULL};
-    static const char *const press_keys[] = {"press", "release", "buttons", NULL};
-    static const char *const one_key[] = {"mouse-mode", "exceed-tokens", "hold-tokens",
-                                          "raw",        "closed",        NULL};
-    if (arg &&
-        known_keys(c, body,
-                   a->kind == VDS_CLIENT_POSITION                                 ? pos_keys
-                   : a->kind == VDS_CLIENT_PRESS || a->kind == VDS_CLIENT_RELEASE ? press_keys
-                                                                                  : one_key,
-                   "client key") < 0)
-        return -1;
     switch (a->kind) {
     case VDS_CLIENT_MOUSE_MODE: {
         const char *m = scalar(c, arg, "mouse-mode");
@@ -759,6 +704,76 @@ int vds_parse_client(ctx *c, const vds_ynode *body, vds_step *st)
     }
     }
     return 0;
+}
+
+/* Which action the body names: a scalar (client: disconnect) or the one key
+   of a mapping that is an action. */
+static int client_action(ctx *c, const vds_ynode *body, const vds_names *names, const char **action,
+                         const vds_ynode **at, const vds_ynode **arg)
+{
+    uint32_t ignored;
+    *action = NULL;
+    *at = body;
+    *arg = NULL;
+    if (body->kind == VDS_Y_SCALAR)
+        *action = body->value;
+    for (guint i = 0; body->kind == VDS_Y_MAP && i + 1 < body->items->len; i += 2) {
+        const vds_ynode *k = body->items->pdata[i];
+        if (!known_name(names, k->value, &ignored))
+            continue;
+        if (*action)
+            return fail(c, k, "client takes one action per step ('%s' and '%s')", *action,
+                        k->value);
+        *action = k->value;
+        *at = k;
+        *arg = body->items->pdata[i + 1];
+    }
+    if (!*action && body->kind == VDS_Y_MAP && body->items->len >= 2) {
+        *at = body->items->pdata[0];
+        *action = (*at)->value;
+    }
+    if (!*action)
+        return fail(c, body,
+                    "client takes one action: disconnect, reconnect, {position: [x, y]}, "
+                    "{mouse-mode: client}, ...");
+    return 0;
+}
+
+int vds_parse_client(ctx *c, const vds_ynode *body, vds_step *st)
+{
+    vds_client_action *a = &st->u.client.a;
+    st->u.client.spec = vds_ynode_to_json(body);
+    const vds_ynode *arg, *at;
+    const char *action;
+    vds_names names = {"client action", client_actions, G_N_ELEMENTS(client_actions) - 1};
+    if (client_action(c, body, &names, &action, &at, &arg) < 0)
+        return -1;
+    uint32_t kind;
+    if (!known_name(&names, action, &kind)) {
+        const char *near = vds_names_suggest(&names, action);
+        return fail(c, at, "unknown client action '%s'%s%s%s", action,
+                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+    }
+    a->kind = client_kinds[kind];
+    bool scalar_only = a->kind == VDS_CLIENT_DISCONNECT || a->kind == VDS_CLIENT_RECONNECT;
+    if (scalar_only != !arg)
+        return fail(c, body,
+                    scalar_only ? "'%s' takes nothing: write client: %s"
+                                : "'%s' needs a value: client: {%s: ...}",
+                    action, action);
+    /* the other keys of the mapping belong to the action */
+    static const char *const pos_keys[] = {"position", "display", "buttons", NULL};
+    static const char *const press_keys[] = {"press", "release", "buttons", NULL};
+    static const char *const one_key[] = {"mouse-mode", "exceed-tokens", "hold-tokens",
+                                          "raw",        "closed",        NULL};
+    if (arg &&
+        known_keys(c, body,
+                   a->kind == VDS_CLIENT_POSITION                                 ? pos_keys
+                   : a->kind == VDS_CLIENT_PRESS || a->kind == VDS_CLIENT_RELEASE ? press_keys
+                                                                                  : one_key,
+                   "client key") < 0)
+        return -1;
+    return client_args(c, body, arg, st);
 }
 
 int vds_parse_any_order(ctx *c, const vds_ynode *body, vds_step *st)
@@ -884,6 +899,112 @@ static int parse_names_list(ctx *c, const vds_ynode *n, const vds_names *names, 
     return 0;
 }
 
+static int parse_header(ctx *c, const vds_ynode *root)
+{
+    vds_scenario *s = c->s;
+    if (root->kind != VDS_Y_MAP)
+        return fail(c, root, "a scenario is a mapping with id, requirement and steps");
+    if (known_keys(c, root, top_keys, "scenario key") < 0)
+        return -1;
+    vds_ynode *id = vds_ynode_get(root, "id");
+    if (!id)
+        return fail(c, root, "missing 'id' (e.g. id: monitors/one-head)");
+    const char *ids = scalar(c, id, "id");
+    if (!ids)
+        return -1;
+    s->id = g_strdup(ids);
+    vds_ynode *req = vds_ynode_get(root, "requirement");
+    if (req) {
+        const char *r = scalar(c, req, "requirement");
+        if (!r)
+            return -1;
+        s->requirement = g_strdup(r);
+    }
+    if (parse_targets(c, vds_ynode_get(root, "targets")) < 0)
+        return -1;
+    vds_ynode *needs = vds_ynode_get(root, "needs");
+    if (needs && parse_names_list(c, needs, &vds_cap_names, "needs", &s->needs_given, NULL) < 0)
+        return -1;
+    vds_ynode *caps = vds_ynode_get(root, "client-caps");
+    if (caps) {
+        s->client_caps = 0;
+        if (parse_names_list(c, caps, &vds_agent_cap_names, "client-caps", &s->client_caps, NULL) <
+            0)
+            return -1;
+    }
+    vds_ynode *ignore = vds_ynode_get(root, "ignore");
+    return ignore ? parse_names_list(c, ignore, &vds_agent_type_names, "ignore", NULL, s->ignore)
+                  : 0;
+}
+
+static int parse_differential(ctx *c, const vds_ynode *diff)
+{
+    static const char *const diff_keys[] = {"ignore", "why", NULL};
+    if (!diff)
+        return 0;
+    if (diff->kind != VDS_Y_MAP)
+        return fail(c, diff, "differential is a map: {ignore: [mouse-state], why: TEXT}");
+    if (known_keys(c, diff, diff_keys, "differential key") < 0)
+        return -1;
+    vds_ynode *di = vds_ynode_get(diff, "ignore"), *why = vds_ynode_get(diff, "why");
+    if (!di || !why)
+        return fail(c, diff,
+                    "differential needs both ignore (what a server may change) and why (what "
+                    "makes that legitimate)");
+    if (parse_names_list(c, di, &vds_agent_type_names, "differential ignore", NULL,
+                         c->s->diff_ignore) < 0)
+        return -1;
+    const char *w = scalar(c, why, "why");
+    if (!w)
+        return -1;
+    c->s->diff_why = g_strstrip(g_strdup(w));
+    return 0;
+}
+
+static int parse_run_keys(ctx *c, const vds_ynode *root)
+{
+    vds_ynode *rep = vds_ynode_get(root, "repeat");
+    if (rep) {
+        const char *r = scalar(c, rep, "repeat");
+        char *end;
+        unsigned long v = r ? strtoul(r, &end, 10) : 0;
+        if (!r)
+            return -1;
+        if (*end || v < 1 || v > MAX_REPEAT)
+            return fail(c, rep, "repeat is a count from 1 to %d, not '%s'", MAX_REPEAT, r);
+        c->s->repeat = (unsigned)v;
+    }
+    vds_ynode *after = vds_ynode_get(root, "agent-after");
+    if (after) {
+        const char *a = scalar(c, after, "agent-after");
+        if (!a)
+            return -1;
+        if (strcmp(a, "ok") && strcmp(a, "broken"))
+            return fail(c, after, "agent-after is ok or broken, not '%s'", a);
+        c->s->breaks_agent = strcmp(a, "broken") == 0;
+    }
+    return 0;
+}
+
+static int parse_steps(ctx *c, const vds_ynode *root)
+{
+    vds_scenario *s = c->s;
+    vds_ynode *steps = vds_ynode_get(root, "steps");
+    if (!steps || steps->kind != VDS_Y_SEQ || steps->items->len == 0)
+        return fail(c, steps ? steps : root,
+                    "missing 'steps': a list of send/expect/guest/... steps");
+    for (guint i = 0; i < steps->items->len; i++) {
+        vds_step *st = parse_step(c, steps->items->pdata[i], i + 1);
+        if (!st)
+            return -1;
+        g_ptr_array_add(s->steps, st);
+    }
+    s->needs = s->needs_given;
+    for (guint i = 0; i < s->steps->len; i++)
+        s->needs |= vds_step_needs(s->steps->pdata[i]);
+    return 0;
+}
+
 vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len, vds_err *err)
 {
     vds_ydoc *doc = vds_ydoc_parse(file, text, len, err);
@@ -900,111 +1021,17 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
     s->steps = g_ptr_array_new_with_free_func((GDestroyNotify)vds_step_free);
     s->client_caps = VDS_CAPS_SPICE_GTK;
     s->repeat = 1;
-
-    if (root->kind != VDS_Y_MAP) {
-        fail(&c, root, "a scenario is a mapping with id, requirement and steps");
-        goto fail;
-    }
-    if (known_keys(&c, root, top_keys, "scenario key") < 0)
-        goto fail;
-    vds_ynode *id = vds_ynode_get(root, "id");
-    if (!id) {
-        fail(&c, root, "missing 'id' (e.g. id: monitors/one-head)");
-        goto fail;
-    }
-    const char *ids = scalar(&c, id, "id");
-    if (!ids)
-        goto fail;
-    s->id = g_strdup(ids);
-    vds_ynode *req = vds_ynode_get(root, "requirement");
-    if (req) {
-        const char *r = scalar(&c, req, "requirement");
-        if (!r)
-            goto fail;
-        s->requirement = g_strdup(r);
-    }
-    if (parse_targets(&c, vds_ynode_get(root, "targets")) < 0)
-        goto fail;
-    vds_ynode *needs = vds_ynode_get(root, "needs");
-    if (needs && parse_names_list(&c, needs, &vds_cap_names, "needs", &s->needs_given, NULL) < 0)
-        goto fail;
-    vds_ynode *caps = vds_ynode_get(root, "client-caps");
-    if (caps) {
-        s->client_caps = 0;
-        if (parse_names_list(&c, caps, &vds_agent_cap_names, "client-caps", &s->client_caps, NULL) <
-            0)
-            goto fail;
-    }
-    vds_ynode *ignore = vds_ynode_get(root, "ignore");
-    if (ignore &&
-        parse_names_list(&c, ignore, &vds_agent_type_names, "ignore", NULL, s->ignore) < 0)
-        goto fail;
-    vds_ynode *diff = vds_ynode_get(root, "differential");
-    if (diff) {
-        static const char *const diff_keys[] = {"ignore", "why", NULL};
-        if (diff->kind != VDS_Y_MAP) {
-            fail(&c, diff, "differential is a map: {ignore: [mouse-state], why: TEXT}");
-            goto fail;
-        }
-        if (known_keys(&c, diff, diff_keys, "differential key") < 0)
-            goto fail;
-        vds_ynode *di = vds_ynode_get(diff, "ignore"), *why = vds_ynode_get(diff, "why");
-        if (!di || !why) {
-            fail(&c, diff,
-                 "differential needs both ignore (what a server may change) and why (what "
-                 "makes that legitimate)");
-            goto fail;
-        }
-        if (parse_names_list(&c, di, &vds_agent_type_names, "differential ignore", NULL,
-                             s->diff_ignore) < 0)
-            goto fail;
-        const char *w = scalar(&c, why, "why");
-        if (!w)
-            goto fail;
-        s->diff_why = g_strstrip(g_strdup(w));
-    }
-    vds_ynode *rep = vds_ynode_get(root, "repeat");
-    if (rep) {
-        const char *r = scalar(&c, rep, "repeat");
-        char *end;
-        unsigned long v = r ? strtoul(r, &end, 10) : 0;
-        if (!r || *end || v < 1 || v > MAX_REPEAT) {
-            if (r)
-                fail(&c, rep, "repeat is a count from 1 to %d, not '%s'", MAX_REPEAT, r);
-            goto fail;
-        }
-        s->repeat = (unsigned)v;
-    }
-    vds_ynode *after = vds_ynode_get(root, "agent-after");
-    if (after) {
-        const char *a = scalar(&c, after, "agent-after");
-        if (!a || (strcmp(a, "ok") && strcmp(a, "broken"))) {
-            if (a)
-                fail(&c, after, "agent-after is ok or broken, not '%s'", a);
-            goto fail;
-        }
-        s->breaks_agent = strcmp(a, "broken") == 0;
-    }
-    vds_ynode *steps = vds_ynode_get(root, "steps");
-    if (!steps || steps->kind != VDS_Y_SEQ || steps->items->len == 0) {
-        fail(&c, steps ? steps : root, "missing 'steps': a list of send/expect/guest/... steps");
-        goto fail;
-    }
-    for (guint i = 0; i < steps->items->len; i++) {
-        vds_step *st = parse_step(&c, steps->items->pdata[i], i + 1);
-        if (!st)
-            goto fail;
-        g_ptr_array_add(s->steps, st);
-    }
-    s->needs = s->needs_given;
-    for (guint i = 0; i < s->steps->len; i++)
-        s->needs |= vds_step_needs(s->steps->pdata[i]);
+    int rc = parse_header(&c, root);
+    if (rc == 0)
+        rc = parse_differential(&c, vds_ynode_get(root, "differential"));
+    if (rc == 0)
+        rc = parse_run_keys(&c, root);
+    if (rc == 0)
+        rc = parse_steps(&c, root);
     g_hash_table_unref(c.vars);
     vds_ydoc_free(doc);
-    return s;
-fail:
-    g_hash_table_unref(c.vars);
-    vds_ydoc_free(doc);
+    if (rc == 0)
+        return s;
     vds_scenario_free(s);
     return NULL;
 }

@@ -233,18 +233,20 @@ static vds_target *make_local(const char *name, GMainContext *ctx, vds_err *err)
 #define CLIENT_HOW "reaches the agent through a SPICE server"
 
 /* name, --target prefix, whole name?, the link's caps, who writes the
-   agent's port, how it reaches the agent, constructor */
+   agent's port, does vdsim see the port, how it reaches the agent,
+   constructor */
 static const vds_target_kind kinds[] = {
-    {"local", "local", true, VDS_CAP_RAW_PORT, "vdsim", PORT_HOW, make_local},
-    {"local-server", "local-server", true, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+    {"local", "local", true, VDS_CAP_RAW_PORT, "vdsim", true, PORT_HOW, make_local},
+    {"local-server", "local-server", true, VDS_CAP_SPICE_CLIENT, "spice-server", true, CLIENT_HOW,
      vds_target_client_new},
-    {"spice", "spice://", false, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+    {"spice", "spice://", false, VDS_CAP_SPICE_CLIENT, "spice-server", false, CLIENT_HOW,
      vds_target_client_new},
-    {"spice", "spice+unix://", false, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+    {"spice", "spice+unix://", false, VDS_CAP_SPICE_CLIENT, "spice-server", false, CLIENT_HOW,
      vds_target_client_new},
-    {"libvirt", "libvirt:", false, VDS_CAP_SPICE_CLIENT, "spice-server", CLIENT_HOW,
+    {"libvirt", "libvirt:", false, VDS_CAP_SPICE_CLIENT, "spice-server", false, CLIENT_HOW,
      vds_target_libvirt_new},
-    {"chardev", "chardev:", false, VDS_CAP_RAW_PORT, "vdsim", PORT_HOW, vds_target_chardev_new},
+    {"chardev", "chardev:", false, VDS_CAP_RAW_PORT, "vdsim", true, PORT_HOW,
+     vds_target_chardev_new},
 };
 
 const vds_target_kind *const vds_target_kinds[] = {

@@ -235,6 +235,9 @@ struct vds_target_kind {
     unsigned caps;      /* the link's capabilities (an oracle adds its own) */
     /* who writes to the agent's port: "vdsim" or "spice-server" */
     const char *port_writer;
+    /* vdsim sees what reached the agent's port (its own writes, or the
+       embedded server's): what a differential run compares */
+    bool port_view;
     /* how it reaches the agent, for a skip's reason */
     const char *how;
     vds_target *(*make)(const char *name, GMainContext *ctx, vds_err *err);

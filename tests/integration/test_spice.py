@@ -191,7 +191,6 @@ def test_differential_needs_two_port_views(run, scenario, targets):
 
 STALLED = """id: probe/stalled
 requirement: a step that fails while agent data waits for tokens says so
-targets: [local-server]
 steps:
   - guest-agent: stop
   - send:   {msg: clipboard-grab, selection: clipboard, types: [utf8-text]}

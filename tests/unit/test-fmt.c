@@ -16,7 +16,8 @@ static bool arrays_same(GArray *a, GArray *b)
 {
     if (!a || !b)
         return a == b;
-    return a->len == b->len && memcmp(a->data, b->data, a->len * g_array_get_element_size(a)) == 0;
+    return a->len == b->len &&
+           (!a->len || memcmp(a->data, b->data, a->len * g_array_get_element_size(a)) == 0);
 }
 
 static bool objects_same(JsonObject *a, JsonObject *b)
