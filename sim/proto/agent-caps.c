@@ -66,3 +66,8 @@ int vds_caps_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vd
         m->u.caps.caps[0] = word;
     return 0;
 }
+
+void vds_caps_clear(vds_agent_msg *m)
+{
+    g_free(m->u.caps.caps);
+}

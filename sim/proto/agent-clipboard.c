@@ -176,3 +176,42 @@ int vds_release_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m,
     VDS_BUILD_BEGIN(release);
     return vds_field_sel(f, ctx, &m->u.release.sel, c);
 }
+
+/* --- layouts the caps decide, and ownership ------------------------------ */
+
+static void apply_sel(vds_clip_sel *s, uint32_t caps)
+{
+    s->has_selection = (caps & VDS_SEL_CAP) != 0;
+}
+
+void vds_clipboard_apply_caps(vds_agent_msg *m, uint32_t caps)
+{
+    apply_sel(&m->u.clipboard.sel, caps);
+}
+
+void vds_grab_apply_caps(vds_agent_msg *m, uint32_t caps)
+{
+    apply_sel(&m->u.grab.sel, caps);
+    m->u.grab.has_serial = (caps & VDS_SERIAL_CAP) != 0;
+}
+
+void vds_request_apply_caps(vds_agent_msg *m, uint32_t caps)
+{
+    apply_sel(&m->u.request.sel, caps);
+}
+
+void vds_release_apply_caps(vds_agent_msg *m, uint32_t caps)
+{
+    apply_sel(&m->u.release.sel, caps);
+}
+
+void vds_clipboard_clear(vds_agent_msg *m)
+{
+    if (!m->view) /* a view's data is the message's own bytes */
+        g_free(m->u.clipboard.data);
+}
+
+void vds_grab_clear(vds_agent_msg *m)
+{
+    g_free(m->u.grab.types);
+}

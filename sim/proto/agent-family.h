@@ -65,3 +65,22 @@ static inline void vds_keep_trailing(vds_agent_msg *m, const uint8_t *p, size_t 
         m->trailing_len = n;
     }
 }
+
+/* Descriptor hooks (see vds_agent_desc), each in its family's file. */
+vds_verdict vds_monitors_check(const uint8_t *d, uint32_t size, char *why, size_t why_size);
+vds_verdict vds_monitors_check_vdagentd(const vds_agent_desc *desc, const uint8_t *d, uint32_t size,
+                                        char *why, size_t why_size);
+vds_verdict vds_volume_check(const uint8_t *d, uint32_t size, char *why, size_t why_size);
+vds_verdict vds_gdi_check(const uint8_t *d, uint32_t size, char *why, size_t why_size);
+void vds_clipboard_apply_caps(vds_agent_msg *m, uint32_t caps);
+void vds_grab_apply_caps(vds_agent_msg *m, uint32_t caps);
+void vds_request_apply_caps(vds_agent_msg *m, uint32_t caps);
+void vds_release_apply_caps(vds_agent_msg *m, uint32_t caps);
+void vds_monitors_clear(vds_agent_msg *m);
+void vds_clipboard_clear(vds_agent_msg *m);
+void vds_caps_clear(vds_agent_msg *m);
+void vds_grab_clear(vds_agent_msg *m);
+void vds_xfer_start_clear(vds_agent_msg *m);
+void vds_xfer_data_clear(vds_agent_msg *m);
+void vds_volume_clear(vds_agent_msg *m);
+void vds_gdi_clear(vds_agent_msg *m);

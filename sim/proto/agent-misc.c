@@ -276,3 +276,55 @@ int vds_gdi_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds
     }
     return 0;
 }
+
+/* --- checks and ownership ----------------------------------------------- */
+
+/* spice-common: the channels counted must fit. */
+vds_verdict vds_volume_check(const uint8_t *d, uint32_t size, char *why, size_t why_size)
+{
+    uint8_t n = d[2];
+    if (n > (size - 3) / 2) {
+        snprintf(why, why_size, "nchannels %u needs %u bytes, message has %u", n, 3 + 2 * n, size);
+        return VDS_VERDICT_TRUNCATED;
+    }
+    return VDS_VERDICT_OK;
+}
+
+void vds_volume_clear(vds_agent_msg *m)
+{
+    g_free(m->u.volume.volume);
+}
+
+/* spice-common: every device entry and its address fit, no empty address. */
+vds_verdict vds_gdi_check(const uint8_t *d, uint32_t size, char *why, size_t why_size)
+{
+    uint32_t count = vds_get_u32(d);
+    size_t off = 4;
+    for (uint32_t i = 0; i < count; i++) {
+        if (size - off < 16) {
+            snprintf(why, why_size, "device %u of %u: entry at data byte %zu truncated", i, count,
+                     off);
+            return VDS_VERDICT_TRUNCATED;
+        }
+        uint32_t alen = vds_get_u32(d + off + 12);
+        off += 16;
+        if (alen == 0) {
+            snprintf(why, why_size, "device %u: device_address_len is 0", i);
+            return VDS_VERDICT_BAD_DATA;
+        }
+        if (size - off < alen) {
+            snprintf(why, why_size, "device %u: address of %u bytes past the end (%zu left)", i,
+                     alen, size - off);
+            return VDS_VERDICT_TRUNCATED;
+        }
+        off += alen;
+    }
+    return VDS_VERDICT_OK;
+}
+
+void vds_gdi_clear(vds_agent_msg *m)
+{
+    for (uint32_t i = 0; m->u.gdi.info && i < m->u.gdi.count; i++)
+        g_free(m->u.gdi.info[i].device_address);
+    g_free(m->u.gdi.info);
+}

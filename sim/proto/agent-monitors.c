@@ -126,3 +126,37 @@ int vds_monitors_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m
     }
     return 0;
 }
+
+/* --- checks and ownership ----------------------------------------------- */
+
+/* spice-common: the monitors counted must fit. */
+vds_verdict vds_monitors_check(const uint8_t *d, uint32_t size, char *why, size_t why_size)
+{
+    uint32_t n = vds_get_u32(d);
+    uint32_t max = (size - 8) / 20;
+    if (n > max) {
+        snprintf(why, why_size, "num_of_monitors %u needs %llu bytes, message has %u", n,
+                 8ull + 20ull * n, size);
+        return VDS_VERDICT_TRUNCATED;
+    }
+    return VDS_VERDICT_OK;
+}
+
+/* do_client_monitors(): no room for the physical-size trailer, so a
+   message of any other size than 8 + 20n is dropped without a reply. */
+vds_verdict vds_monitors_check_vdagentd(const vds_agent_desc *desc, const uint8_t *d, uint32_t size,
+                                        char *why, size_t why_size)
+{
+    uint64_t want = 8ull + 20ull * vds_get_u32(d);
+    if (size == want)
+        return VDS_VERDICT_OK;
+    snprintf(why, why_size, "monitors-config size %u != 8 + 20 * %u = %llu", size, vds_get_u32(d),
+             (unsigned long long)want);
+    return VDS_VERDICT_BAD_SIZE;
+}
+
+void vds_monitors_clear(vds_agent_msg *m)
+{
+    g_free(m->u.monitors.mons);
+    g_free(m->u.monitors.mm);
+}

@@ -17,7 +17,16 @@
  * vdagentd's extra MONITORS_CONFIG check, applied in vds_agent_check_msg(). */
 #define NO_CAP (-1)
 
-static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
+/* REPLY and DISPLAY_CONFIG: vdagentd checks their size and does nothing more. */
+static vds_verdict ignored_by_vdagentd(const vds_agent_desc *d, const uint8_t *data, uint32_t size,
+                                       char *why, size_t why_size)
+{
+    snprintf(why, why_size, "%s is size-checked and then ignored", d->name);
+    return VDS_VERDICT_IGNORED;
+}
+
+/* Left unsized, so the assertion below fails when a type is missing at the end. */
+static const vds_agent_desc descs[] = {
     [VD_AGENT_MOUSE_STATE] = {.name = "mouse-state",
                               .dirs = VDS_DIR_TO_AGENT,
                               .min_size = 13,
@@ -29,6 +38,9 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                                   .dirs = VDS_DIR_TO_AGENT,
                                   .min_size = 8,
                                   .needs_cap = VD_AGENT_CAP_MONITORS_CONFIG,
+                                  .check = vds_monitors_check,
+                                  .check_vdagentd = vds_monitors_check_vdagentd,
+                                  .clear = vds_monitors_clear,
                                   FAMILY(monitors)},
     [VD_AGENT_REPLY] = {.name = "reply",
                         .dirs = VDS_DIR_FROM_AGENT,
@@ -36,12 +48,15 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                         .exact_common = true,
                         .exact_vdagentd = true,
                         .needs_cap = NO_CAP,
+                        .check_vdagentd = ignored_by_vdagentd,
                         FAMILY(reply)},
     [VD_AGENT_CLIPBOARD] = {.name = "clipboard",
                             .dirs = VDS_DIR_BOTH,
                             .min_size = 4,
                             .sel_prefix = true,
                             .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                            .apply_caps = vds_clipboard_apply_caps,
+                            .clear = vds_clipboard_clear,
                             FAMILY(clipboard)},
     [VD_AGENT_DISPLAY_CONFIG] = {.name = "display-config",
                                  .dirs = VDS_DIR_TO_AGENT,
@@ -49,17 +64,22 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                                  .exact_common = true,
                                  .exact_vdagentd = true,
                                  .needs_cap = NO_CAP,
+                                 .check_vdagentd = ignored_by_vdagentd,
                                  FAMILY(display_config)},
     [VD_AGENT_ANNOUNCE_CAPABILITIES] = {.name = "announce-capabilities",
                                         .dirs = VDS_DIR_BOTH,
                                         .min_size = 4,
                                         .needs_cap = NO_CAP,
+                                        .clear = vds_caps_clear,
                                         FAMILY(caps)},
     [VD_AGENT_CLIPBOARD_GRAB] = {.name = "clipboard-grab",
                                  .dirs = VDS_DIR_BOTH,
                                  .min_size = 0,
                                  .sel_prefix = true,
+                                 .serial_prefix = true,
                                  .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                                 .apply_caps = vds_grab_apply_caps,
+                                 .clear = vds_grab_clear,
                                  FAMILY(grab)},
     [VD_AGENT_CLIPBOARD_REQUEST] = {.name = "clipboard-request",
                                     .dirs = VDS_DIR_BOTH,
@@ -68,6 +88,7 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                                     .exact_vdagentd = true,
                                     .sel_prefix = true,
                                     .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                                    .apply_caps = vds_request_apply_caps,
                                     FAMILY(request)},
     [VD_AGENT_CLIPBOARD_RELEASE] = {.name = "clipboard-release",
                                     .dirs = VDS_DIR_BOTH,
@@ -76,11 +97,13 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                                     .exact_vdagentd = true,
                                     .sel_prefix = true,
                                     .needs_cap = VD_AGENT_CAP_CLIPBOARD_BY_DEMAND,
+                                    .apply_caps = vds_release_apply_caps,
                                     FAMILY(release)},
     [VD_AGENT_FILE_XFER_START] = {.name = "file-xfer-start",
                                   .dirs = VDS_DIR_TO_AGENT,
                                   .min_size = 4,
                                   .needs_cap = NO_CAP,
+                                  .clear = vds_xfer_start_clear,
                                   FAMILY(xfer_start)},
     [VD_AGENT_FILE_XFER_STATUS] = {.name = "file-xfer-status",
                                    .dirs = VDS_DIR_BOTH,
@@ -92,6 +115,7 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                                  .dirs = VDS_DIR_TO_AGENT,
                                  .min_size = 12,
                                  .needs_cap = NO_CAP,
+                                 .clear = vds_xfer_data_clear,
                                  FAMILY(xfer_data)},
     [VD_AGENT_CLIENT_DISCONNECTED] = {.name = "client-disconnected",
                                       .dirs = VDS_DIR_TO_AGENT,
@@ -111,11 +135,15 @@ static const vds_agent_desc descs[VD_AGENT_END_MESSAGE] = {
                                     .dirs = VDS_DIR_TO_AGENT,
                                     .min_size = 3,
                                     .needs_cap = VD_AGENT_CAP_AUDIO_VOLUME_SYNC,
+                                    .check = vds_volume_check,
+                                    .clear = vds_volume_clear,
                                     FAMILY(volume)},
     [VD_AGENT_GRAPHICS_DEVICE_INFO] = {.name = "graphics-device-info",
                                        .dirs = VDS_DIR_TO_AGENT,
                                        .min_size = 4,
                                        .needs_cap = VD_AGENT_CAP_GRAPHICS_DEVICE_INFO,
+                                       .check = vds_gdi_check,
+                                       .clear = vds_gdi_clear,
                                        FAMILY(gdi)},
 };
 _Static_assert(G_N_ELEMENTS(descs) == VD_AGENT_END_MESSAGE,
@@ -185,81 +213,14 @@ const char *vds_verdict_name(vds_verdict v)
     return "?";
 }
 
-static uint32_t layout_min(const vds_agent_desc *d, uint32_t type, uint32_t caps)
+static uint32_t layout_min(const vds_agent_desc *d, uint32_t caps)
 {
     uint32_t min = d->min_size;
     if (d->sel_prefix && (caps & SEL))
         min += 4;
-    if (type == VD_AGENT_CLIPBOARD_GRAB && (caps & SERIAL))
+    if (d->serial_prefix && (caps & SERIAL))
         min += 4;
     return min;
-}
-
-/* Content checks of spice-common beyond sizes: counts that must fit. */
-static vds_verdict check_content(uint32_t type, const uint8_t *d, uint32_t size, char *why,
-                                 size_t why_size)
-{
-    switch (type) {
-    case VD_AGENT_MONITORS_CONFIG: {
-        uint32_t n = vds_get_u32(d);
-        uint32_t max = (size - 8) / 20;
-        if (n > max) {
-            snprintf(why, why_size, "num_of_monitors %u needs %llu bytes, message has %u", n,
-                     8ull + 20ull * n, size);
-            return VDS_VERDICT_TRUNCATED;
-        }
-        return VDS_VERDICT_OK;
-    }
-    case VD_AGENT_AUDIO_VOLUME_SYNC: {
-        uint8_t n = d[2];
-        if (n > (size - 3) / 2) {
-            snprintf(why, why_size, "nchannels %u needs %u bytes, message has %u", n, 3 + 2 * n,
-                     size);
-            return VDS_VERDICT_TRUNCATED;
-        }
-        return VDS_VERDICT_OK;
-    }
-    case VD_AGENT_GRAPHICS_DEVICE_INFO: {
-        uint32_t count = vds_get_u32(d);
-        size_t off = 4;
-        for (uint32_t i = 0; i < count; i++) {
-            if (size - off < 16) {
-                snprintf(why, why_size, "device %u of %u: entry at data byte %zu truncated", i,
-                         count, off);
-                return VDS_VERDICT_TRUNCATED;
-            }
-            uint32_t alen = vds_get_u32(d + off + 12);
-            off += 16;
-            if (alen == 0) {
-                snprintf(why, why_size, "device %u: device_address_len is 0", i);
-                return VDS_VERDICT_BAD_DATA;
-            }
-            if (size - off < alen) {
-                snprintf(why, why_size, "device %u: address of %u bytes past the end (%zu left)", i,
-                         alen, size - off);
-                return VDS_VERDICT_TRUNCATED;
-            }
-            off += alen;
-        }
-        return VDS_VERDICT_OK;
-    }
-    case VD_AGENT_MOUSE_STATE:
-    case VD_AGENT_REPLY:
-    case VD_AGENT_CLIPBOARD:
-    case VD_AGENT_DISPLAY_CONFIG:
-    case VD_AGENT_ANNOUNCE_CAPABILITIES:
-    case VD_AGENT_CLIPBOARD_GRAB:
-    case VD_AGENT_CLIPBOARD_REQUEST:
-    case VD_AGENT_CLIPBOARD_RELEASE:
-    case VD_AGENT_FILE_XFER_START:
-    case VD_AGENT_FILE_XFER_STATUS:
-    case VD_AGENT_FILE_XFER_DATA:
-    case VD_AGENT_CLIENT_DISCONNECTED:
-    case VD_AGENT_MAX_CLIPBOARD:
-    case VD_AGENT_END_MESSAGE:
-        return VDS_VERDICT_OK;
-    }
-    return VDS_VERDICT_OK;
 }
 
 static void set_both(vds_agent_check *out, vds_verdict v, const char *why)
@@ -305,7 +266,7 @@ void vds_agent_check_msg(const uint8_t *msg, size_t len, uint32_t caps, vds_dir 
     if (d->needs_cap >= 0 && !(caps & VDS_CAP(d->needs_cap)))
         out->missing_cap = d->needs_cap;
 
-    uint32_t min = layout_min(d, type, caps);
+    uint32_t min = layout_min(d, caps);
     const uint8_t *data = msg + VDS_AGENT_HDR_SIZE;
     bool common_bad = d->exact_common ? size != min : size < min;
     bool vdagentd_bad = d->exact_vdagentd ? size != min : size < min;
@@ -314,7 +275,8 @@ void vds_agent_check_msg(const uint8_t *msg, size_t len, uint32_t caps, vds_dir 
         snprintf(out->common_why, sizeof(out->common_why), "%s size %u %s %u", d->name, size,
                  d->exact_common ? "!=" : "< minimum", min);
     } else {
-        out->common = check_content(type, data, size, out->common_why, sizeof(out->common_why));
+        out->common = d->check ? d->check(data, size, out->common_why, sizeof(out->common_why))
+                               : VDS_VERDICT_OK;
     }
     if (vdagentd_bad) {
         out->vdagentd = VDS_VERDICT_BAD_SIZE;
@@ -322,69 +284,20 @@ void vds_agent_check_msg(const uint8_t *msg, size_t len, uint32_t caps, vds_dir 
                  d->exact_vdagentd ? "!=" : "< minimum", min);
         return;
     }
-    if (type == VD_AGENT_MONITORS_CONFIG) {
-        /* do_client_monitors(): no room for the physical-size trailer */
-        uint64_t want = 8ull + 20ull * vds_get_u32(data);
-        if (size != want) {
-            out->vdagentd = VDS_VERDICT_BAD_SIZE;
-            snprintf(out->vdagentd_why, sizeof(out->vdagentd_why),
-                     "monitors-config size %u != 8 + 20 * %u = %llu", size, vds_get_u32(data),
-                     (unsigned long long)want);
-            return;
-        }
-    }
-    if (out->common != VDS_VERDICT_OK && type != VD_AGENT_MONITORS_CONFIG) {
-        /* vdagentd only checks sizes; content problems reach its handlers */
-        out->vdagentd = VDS_VERDICT_OK;
-    }
-    if (type == VD_AGENT_REPLY || type == VD_AGENT_DISPLAY_CONFIG) {
-        out->vdagentd = VDS_VERDICT_IGNORED;
-        snprintf(out->vdagentd_why, sizeof(out->vdagentd_why),
-                 "%s is size-checked and then ignored", d->name);
-    }
+    /* content problems spice-common sees reach vdagentd's handlers: what
+       it does with them is its own check */
+    out->vdagentd = d->check_vdagentd ? d->check_vdagentd(d, data, size, out->vdagentd_why,
+                                                          sizeof(out->vdagentd_why))
+                                      : VDS_VERDICT_OK;
 }
 
 void vds_agent_msg_clear(vds_agent_msg *m)
 {
-    if (m->view) { /* borrowed: not ours to free */
-        if (m->type == VD_AGENT_CLIPBOARD)
-            m->u.clipboard.data = NULL;
-        if (m->type == VD_AGENT_FILE_XFER_DATA)
-            m->u.xfer_data.data = NULL;
-        m->trailing = NULL;
-    }
-    switch (m->type) {
-    case VD_AGENT_MONITORS_CONFIG:
-        g_free(m->u.monitors.mons);
-        g_free(m->u.monitors.mm);
-        break;
-    case VD_AGENT_CLIPBOARD:
-        g_free(m->u.clipboard.data);
-        break;
-    case VD_AGENT_ANNOUNCE_CAPABILITIES:
-        g_free(m->u.caps.caps);
-        break;
-    case VD_AGENT_CLIPBOARD_GRAB:
-        g_free(m->u.grab.types);
-        break;
-    case VD_AGENT_FILE_XFER_START:
-        g_free(m->u.xfer_start.keyfile);
-        break;
-    case VD_AGENT_FILE_XFER_DATA:
-        g_free(m->u.xfer_data.data);
-        break;
-    case VD_AGENT_AUDIO_VOLUME_SYNC:
-        g_free(m->u.volume.volume);
-        break;
-    case VD_AGENT_GRAPHICS_DEVICE_INFO:
-        for (uint32_t i = 0; m->u.gdi.info && i < m->u.gdi.count; i++)
-            g_free(m->u.gdi.info[i].device_address);
-        g_free(m->u.gdi.info);
-        break;
-    default: /* the other types own nothing; m->type is any u32 here */
-        break;
-    }
-    g_free(m->trailing);
+    const vds_agent_desc *d = vds_agent_desc_get(m->type); /* m->type is any u32 here */
+    if (d && d->clear)
+        d->clear(m);
+    if (!m->view) /* a view's trailing bytes are borrowed */
+        g_free(m->trailing);
     memset(m, 0, sizeof(*m));
 }
 
@@ -478,30 +391,11 @@ fail:
     return -1;
 }
 
-static void apply_sel(vds_clip_sel *s, uint32_t caps)
-{
-    s->has_selection = (caps & SEL) != 0;
-}
-
 void vds_agent_msg_apply_caps(vds_agent_msg *m, uint32_t caps)
 {
-    switch (m->type) {
-    case VD_AGENT_CLIPBOARD:
-        apply_sel(&m->u.clipboard.sel, caps);
-        break;
-    case VD_AGENT_CLIPBOARD_GRAB:
-        apply_sel(&m->u.grab.sel, caps);
-        m->u.grab.has_serial = (caps & SERIAL) != 0;
-        break;
-    case VD_AGENT_CLIPBOARD_REQUEST:
-        apply_sel(&m->u.request.sel, caps);
-        break;
-    case VD_AGENT_CLIPBOARD_RELEASE:
-        apply_sel(&m->u.release.sel, caps);
-        break;
-    default: /* no conditional layout */
-        break;
-    }
+    const vds_agent_desc *d = vds_agent_desc_get(m->type);
+    if (d && d->apply_caps)
+        d->apply_caps(m, caps);
 }
 
 void vds_agent_describe(const vds_agent_msg *m, JsonBuilder *b)

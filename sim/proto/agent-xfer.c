@@ -183,3 +183,16 @@ int vds_xfer_data_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *
     m->u.xfer_data.size = (uint64_t)size;
     return 0;
 }
+
+/* --- ownership --------------------------------------------------------------- */
+
+void vds_xfer_start_clear(vds_agent_msg *m)
+{
+    g_free(m->u.xfer_start.keyfile);
+}
+
+void vds_xfer_data_clear(vds_agent_msg *m)
+{
+    if (!m->view) /* a view's data is the message's own bytes */
+        g_free(m->u.xfer_data.data);
+}

@@ -222,7 +222,20 @@ struct vds_agent_desc {
     bool exact_common;   /* spice-common: size must equal min (else >= min) */
     bool exact_vdagentd; /* spice-vdagentd 0.22.1 */
     bool sel_prefix;     /* carries the 4-byte selection prefix with CLIPBOARD_SELECTION */
+    bool serial_prefix;  /* carries the 4-byte grab serial with CLIPBOARD_GRAB_SERIAL */
     int needs_cap;       /* the receiver cap that makes the type meaningful, or -1 */
+    /* What spice-common checks beyond sizes (counts that must fit in the
+       message); NULL: nothing. A verdict, and the reason in why. */
+    vds_verdict (*check)(const uint8_t *data, uint32_t size, char *why, size_t why_size);
+    /* What spice-vdagentd 0.22.1 does beyond its size check, with a message
+       that passed it: drop it (a verdict) or ignore it; NULL: takes it. */
+    vds_verdict (*check_vdagentd)(const vds_agent_desc *d, const uint8_t *data, uint32_t size,
+                                  char *why, size_t why_size);
+    /* Set the layout the receiver's caps decide (prefixes); NULL: none. */
+    void (*apply_caps)(vds_agent_msg *m, uint32_t caps);
+    /* Free what decode or build allocated (not what a view borrows); NULL:
+       owns nothing. */
+    void (*clear)(vds_agent_msg *m);
     int (*decode)(const uint8_t *data, uint32_t size, uint32_t caps, vds_agent_msg *m,
                   vds_err *err);
     int (*encode)(const vds_agent_msg *m, vds_buf *out, vds_err *err);

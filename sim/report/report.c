@@ -104,6 +104,24 @@ void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *r
     fflush(out);
 }
 
+static void member_str(JsonBuilder *b, const char *key, const char *v)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_string_value(b, v);
+}
+
+static void member_int(JsonBuilder *b, const char *key, gint64 v)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_int_value(b, v);
+}
+
+static void member_double(JsonBuilder *b, const char *key, double v)
+{
+    json_builder_set_member_name(b, key);
+    json_builder_add_double_value(b, v);
+}
+
 static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
 {
     json_builder_set_member_name(b, "latencies");
@@ -113,17 +131,13 @@ static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
         g_autoptr(GArray) s = g_array_copy(l->ns);
         g_array_sort(s, cmp_u64);
         json_builder_begin_object(b);
-        json_builder_set_member_name(b, "step");
-        json_builder_add_int_value(b, l->step);
-        json_builder_set_member_name(b, "msg");
-        json_builder_add_string_value(b, l->what);
-        json_builder_set_member_name(b, "n");
-        json_builder_add_int_value(b, s->len);
+        member_int(b, "step", l->step);
+        member_str(b, "msg", l->what);
+        member_int(b, "n", s->len);
         static const double ps[] = {50, 95, 99, 100};
         static const char *const names[] = {"p50-ms", "p95-ms", "p99-ms", "max-ms"};
         for (int k = 0; k < 4; k++) {
-            json_builder_set_member_name(b, names[k]);
-            json_builder_add_double_value(b, pct(s, ps[k]));
+            member_double(b, names[k], pct(s, ps[k]));
         }
         json_builder_end_object(b);
     }
@@ -133,29 +147,22 @@ static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
 static void add_scenario(JsonBuilder *b, const vds_scenario_result *res)
 {
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "id");
-    json_builder_add_string_value(b, res->s->id);
-    json_builder_set_member_name(b, "file");
-    json_builder_add_string_value(b, res->s->file);
+    member_str(b, "id", res->s->id);
+    member_str(b, "file", res->s->file);
     json_builder_set_member_name(b, "passed");
     json_builder_add_boolean_value(b, res->status == VDS_PASS);
     if (res->status == VDS_SKIP) {
         json_builder_set_member_name(b, "skipped");
         json_builder_add_boolean_value(b, true);
     }
-    json_builder_set_member_name(b, "steps-run");
-    json_builder_add_int_value(b, res->steps_run);
-    json_builder_set_member_name(b, "wall-ms");
-    json_builder_add_double_value(b, res->wall_ns / 1e6);
-    json_builder_set_member_name(b, "setup-ms");
-    json_builder_add_double_value(b, res->setup_ns / 1e6);
+    member_int(b, "steps-run", res->steps_run);
+    member_double(b, "wall-ms", res->wall_ns / 1e6);
+    member_double(b, "setup-ms", res->setup_ns / 1e6);
     if (res->failure) {
-        json_builder_set_member_name(b, "failure");
-        json_builder_add_string_value(b, res->failure);
+        member_str(b, "failure", res->failure);
     }
     if (res->trace_path) {
-        json_builder_set_member_name(b, "trace");
-        json_builder_add_string_value(b, res->trace_path);
+        member_str(b, "trace", res->trace_path);
     }
     add_latencies(b, res);
     json_builder_end_object(b);
@@ -165,12 +172,9 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
 {
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "target");
-    json_builder_add_string_value(b, r->target);
-    json_builder_set_member_name(b, "peak-rss-kib");
-    json_builder_add_int_value(b, r->peak_rss_kib);
-    json_builder_set_member_name(b, "target-info");
-    json_builder_add_string_value(b, r->target_info ? r->target_info : "");
+    member_str(b, "target", r->target);
+    member_int(b, "peak-rss-kib", r->peak_rss_kib);
+    member_str(b, "target-info", r->target_info ? r->target_info : "");
     json_builder_set_member_name(b, "scenarios");
     json_builder_begin_array(b);
     for (guint i = 0; i < r->results->len; i++)
