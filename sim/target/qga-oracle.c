@@ -137,38 +137,56 @@ static int qga_run(qga *q, const char *script, GBytes *input, uint64_t timeout_n
     return qga_wait(q, pid, vds_clock_now_ns() + timeout_ns, out, status, err);
 }
 
+/* One guest-file command on handle with extra arguments (a JSON fragment
+   after the handle, or ""): its return (new node) or NULL with err. */
+static JsonNode *qga_file_command(qga *q, const char *what, gint64 handle, const char *args,
+                                  vds_err *err)
+{
+    g_autofree char *text =
+        g_strdup_printf("{\"execute\":\"%s\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT "%s}}",
+                        what, handle, args);
+    g_autoptr(JsonNode) cmd = json_from_string(text, NULL);
+    return qga_command(q, cmd, err);
+}
+
+/* Open path in the guest with mode ("r", "w"): its handle, or -1 with err. */
+static gint64 qga_file_open(qga *q, const char *path, const char *mode, vds_err *err)
+{
+    g_autofree char *text = g_strdup_printf(
+        "{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\",\"mode\":\"%s\"}}", path,
+        mode);
+    g_autoptr(JsonNode) cmd = json_from_string(text, NULL);
+    g_autoptr(JsonNode) h = qga_command(q, cmd, err);
+    return h && JSON_NODE_HOLDS_VALUE(h) ? json_node_get_int(h) : -1;
+}
+
+static void qga_file_close(qga *q, gint64 handle)
+{
+    vds_err ignored;
+    JsonNode *closed = qga_file_command(q, "guest-file-close", handle, "", &ignored);
+    if (closed)
+        json_node_unref(closed);
+}
+
 /* A file in the guest from byte offset on, read in pieces (guest-file-read):
    large outputs do not go through one guest-exec reply. New bytes in *out. */
 static int qga_read_file(qga *q, const char *path, uint64_t offset, GBytes **out, vds_err *err)
 {
-    g_autofree char *open_cmd =
-        g_strdup_printf("{\"execute\":\"guest-file-open\",\"arguments\":{\"path\":\"%s\","
-                        "\"mode\":\"r\"}}",
-                        path);
-    g_autoptr(JsonNode) oc = json_from_string(open_cmd, NULL);
-    g_autoptr(JsonNode) h = qga_command(q, oc, err);
-    if (!h || !JSON_NODE_HOLDS_VALUE(h))
+    gint64 handle = qga_file_open(q, path, "r", err);
+    if (handle < 0)
         return -1;
-    gint64 handle = json_node_get_int(h);
     GByteArray *data = g_byte_array_new();
     int rc = 0;
     if (offset) {
-        g_autofree char *sk = g_strdup_printf(
-            "{\"execute\":\"guest-file-seek\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT
-            ",\"offset\":%" G_GUINT64_FORMAT ",\"whence\":\"set\"}}",
-            handle, offset);
-        g_autoptr(JsonNode) sk_node = json_from_string(sk, NULL);
-        g_autoptr(JsonNode) r = qga_command(q, sk_node, err);
+        g_autofree char *args =
+            g_strdup_printf(",\"offset\":%" G_GUINT64_FORMAT ",\"whence\":\"set\"", offset);
+        g_autoptr(JsonNode) r = qga_file_command(q, "guest-file-seek", handle, args, err);
         if (!r)
             rc = -1;
     }
     while (rc == 0) {
-        g_autofree char *rd = g_strdup_printf(
-            "{\"execute\":\"guest-file-read\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT
-            ",\"count\":524288}}",
-            handle);
-        g_autoptr(JsonNode) rc_node = json_from_string(rd, NULL);
-        g_autoptr(JsonNode) r = qga_command(q, rc_node, err);
+        g_autoptr(JsonNode) r =
+            qga_file_command(q, "guest-file-read", handle, ",\"count\":524288", err);
         if (!r || !JSON_NODE_HOLDS_OBJECT(r)) {
             rc = -1;
             break;
@@ -181,14 +199,7 @@ static int qga_read_file(qga *q, const char *path, uint64_t offset, GBytes **out
         if (json_object_get_boolean_member_with_default(o, "eof", TRUE) || n == 0)
             break;
     }
-    g_autofree char *close_cmd = g_strdup_printf(
-        "{\"execute\":\"guest-file-close\",\"arguments\":{\"handle\":%" G_GINT64_FORMAT "}}",
-        handle);
-    g_autoptr(JsonNode) cc = json_from_string(close_cmd, NULL);
-    vds_err ignored;
-    JsonNode *closed = qga_command(q, cc, &ignored);
-    if (closed)
-        json_node_unref(closed);
+    qga_file_close(q, handle);
     *out = g_byte_array_free_to_bytes(data);
     if (rc < 0)
         g_clear_pointer(out, g_bytes_unref);
@@ -197,6 +208,27 @@ static int qga_read_file(qga *q, const char *path, uint64_t offset, GBytes **out
 
 #define PASTE_FILE "/run/vdsim-paste.out"
 #define INPUT_FILE "/run/vdsim-input.bin"
+#define COPY_FILE  "/run/vdsim-copy.in"
+
+/* Write data into a file in the guest in pieces (guest-file-write): a
+   large guest-exec input does not get through the guest agent in time. */
+static int qga_write_file(qga *q, const char *path, GBytes *data, vds_err *err)
+{
+    gint64 handle = qga_file_open(q, path, "w", err);
+    if (handle < 0)
+        return -1;
+    gsize n;
+    const guchar *d = g_bytes_get_data(data, &n);
+    int rc = 0;
+    for (gsize off = 0; rc == 0 && off < n; off += 49152) {
+        g_autofree char *b64 = g_base64_encode(d + off, MIN(n - off, 49152));
+        g_autofree char *args = g_strdup_printf(",\"buf-b64\":\"%s\"", b64);
+        g_autoptr(JsonNode) r = qga_file_command(q, "guest-file-write", handle, args, err);
+        rc = r ? 0 : -1;
+    }
+    qga_file_close(q, handle);
+    return rc;
+}
 
 /* In the guest, in the background: the events of the agent's uinput tablet
    ("spice vdagent tablet", made again on every resolution change), appended
@@ -405,14 +437,18 @@ static int qga_guest_copy(vds_oracle *t, uint8_t sel, GBytes *text, const char *
         data = g_bytes_new_take(d, n);
     }
     /* xclip reads stdin, then forks into the background owning the selection;
-       its output goes nowhere, or the guest agent would wait for it to close */
+       its output goes nowhere, or the guest agent would wait for it to close.
+       Large texts go to a file first, in pieces. */
+    bool large = g_bytes_get_size(data) > 65536;
+    if (large && qga_write_file(q, COPY_FILE, data, err) < 0)
+        return -1;
     g_autofree char *cmd = g_strdup_printf(
-        "pkill -x -f 'xclip -i -selection %s' ; xclip -i -selection %s >/dev/null 2>&1",
-        sel_name(sel), sel_name(sel));
+        "pkill -x -f 'xclip -i -selection %s' ; xclip -i -selection %s >/dev/null 2>&1%s",
+        sel_name(sel), sel_name(sel), large ? " < " COPY_FILE : "");
     g_autoptr(GBytes) out = NULL;
     int status;
     q->owners |= 1u << sel;
-    if (qga_run(q, cmd, data, 10000000000ull, &out, &status, err) < 0)
+    if (qga_run(q, cmd, large ? NULL : data, 10000000000ull, &out, &status, err) < 0)
         return -1;
     return status == 0
                ? 0
