@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
+#include "core/secret.h"
 #include "peer/spice-server.h"
 #include "target/local-stack.h"
 
@@ -120,7 +121,7 @@ int vds_cli_server(int argc, char **argv)
                                 .ca_file = ca,
                                 .cert_file = cert,
                                 .key_file = key,
-                                .password = g_getenv("VDSIM_SPICE_PASSWORD")};
+                                .password = vds_secret_spice_password()};
     guint s1 = g_unix_signal_add(SIGINT, on_signal, NULL);
     guint s2 = g_unix_signal_add(SIGTERM, on_signal, NULL);
     GMainContext *ctx = g_main_context_default();

@@ -29,6 +29,7 @@ int vds_cli_lint(int argc, char **argv)
         return VDS_EXIT_USAGE;
     }
     unsigned bad = 0;
+    g_autoptr(GPtrArray) loaded = g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
     for (guint i = 0; i < files->len; i++) {
         vds_scenario *s = vds_scenario_load(files->pdata[i], &err);
         if (!s) {
@@ -36,7 +37,13 @@ int vds_cli_lint(int argc, char **argv)
             bad++;
             continue;
         }
-        vds_scenario_free(s);
+        /* an id twice: both would write one trace and one golden */
+        g_ptr_array_add(loaded, s);
+        if (vds_scenarios_unique(loaded, &err) < 0) {
+            fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+            g_ptr_array_remove_index(loaded, loaded->len - 1);
+            bad++;
+        }
     }
     printf("%u scenario%s checked, %u with errors\n", files->len, files->len == 1 ? "" : "s", bad);
     if (files->len == 0) {

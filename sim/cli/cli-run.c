@@ -38,11 +38,13 @@ static int run_and_report(GPtrArray *scenarios, const vds_run_opts *base, const 
         /* a bad name is usage; a domain not there or libvirt not answering is not */
         return err.code == VDS_ERR_USAGE ? VDS_EXIT_USAGE : VDS_EXIT_INFRA;
     }
-    if (vds_report_summary(r, o.report_dir, &err) < 0)
-        fprintf(stderr, "vdsim run: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-    if (junit && vds_report_junit(r, junit, &err) < 0)
-        fprintf(stderr, "vdsim run: cannot write %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+    /* a run whose results could not be kept does not pass */
+    if (vds_report_summary(r, o.report_dir, &err) < 0 ||
+        (junit && vds_report_junit(r, junit, &err) < 0))
+        vds_run_result_lost(r, &err);
     vds_report_console_totals(stdout, r, o.report_dir, junit);
+    if (r->lost)
+        fprintf(stderr, "vdsim run: results not kept: %s\n", r->lost);
     int rc = vds_run_result_exit(r);
     vds_run_result_free(r);
     return rc;
@@ -169,19 +171,23 @@ static int cli_run(int argc, char **argv, bool check_only)
         fprintf(stderr, "%s: --shard wants K/N with 1 <= K <= N, not '%s'\n", who, shard);
         return VDS_EXIT_USAGE;
     }
-    g_autoptr(GPtrArray) scenarios =
-        g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
+    g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
+    g_autoptr(GPtrArray) scenarios = g_ptr_array_new(); /* borrowed from all */
     for (guint i = 0; i < files->len; i++) {
         vds_scenario *s = vds_scenario_load(files->pdata[i], &err);
         if (!s) {
             fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
             return VDS_EXIT_USAGE;
         }
-        if (i % shard_n == shard_k - 1) /* every file is validated, this shard's run */
-            g_ptr_array_add(scenarios, s);
-        else
-            vds_scenario_free(s);
+        g_ptr_array_add(all, s);
     }
+    if (vds_scenarios_unique(all, &err) < 0) {
+        fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return VDS_EXIT_USAGE;
+    }
+    for (guint i = 0; i < all->len; i++) /* every file is validated, this shard's run */
+        if (i % shard_n == shard_k - 1)
+            g_ptr_array_add(scenarios, all->pdata[i]);
     if (check_only)
         return VDS_EXIT_OK;
     if (scenarios->len == 0) {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "trace/trace.h"
 
 static int cmp_u64(gconstpointer a, gconstpointer b)
@@ -99,6 +100,10 @@ void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *r
         fprintf(out, ", %u skipped (not for target %s)", skipped, r->target_kind);
     if (not_run)
         fprintf(out, " (%u not run: interrupted)", not_run);
+    else if (r->interrupted)
+        fprintf(out, " (interrupted)");
+    if (r->lost)
+        fprintf(out, "\nresults not kept: %s", r->lost);
     fprintf(out, "\nresults: %s/summary.json  traces: %s/traces/%s%s\n", report_dir, report_dir,
             junit_path ? "  junit: " : "", junit_path ? junit_path : "");
     fflush(out);
@@ -175,6 +180,18 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
     member_str(b, "target", r->target);
     member_int(b, "peak-rss-kib", r->peak_rss_kib);
     member_str(b, "target-info", r->target_info ? r->target_info : "");
+    json_builder_set_member_name(b, "interrupted");
+    json_builder_add_boolean_value(b, r->interrupted);
+    if (r->interrupted) {
+        member_double(b, "interrupted-at-ms", r->interrupted_ns / 1e6);
+        json_builder_set_member_name(b, "not-run");
+        json_builder_begin_array(b);
+        for (guint i = r->results->len; r->scenarios && i < r->scenarios->len; i++)
+            json_builder_add_string_value(b, ((vds_scenario *)r->scenarios->pdata[i])->id);
+        json_builder_end_array(b);
+    }
+    if (r->lost)
+        member_str(b, "results-not-kept", r->lost);
     json_builder_set_member_name(b, "scenarios");
     json_builder_begin_array(b);
     for (guint i = 0; i < r->results->len; i++)
@@ -184,50 +201,74 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
     g_autoptr(JsonNode) root = json_builder_get_root(b);
     g_autofree char *text = json_to_string(root, TRUE);
     g_autofree char *path = g_build_filename(report_dir, "summary.json", NULL);
-    g_autoptr(GError) gerr = NULL;
-    if (!g_file_set_contents(path, text, -1, &gerr))
-        return vds_err_set(err, VDS_ERR_IO, path, "%s", gerr->message);
-    return 0;
+    return vds_file_write(path, text, strlen(text), err);
 }
 
-static void junit_case(FILE *f, const vds_scenario_result *res)
+static void junit_case(GString *f, const vds_scenario_result *res)
 {
     g_autofree char *id = g_markup_escape_text(res->s->id, -1);
     g_autofree char *family = g_path_get_dirname(res->s->id);
     g_autofree char *cls = g_markup_escape_text(family, -1);
     g_autofree char *file = g_markup_escape_text(res->s->file, -1);
-    fprintf(f, "  <testcase classname=\"%s\" name=\"%s\" file=\"%s\" time=\"%.3f\">\n", cls, id,
-            file, res->wall_ns / 1e9);
+    g_string_append_printf(f,
+                           "  <testcase classname=\"%s\" name=\"%s\" file=\"%s\" time=\"%.3f\">\n",
+                           cls, id, file, res->wall_ns / 1e9);
     if (res->status != VDS_PASS) {
         g_autofree char *m = g_markup_escape_text(res->failure ? res->failure : "failed", -1);
-        fprintf(f, "    <%s message=\"%s\"/>\n", res->status == VDS_SKIP ? "skipped" : "failure",
-                m);
+        g_string_append_printf(f, "    <%s message=\"%s\"/>\n",
+                               res->status == VDS_SKIP ? "skipped" : "failure", m);
     }
     if (res->logs) {
         g_autofree char *l = g_markup_escape_text(res->logs, -1);
-        fprintf(f, "    <system-err>%s</system-err>\n", l);
+        g_string_append_printf(f, "    <system-err>%s</system-err>\n", l);
     }
-    fprintf(f, "  </testcase>\n");
+    g_string_append_printf(f, "  </testcase>\n");
+}
+
+/* The scenarios an interrupted run did not get to, as skipped cases. */
+static void junit_not_run(GString *f, const vds_run_result *r)
+{
+    g_autofree char *why =
+        g_strdup_printf("not run: the run was interrupted after %.1f s", r->interrupted_ns / 1e9);
+    for (guint i = r->results->len; r->scenarios && i < r->scenarios->len; i++) {
+        const vds_scenario *s = r->scenarios->pdata[i];
+        g_autofree char *id = g_markup_escape_text(s->id, -1);
+        g_autofree char *family = g_path_get_dirname(s->id);
+        g_autofree char *cls = g_markup_escape_text(family, -1);
+        g_autofree char *file = g_markup_escape_text(s->file, -1);
+        g_string_append_printf(f,
+                               "  <testcase classname=\"%s\" name=\"%s\" file=\"%s\" time=\"0\">\n"
+                               "    <skipped message=\"%s\"/>\n  </testcase>\n",
+                               cls, id, file, why);
+    }
 }
 
 int vds_report_junit(const vds_run_result *r, const char *path, vds_err *err)
 {
     unsigned failures = vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR);
     unsigned skipped = vds_run_result_count(r, VDS_SKIP);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return vds_err_set(err, VDS_ERR_IO, path, "%s", g_strerror(errno));
-    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    unsigned total = r->scenarios ? r->scenarios->len : r->results->len;
+    skipped += total - r->results->len; /* not run */
+    g_autoptr(GString) f = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     g_autofree char *target = g_markup_escape_text(r->target, -1);
-    fprintf(f,
-            "<testsuite name=\"vdsim %s\" tests=\"%u\" failures=\"%u\" skipped=\"%u\" "
-            "time=\"%.3f\">\n",
-            target, r->results->len, failures, skipped, r->wall_ns / 1e9);
+    g_string_append_printf(f,
+                           "<testsuite name=\"vdsim %s\" tests=\"%u\" failures=\"%u\" "
+                           "skipped=\"%u\" time=\"%.3f\">\n",
+                           target, total, failures, skipped, r->wall_ns / 1e9);
+    g_string_append_printf(f, "  <properties>\n    <property name=\"interrupted\" value=\"%s\"/>\n",
+                           r->interrupted ? "true" : "false");
+    if (r->interrupted)
+        g_string_append_printf(f, "    <property name=\"interrupted-at-s\" value=\"%.3f\"/>\n",
+                               r->interrupted_ns / 1e9);
+    if (r->lost) {
+        g_autofree char *lost = g_markup_escape_text(r->lost, -1);
+        g_string_append_printf(f, "    <property name=\"results-not-kept\" value=\"%s\"/>\n", lost);
+    }
+    g_string_append(f, "  </properties>\n");
     for (guint i = 0; i < r->results->len; i++)
         junit_case(f, r->results->pdata[i]);
-    fprintf(f, "</testsuite>\n");
-    bool bad = ferror(f);
-    if (fclose(f) != 0 || bad)
-        return vds_err_set(err, VDS_ERR_IO, path, "write: %s", g_strerror(errno));
-    return 0;
+    if (r->interrupted)
+        junit_not_run(f, r);
+    g_string_append(f, "</testsuite>\n");
+    return vds_file_write(path, f->str, f->len, err);
 }

@@ -1,8 +1,10 @@
 /* Goldens and the agents' logs of a scenario, beside its trace. */
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "scenario/runner-ctx.h"
 
 char *vds_report_path(const char *dir, const char *sub, const char *id, const char *ext)
@@ -33,25 +35,32 @@ static char *golden_failure(vds_runner *r, vds_scenario_result *res, const char 
 
 static void golden_update(vds_runner *r, vds_scenario_result *res, const char *golden)
 {
+    vds_err err = {0};
     g_autofree char *dir = g_path_get_dirname(golden);
-    g_autofree char *text = NULL;
-    g_mkdir_with_parents(dir, 0755);
-    g_autofree char *line = NULL;
-    if (!g_file_get_contents(res->trace_path, &text, NULL, NULL) ||
-        !g_file_set_contents(golden, text, -1, NULL))
-        line = g_strdup_printf("vdsim run: cannot write golden %s", golden);
-    else
-        line = g_strdup_printf("  golden updated: %s", golden);
-    if (r->o->observer.notice)
-        r->o->observer.notice(r->o->observer.user, line);
+    g_autoptr(GBytes) text = vds_file_read(res->trace_path, 1u << 30, "trace", &err);
+    if (g_mkdir_with_parents(dir, 0755) < 0)
+        vds_err_set(&err, VDS_ERR_IO, dir, "cannot create: %s", g_strerror(errno));
+    else if (text && vds_file_write(golden, g_bytes_get_data(text, NULL), g_bytes_get_size(text),
+                                    &err) == 0) {
+        g_autofree char *line = g_strdup_printf("  golden updated: %s", golden);
+        if (r->o->observer.notice)
+            r->o->observer.notice(r->o->observer.user, line);
+        return;
+    }
+    vds_run_result_lost(r->run, &err);
 }
 
 void vds_golden_check(vds_runner *r, vds_scenario_result *res)
 {
     g_autofree char *rel_path = g_strconcat(r->s->id, ".jsonl", NULL);
-    g_autofree char *golden = g_build_filename(r->o->golden_dir, rel_path, NULL);
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    g_autofree char *golden = vds_path_under(r->o->golden_dir, rel_path, &err);
+    if (!golden) { /* ids are checked at load; this keeps every path built from one honest */
+        res->status = VDS_ERROR;
+        res->failure = g_strdup_printf("golden: %s", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return;
+    }
     if (r->o->update_golden) {
         golden_update(r, res, golden);
         return;
@@ -100,8 +109,11 @@ void vds_copy_logs(vds_runner *r, vds_scenario_result *res)
     }
     res->logs = g_string_free(s, FALSE);
     /* and beside the trace, for a person reading the report */
+    vds_err err = {0};
     g_autofree char *dir = g_build_filename(r->o->report_dir, "logs", NULL);
     g_autofree char *path = vds_report_path(r->o->report_dir, "logs", r->s->id, ".log");
-    g_mkdir_with_parents(dir, 0755);
-    g_file_set_contents(path, res->logs, -1, NULL);
+    if (g_mkdir_with_parents(dir, 0755) < 0)
+        vds_err_set(&err, VDS_ERR_IO, dir, "cannot create: %s", g_strerror(errno));
+    if (err.code || vds_file_write(path, res->logs, strlen(res->logs), &err) < 0)
+        vds_run_result_lost(r->run, &err);
 }

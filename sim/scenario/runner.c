@@ -3,6 +3,7 @@
  * restart policy for a stack a scenario broke. */
 #include "scenario/runner.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -195,7 +196,8 @@ static int ensure_started(vds_runner *r, vds_scenario_result *res)
     return 0;
 }
 
-static void open_trace(vds_runner *r, vds_scenario_result *res)
+/* The scenario's trace; -1 when it cannot be kept (the scenario is an error). */
+static int open_trace(vds_runner *r, vds_scenario_result *res)
 {
     vds_err err = {0};
     g_autofree char *tdir = g_build_filename(r->o->report_dir, "traces", NULL);
@@ -208,6 +210,35 @@ static void open_trace(vds_runner *r, vds_scenario_result *res)
                            .host_caps = r->s->client_caps,
                            .agent_caps = VDS_CAPS_VDAGENTD};
     r->trace = vds_trace_writer_open(res->trace_path, &info, &err);
+    if (r->trace)
+        return 0;
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    res->status = VDS_ERROR;
+    res->failure = g_strdup_printf("%s: its trace cannot be kept: %s", r->s->file,
+                                   vds_err_str(&err, ebuf, sizeof(ebuf)));
+    vds_run_result_lost(r->run, &err);
+    return -1;
+}
+
+/* Close the scenario's trace; a trace not written whole fails the scenario
+   and the run (its results were not kept). */
+static void close_trace(vds_runner *r, vds_scenario_result *res)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    if (!r->trace)
+        return;
+    int rc = vds_trace_writer_close(r->trace, &err);
+    r->trace = NULL;
+    if (rc == 0)
+        return;
+    vds_run_result_lost(r->run, &err);
+    char *failure = g_strdup_printf("%s: its trace was not kept: %s%s%s", r->s->file,
+                                    vds_err_str(&err, ebuf, sizeof(ebuf)),
+                                    res->failure ? "; and " : "", res->failure ? res->failure : "");
+    g_free(res->failure);
+    res->failure = failure;
+    res->status = VDS_ERROR;
 }
 
 static void run_one(vds_runner *r, vds_scenario_result *res)
@@ -222,8 +253,7 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
     r->vars = vds_match_vars_new();
     uint64_t t_start = vds_clock_now_ns();
     r->t0 = t_start;
-    open_trace(r, res);
-    if (ensure_started(r, res) < 0)
+    if (open_trace(r, res) < 0 || ensure_started(r, res) < 0)
         goto out;
     uint64_t t_setup = vds_clock_now_ns();
     int setup_rc = setup(r, &err);
@@ -246,8 +276,7 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
 out:
     res->wall_ns = vds_clock_now_ns() - t_start;
     vds_runner_flush_wire(r, UINT64_MAX);
-    vds_trace_writer_close(r->trace, &err);
-    r->trace = NULL;
+    close_trace(r, res);
     if (res->status == VDS_PASS && r->o->golden_dir)
         vds_golden_check(r, res);
     if (res->status != VDS_PASS)
@@ -292,6 +321,7 @@ void vds_run_result_free(vds_run_result *r)
     g_free(r->target);
     g_free(r->target_kind);
     g_free(r->target_info);
+    g_free(r->lost);
     g_free(r);
 }
 
@@ -303,9 +333,16 @@ unsigned vds_run_result_count(const vds_run_result *r, vds_status st)
     return n;
 }
 
+void vds_run_result_lost(vds_run_result *r, const vds_err *err)
+{
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    if (!r->lost)
+        r->lost = g_strdup(vds_err_str(err, ebuf, sizeof(ebuf)));
+}
+
 int vds_run_result_exit(const vds_run_result *r)
 {
-    if (r->interrupted || vds_run_result_count(r, VDS_ERROR))
+    if (r->interrupted || r->lost || vds_run_result_count(r, VDS_ERROR))
         return 3;
     return vds_run_result_count(r, VDS_FAIL) ? 1 : 0;
 }
@@ -331,10 +368,8 @@ static void open_run_trace(vds_runner *r)
                            .host_caps = VDS_CAPS_SPICE_GTK,
                            .agent_caps = VDS_CAPS_VDAGENTD};
     r->run_trace = vds_trace_writer_open(r->o->trace_path, &info, &err);
-    if (!r->run_trace && r->o->observer.notice) {
-        g_autofree char *line = g_strdup_printf("vdsim run: %s: %s", err.loc, err.msg);
-        r->o->observer.notice(r->o->observer.user, line);
-    }
+    if (!r->run_trace)
+        vds_run_result_lost(r->run, &err);
 }
 
 vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
@@ -343,12 +378,16 @@ vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_
     vds_run_result *run = g_new0(vds_run_result, 1);
     vds_runner r = {.o = o, .ctx = t->ctx, .t = t, .run = run};
     run->target = g_strdup(o->target);
+    run->scenarios = scenarios;
     run->target_kind = g_strdup(t->kind->name);
     run->results = g_ptr_array_new_with_free_func((GDestroyNotify)result_free);
     run->total = scenarios->len;
     t->observe = vds_runner_on_wire;
     t->observe_user = &r;
-    g_mkdir_with_parents(o->report_dir, 0755);
+    if (g_mkdir_with_parents(o->report_dir, 0755) < 0) {
+        vds_err_set(&err, VDS_ERR_IO, o->report_dir, "cannot create: %s", g_strerror(errno));
+        vds_run_result_lost(run, &err);
+    }
     r.run_t0 = vds_clock_now_ns();
     open_run_trace(&r);
     for (guint i = 0; i < scenarios->len && !vds_runner_interrupted(&r); i++) {
@@ -363,10 +402,13 @@ vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_
             o->observer.scenario(o->observer.user, run, res);
     }
     run->interrupted = vds_runner_interrupted(&r);
+    if (run->interrupted)
+        run->interrupted_ns = vds_clock_now_ns() - r.run_t0;
     run->wall_ns = vds_clock_now_ns() - r.run_t0;
     if (r.started)
         t->ops->stop(t);
-    vds_trace_writer_close(r.run_trace, &err);
+    if (vds_trace_writer_close(r.run_trace, &err) < 0)
+        vds_run_result_lost(run, &err);
     run->peak_rss_kib = peak_rss_kib();
     t->observe = NULL;
     return run;

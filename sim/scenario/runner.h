@@ -42,14 +42,19 @@ typedef struct vds_run_result {
     GPtrArray *results; /* vds_scenario_result*, in run order */
     unsigned total;     /* scenarios asked for (more than results when interrupted) */
     bool interrupted;
+    uint64_t interrupted_ns; /* when, since the run's start */
+    GPtrArray *scenarios;    /* borrowed: all asked for, the ones not run after results */
+    char *lost;              /* the first result that could not be kept (path: errno), or NULL */
     uint64_t wall_ns;
     int64_t peak_rss_kib; /* vdsim's own VmHWM at the end, -1 unknown */
 } vds_run_result;
 
 void vds_run_result_free(vds_run_result *r);
-/* 0 all passed (or skipped), 1 a scenario failed, 3 an infrastructure fault
- * or an interrupted run. */
+/* 0 all passed (or skipped), 1 a scenario failed, 3 an infrastructure fault,
+ * an interrupted run or results that could not be kept. */
 int vds_run_result_exit(const vds_run_result *r);
+/* Note that a result could not be kept (the first one is reported). */
+void vds_run_result_lost(vds_run_result *r, const vds_err *err);
 /* Counts by status. */
 unsigned vds_run_result_count(const vds_run_result *r, vds_status st);
 

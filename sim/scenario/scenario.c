@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "core/hex.h"
 #include "proto/agent.h"
 #include "proto/spice.h"
@@ -275,14 +276,11 @@ static GBytes *read_payload(ctx *c, const vds_ynode *n)
     g_autofree char *path = payload_path(c, n);
     if (!path)
         return NULL;
-    g_autoptr(GError) gerr = NULL;
-    char *data;
-    gsize len;
-    if (!g_file_get_contents(path, &data, &len, &gerr)) {
-        fail(c, n, "cannot read payload: %s", gerr->message);
-        return NULL;
-    }
-    return g_bytes_new_take(data, len);
+    vds_err ferr = {0};
+    GBytes *b = vds_file_read(path, VDS_PAYLOAD_MAX, "payload", &ferr);
+    if (!b)
+        fail(c, n, "%s: %s", ferr.loc, ferr.msg);
+    return b;
 }
 
 static int u32_value(ctx *c, const vds_ynode *n, const char *what, uint32_t max, uint32_t *out)
@@ -498,10 +496,9 @@ int vds_parse_guest_copy(ctx *c, const vds_ynode *body, vds_step *step)
         if (!(st->path = payload_path(c, pf)))
             return -1;
         st->file = g_strdup(pf->value);
-        int fd = g_open(st->path, O_RDONLY | O_CLOEXEC, 0);
-        if (fd < 0)
-            return fail(c, pf, "cannot read payload: %s: %s", st->path, g_strerror(errno));
-        close(fd);
+        vds_err ferr = {0};
+        if (vds_file_check(st->path, VDS_PAYLOAD_MAX, "payload", &ferr) < 0)
+            return fail(c, pf, "%s: %s", ferr.loc, ferr.msg);
     }
     return parse_selection(c, body, &st->selection);
 }
@@ -899,6 +896,35 @@ static int parse_names_list(ctx *c, const vds_ynode *n, const vds_names *names, 
     return 0;
 }
 
+bool vds_scenario_id_ok(const char *id, char *why, size_t why_size)
+{
+    size_t len = strlen(id);
+    if (len == 0 || len > VDS_ID_MAX) {
+        snprintf(why, why_size, "an id is 1 to %d characters, not %zu", VDS_ID_MAX, len);
+        return false;
+    }
+    g_auto(GStrv) segs = g_strsplit(id, "/", -1);
+    for (size_t i = 0; segs[i]; i++) {
+        const char *g = segs[i];
+        if (!*g || !strcmp(g, ".") || !strcmp(g, "..") || !g_ascii_isalnum(g[0])) {
+            snprintf(why, why_size,
+                     "segment %zu ('%s') must start with a letter or digit (ids are "
+                     "family/name: letters, digits, '-' and '.', segments split by '/')",
+                     i + 1, g);
+            return false;
+        }
+        for (const char *p = g; *p; p++)
+            if (!g_ascii_isalnum(*p) && *p != '-' && *p != '.') {
+                snprintf(why, why_size,
+                         "'%c' at character %zu is not allowed (ids use letters, digits, '-', "
+                         "'.' and '/')",
+                         g_ascii_isprint(*p) ? *p : '?', (size_t)(p - g) + 1);
+                return false;
+            }
+    }
+    return true;
+}
+
 static int parse_header(ctx *c, const vds_ynode *root)
 {
     vds_scenario *s = c->s;
@@ -912,6 +938,9 @@ static int parse_header(ctx *c, const vds_ynode *root)
     const char *ids = scalar(c, id, "id");
     if (!ids)
         return -1;
+    char why[256];
+    if (!vds_scenario_id_ok(ids, why, sizeof(why)))
+        return fail(c, id, "bad id '%.60s%s': %s", ids, strlen(ids) > 60 ? "..." : "", why);
     s->id = g_strdup(ids);
     vds_ynode *req = vds_ynode_get(root, "requirement");
     if (req) {
@@ -1038,14 +1067,12 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
 
 vds_scenario *vds_scenario_load(const char *path, vds_err *err)
 {
-    g_autoptr(GError) gerr = NULL;
-    g_autofree char *text = NULL;
-    gsize len;
-    if (!g_file_get_contents(path, &text, &len, &gerr)) {
-        vds_err_set(err, VDS_ERR_IO, path, "cannot read scenario: %s", gerr->message);
+    g_autoptr(GBytes) text = vds_file_read(path, VDS_SCENARIO_MAX, "scenario", err);
+    if (!text)
         return NULL;
-    }
-    return vds_scenario_parse(path, text, len, err);
+    gsize len;
+    const char *d = g_bytes_get_data(text, &len);
+    return vds_scenario_parse(path, d ? d : "", len, err);
 }
 
 static int cmp_paths(gconstpointer a, gconstpointer b)
@@ -1088,4 +1115,20 @@ GPtrArray *vds_scenario_collect(char **args, vds_err *err)
         }
     }
     return out;
+}
+
+int vds_scenarios_unique(GPtrArray *scenarios, vds_err *err)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < scenarios->len; i++) {
+        const vds_scenario *s = scenarios->pdata[i];
+        const vds_scenario *first = g_hash_table_lookup(seen, s->id);
+        if (first)
+            return vds_err_set(err, VDS_ERR_USAGE, s->file,
+                               "id '%s' is also the id of %s: ids name traces and goldens, so "
+                               "each is used once",
+                               s->id, first->file);
+        g_hash_table_insert(seen, s->id, (gpointer)s);
+    }
+    return 0;
 }

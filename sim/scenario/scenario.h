@@ -141,6 +141,18 @@ const char *vds_step_kind_name(vds_step_kind kind);
 /* A client step's action as scenario files name it ("mouse-mode"); borrowed. */
 const char *vds_client_kind_name(vds_client_kind kind);
 
+#define VDS_SCENARIO_MAX (16u << 20) /* a scenario file */
+#define VDS_ID_MAX       128         /* a scenario id: it names files */
+
+/* Is id a scenario id: '/'-separated segments of letters, digits, '-' and
+ * '.', each starting with a letter or digit, at most VDS_ID_MAX long? Ids
+ * make file names (traces, goldens), so this keeps them under their
+ * directory and the id -> file name mapping one to one. why gets the reason. */
+bool vds_scenario_id_ok(const char *id, char *why, size_t why_size);
+/* No two scenarios (borrowed) share an id: -1 with err naming both files. */
+int vds_scenarios_unique(GPtrArray *scenarios, vds_err *err);
+#define VDS_PAYLOAD_MAX (256u << 20) /* a payload file (as large as a message may be) */
+
 /* Load and validate a scenario file. Returns a new scenario (free with
  * vds_scenario_free) or NULL with a "file:line:col: message" error. Send
  * steps are built once here, so field errors surface without an agent. */

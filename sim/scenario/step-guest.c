@@ -144,42 +144,58 @@ static int guest_screen(vds_runner *r, const vds_step *st, uint64_t deadline)
 
 /* --- pasted, clipboard ----------------------------------------------------------- */
 
+/* What a paste or a selection held, for the trace: the bytes (text, or hex
+   when they are not text), or their size when they are long. New node. */
+static JsonNode *observed_bytes(GBytes *b)
+{
+    gsize n;
+    const uint8_t *p = b ? g_bytes_get_data(b, &n) : NULL;
+    if (!b)
+        return json_node_new(JSON_NODE_NULL);
+    if (n > 256) { /* long pastes: note their size */
+        g_autofree char *size = g_strdup_printf("(%zu bytes)", n);
+        return string_node(size);
+    }
+    return vds_trace_bytes_node(p, n);
+}
+
+/* The same for a failure's message (new string). */
+static char *bytes_text(GBytes *b)
+{
+    gsize n;
+    const uint8_t *p = g_bytes_get_data(b, &n);
+    if (n > 256)
+        return g_strdup_printf("%zu bytes", n);
+    g_autofree char *t = vds_bytes_text(p, n);
+    return g_strdup_printf("\"%s\"", t);
+}
+
 static int guest_pasted(vds_runner *r, const vds_step *st, uint64_t deadline)
 {
     vds_oracle *o = r->t->oracle;
-    GBytes *want = st->u.guest.text, *text = NULL;
+    GBytes *want = st->u.guest.text;
+    g_autoptr(GBytes) text = NULL;
     vds_err err = {0};
     int prc = o->ops->paste_result(o, deadline, &text, &err);
-    g_autofree char *got =
-        text ? g_strndup(g_bytes_get_data(text, NULL), g_bytes_get_size(text)) : NULL;
     bool same = want ? text && g_bytes_equal(text, want) : !text;
-    if (text && g_bytes_get_size(text) > 256) { /* long pastes: note their size */
-        g_free(got);
-        got = g_strdup_printf("(%zu bytes)", g_bytes_get_size(text));
-    }
-    if (text)
-        g_bytes_unref(text);
-    g_autoptr(JsonNode) obs = got ? string_node(got) : json_node_new(JSON_NODE_NULL);
+    g_autoptr(JsonNode) obs = observed_bytes(text);
     vds_runner_note(r, "guest pasted", obs);
     if (same)
         return 0;
+    g_autofree char *got = text ? bytes_text(text) : g_strdup("nothing");
     if (!want)
-        return vds_step_fail(r, st, "the guest pasted \"%s\", expected nothing to paste", got);
-    if (g_bytes_get_size(want) > 256)
-        return vds_step_fail(r, st,
-                             "the guest pasted %s, expected the %zu bytes of the payload file",
-                             got ? got : "nothing", g_bytes_get_size(want));
-    if (prc < 0)
+        return vds_step_fail(r, st, "the guest pasted %s, expected nothing to paste", got);
+    if (prc < 0 && !text)
         return vds_step_fail(r, st, "%s within %.0f ms", err.msg, st->within_ns / 1e6);
-    return vds_step_fail(r, st, "the guest pasted \"%s\", expected \"%.*s\"", got,
-                         (int)g_bytes_get_size(want), (const char *)g_bytes_get_data(want, NULL));
+    g_autofree char *wt = bytes_text(want);
+    return vds_step_fail(r, st, "the guest pasted %s, expected %s", got, wt);
 }
 
 typedef struct clip_wait {
     vds_runner *r;
     const vds_step *st;
     uint64_t deadline;
-    char *last; /* what the selection held at the last look */
+    GBytes *last; /* what the selection held at the last look */
     vds_err err;
 } clip_wait;
 
@@ -190,25 +206,22 @@ static bool clipboard_check(void *user)
     GBytes *text = NULL;
     uint64_t now = vds_clock_now_ns();
     uint64_t left = w->deadline > now ? w->deadline - now : 1000000;
-    bool ok = o->ops->clipboard(o, w->st->u.guest.selection, MIN(left, 2000000000ull), &text,
-                                &w->err) == 0;
-    if (ok) {
-        g_free(w->last);
-        w->last = g_strndup(g_bytes_get_data(text, NULL), g_bytes_get_size(text));
-    }
-    bool same = ok && g_bytes_equal(text, w->st->u.guest.text);
-    if (text)
-        g_bytes_unref(text);
-    return same;
+    if (o->ops->clipboard(o, w->st->u.guest.selection, MIN(left, 2000000000ull), &text, &w->err) <
+        0)
+        return false;
+    if (w->last)
+        g_bytes_unref(w->last);
+    w->last = text;
+    return g_bytes_equal(text, w->st->u.guest.text);
 }
 
 static int guest_clipboard(vds_runner *r, const vds_step *st, uint64_t deadline)
 {
     clip_wait w = {r, st, deadline, NULL, {0}};
     vds_await_status why = vds_runner_await(r, deadline, POLL_NS, clipboard_check, &w);
-    g_autofree char *last = w.last;
-    GBytes *want = st->u.guest.text;
-    g_autoptr(JsonNode) obs = string_node(last ? last : "");
+    g_autoptr(GBytes) last = w.last;
+    g_autoptr(GBytes) empty = g_bytes_new(NULL, 0);
+    g_autoptr(JsonNode) obs = observed_bytes(last ? last : empty);
     vds_runner_note(r, "guest clipboard", obs);
     if (why == VDS_AWAIT_MATCH)
         return 0;
@@ -216,8 +229,9 @@ static int guest_clipboard(vds_runner *r, const vds_step *st, uint64_t deadline)
         return vds_step_fail_await(r, st, why);
     if (!last)
         return vds_step_fail(r, st, "%s within %.0f ms", w.err.msg, st->within_ns / 1e6);
-    return vds_step_fail(r, st, "the guest pasted \"%s\", expected \"%.*s\"", last,
-                         (int)g_bytes_get_size(want), (const char *)g_bytes_get_data(want, NULL));
+    g_autofree char *got = bytes_text(last);
+    g_autofree char *wt = bytes_text(st->u.guest.text);
+    return vds_step_fail(r, st, "the guest pasted %s, expected %s", got, wt);
 }
 
 int vds_run_guest(vds_runner *r, const vds_step *st, uint64_t start)

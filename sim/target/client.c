@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/loop.h"
+#include "core/secret.h"
 #include "peer/spice-client.h"
 #include "peer/spice-server.h"
 #include "proto/agent.h"
@@ -133,10 +134,9 @@ static int client_start(vds_target *t, vds_err *err)
 {
     client_target *c = (client_target *)t;
     if (c->stack) {
-        g_autoptr(GError) ge = NULL;
-        g_autofree char *dir = g_dir_make_tmp("vdsim-server-XXXXXX", &ge);
+        g_autofree char *dir = vds_tmp_dir_new("vdsim-server", err);
         if (!dir)
-            return vds_err_set(err, VDS_ERR_IO, NULL, "temp dir: %s", ge->message);
+            return -1;
         c->sock = g_build_filename(dir, "spice.sock", NULL);
         c->sopts.unix_path = c->sock;
         c->server = vds_spice_server_new(t->ctx, &c->sopts, &server_events, c, err);
@@ -165,7 +165,7 @@ static void client_stop(vds_target *t)
     g_clear_pointer(&c->server, vds_spice_server_free);
     if (c->sock) {
         g_autofree char *dir = g_path_get_dirname(c->sock);
-        g_rmdir(dir);
+        vds_remove_tree(dir); /* with its owner file */
         g_clear_pointer(&c->sock, g_free);
     }
     t->port_open = false;
@@ -328,7 +328,7 @@ static const vds_link_ops client_ops = {
 /* VDSIM_SPICE_PASSWORD, or the file VDSIM_SPICE_PASSWORD_FILE names: never argv. */
 static int read_password(client_target *c, vds_err *err)
 {
-    const char *pw = g_getenv("VDSIM_SPICE_PASSWORD");
+    const char *pw = vds_secret_spice_password();
     const char *file = g_getenv("VDSIM_SPICE_PASSWORD_FILE");
     if (file && *file) {
         g_autoptr(GError) ge = NULL;

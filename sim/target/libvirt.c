@@ -5,6 +5,7 @@
 
 #include "core/image.h"
 #include "core/loop.h"
+#include "core/secret.h"
 
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -361,7 +362,7 @@ static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const cha
                            ge ? ge->message : g_strstrip(qerr));
     g_autofree char *abs_kernel = g_canonicalize_filename(kernel, NULL);
     g_autofree char *abs_initrd = g_canonicalize_filename(initrd, NULL);
-    const char *pw = g_getenv("VDSIM_SPICE_PASSWORD");
+    const char *pw = vds_secret_spice_password();
     g_autofree char *passwd = pw && *pw ? g_markup_printf_escaped("passwd='%s'", pw) : g_strdup("");
     const char *kv[] = {
         "@NAME@",    vm->name,    "@DOMAIN_TYPE@",     o->domain_type ? o->domain_type : "qemu",

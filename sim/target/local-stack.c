@@ -58,6 +58,7 @@ struct vds_local_stack {
     bool stopping;
     bool paused;          /* spice-vdagentd stopped by a guest-agent step */
     bool port_taken;      /* port_fn took the agent's connection */
+    bool x_gone;          /* vdsim's X connection was lost */
     GArray *input;        /* vds_input_event: what the fake uinput got */
     GCancellable *cancel; /* the processes' exit watches, cancelled at free */
 };
@@ -109,6 +110,9 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
 void vds_local_die_with_parent(gpointer user)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    /* a process group of its own: a terminal's Ctrl-C is for vdsim, which
+       then ends the stack in order and still writes its reports */
+    setpgid(0, 0);
 }
 
 static GSubprocess *spawn(local *l, const char *log, const char *const *argv, const char *display,
@@ -199,6 +203,22 @@ out:
     return rc;
 }
 
+/* Xlib's default for a lost connection prints and calls exit(): a dead X
+   server would end vdsim, its run and its reports with it. */
+static int quiet_x_io_error(Display *d)
+{
+    return 0;
+}
+
+/* The connection to X is gone: the stack is dead like any stack whose
+   process died, and is restarted for the next scenario. */
+static void on_x_gone(Display *d, void *user)
+{
+    local *l = user;
+    l->x_gone = true;
+    set_dead(l, "the X server went away (vdsim's connection to %s was lost)", l->display);
+}
+
 /* Xorg + dummy when installed, unless VDSIM_XSERVER=xvfb asks for the fallback. */
 static bool have_dummy_driver(void)
 {
@@ -239,12 +259,17 @@ static int start_x(local *l, vds_err *err)
     }
     if (read_display(l, fds[0], err) < 0)
         return -1;
+    /* for the next vdsim, should this one be killed: whose X socket is stale */
+    g_autofree char *dfile = path_in(l, "display");
+    g_file_set_contents(dfile, l->display, -1, NULL);
     char *info = g_strdup_printf("%s on DISPLAY=%s", l->owner->info, l->display);
     g_free(l->owner->info);
     l->owner->info = info;
     l->xdpy = XOpenDisplay(l->display);
     if (!l->xdpy)
         return vds_err_set(err, VDS_ERR_IO, NULL, "cannot open X display %s", l->display);
+    XSetIOErrorHandler(quiet_x_io_error);
+    XSetIOErrorExitHandler(l->xdpy, on_x_gone, l);
     return 0;
 }
 
@@ -387,6 +412,7 @@ int vds_local_stack_start(vds_local_stack *l, vds_err *err)
     vds_target *t = l->owner;
     l->stopping = false;
     l->port_taken = false;
+    l->x_gone = false;
     char vdagentd[256], vdagent[256];
     g_autoptr(GError) gerr = NULL;
 
@@ -398,9 +424,9 @@ int vds_local_stack_start(vds_local_stack *l, vds_err *err)
     if (!have_dummy_driver() && !xvfb)
         return vds_err_set(err, VDS_ERR_IO, NULL,
                            "no X server: install xserver-xorg-video-dummy (or xvfb)");
-    l->dir = g_dir_make_tmp("vdsim-local-XXXXXX", &gerr);
+    l->dir = vds_tmp_dir_new("vdsim-local", err);
     if (!l->dir)
-        return vds_err_set(err, VDS_ERR_IO, NULL, "temp dir: %s", gerr->message);
+        return -1;
     t->log_dir = g_strdup(l->dir);
     if (start_x(l, err) < 0 || start_uinput(l, err) < 0 || start_listener(l, err) < 0)
         return -1;

@@ -1,7 +1,11 @@
 /* What every target shares: received messages, waiting on the loop, lookup. */
 #include <linux/input-event-codes.h>
 #include <glib/gstdio.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/loop.h"
@@ -42,6 +46,80 @@ void vds_remove_tree(const char *dir)
     if (d)
         g_dir_close(d);
     g_rmdir(dir);
+}
+
+/* --- temp dirs that outlive a killed vdsim -------------------------------- */
+
+static bool pid_alive(long pid)
+{
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static long read_pid(const char *path)
+{
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, NULL))
+        return -1;
+    return strtol(g_strstrip(text), NULL, 10);
+}
+
+char *vds_tmp_dir_new(const char *prefix, vds_err *err)
+{
+    g_autoptr(GError) ge = NULL;
+    g_autofree char *tmpl = g_strconcat(prefix, "-XXXXXX", NULL);
+    vds_tmp_clean_stale(prefix);
+    char *dir = g_dir_make_tmp(tmpl, &ge);
+    if (!dir) {
+        vds_err_set(err, VDS_ERR_IO, NULL, "temp dir: %s", ge->message);
+        return NULL;
+    }
+    g_autofree char *owner = g_build_filename(dir, "owner", NULL);
+    g_autofree char *pid = g_strdup_printf("%ld\n", (long)getpid());
+    if (!g_file_set_contents(owner, pid, -1, NULL)) {
+        vds_err_set(err, VDS_ERR_IO, owner, "cannot write: %s", g_strerror(errno));
+        vds_remove_tree(dir);
+        g_free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+/* An X server of a dead stack leaves /tmp/.X11-unix/XN and /tmp/.XN-lock:
+   removed once the lock's owner is gone too. */
+static void clean_stale_x(const char *dir)
+{
+    g_autofree char *dpath = g_build_filename(dir, "display", NULL);
+    g_autofree char *text = NULL;
+    if (!g_file_get_contents(dpath, &text, NULL, NULL))
+        return;
+    long n = strtol(g_strstrip(text) + (text[0] == ':'), NULL, 10);
+    g_autofree char *lock = g_strdup_printf("/tmp/.X%ld-lock", n);
+    g_autofree char *sock = g_strdup_printf("/tmp/.X11-unix/X%ld", n);
+    if (n < 0 || pid_alive(read_pid(lock)))
+        return;
+    g_unlink(lock);
+    g_unlink(sock);
+}
+
+void vds_tmp_clean_stale(const char *prefix)
+{
+    const char *tmp = g_get_tmp_dir();
+    GDir *d = g_dir_open(tmp, 0, NULL);
+    const char *name;
+    g_autofree char *want = g_strconcat(prefix, "-", NULL);
+    while (d && (name = g_dir_read_name(d))) {
+        if (!g_str_has_prefix(name, want))
+            continue;
+        g_autofree char *dir = g_build_filename(tmp, name, NULL);
+        g_autofree char *owner = g_build_filename(dir, "owner", NULL);
+        long pid = read_pid(owner);
+        if (pid <= 0 || pid_alive(pid))
+            continue; /* not ours to judge, or still in use */
+        clean_stale_x(dir);
+        vds_remove_tree(dir);
+    }
+    if (d)
+        g_dir_close(d);
 }
 
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user)

@@ -285,6 +285,14 @@ void vds_target_queue_rx(vds_target *t, uint64_t t_ns, const vds_chunk_msg *m);
  * target's wait op or else by iterating t->ctx. Returns done's last answer. */
 bool vds_target_wait(vds_target *t, uint64_t deadline, bool (*done)(void *), void *user);
 
+/* A new temp dir PREFIX-XXXXXX that says which process owns it (an "owner"
+ * file with vdsim's pid), after removing the ones whose owner is dead (a
+ * vdsim killed by SIGKILL leaves them). New string, or NULL with err. */
+char *vds_tmp_dir_new(const char *prefix, vds_err *err);
+/* Remove PREFIX-* temp dirs whose owner is dead, and the X socket and lock
+ * of a dead X server they name in a "display" file. */
+void vds_tmp_clean_stale(const char *prefix);
+
 /* Remove dir (borrowed) and everything in it; symlinks are removed, not
  * followed. Quiet: what cannot be removed stays. */
 void vds_remove_tree(const char *dir);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/file.h"
 #include "trace/trace.h"
 
 #define TRACE_MAX_FILE (1u << 30)
@@ -65,6 +66,44 @@ static int read_line(vds_trace_reader *r, vds_err *err)
 }
 
 /* Parse r->line as a JSON object. */
+/* What json-glib must not see: nesting that would overflow its recursive
+   parser's stack, and integers that do not fit 64 bits (it would wrap them).
+   A scan outside strings; 0, or -1 with err at the column. */
+static int prescan(vds_trace_reader *r, vds_err *err)
+{
+    unsigned depth = 0;
+    bool in_str = false;
+    for (const char *p = r->line; *p; p++) {
+        size_t col = (size_t)(p - r->line) + 1;
+        if (in_str) {
+            if (*p == '\\' && p[1])
+                p++;
+            else if (*p == '"')
+                in_str = false;
+            continue;
+        }
+        if (*p == '"') {
+            in_str = true;
+        } else if (*p == '[' || *p == '{') {
+            if (++depth > VDS_TRACE_MAX_DEPTH)
+                return located(r, err, col, "nesting deeper than %d levels", VDS_TRACE_MAX_DEPTH);
+        } else if (*p == ']' || *p == '}') {
+            depth -= depth > 0;
+        } else if (g_ascii_isdigit(*p) && (p == r->line || !g_ascii_isalnum(p[-1]))) {
+            const char *q = p;
+            while (g_ascii_isdigit(*q))
+                q++;
+            size_t n = (size_t)(q - p);
+            bool integer = *q != '.' && *q != 'e' && *q != 'E';
+            if (integer && (n > 19 || (n == 19 && strncmp(p, "9223372036854775807", 19) > 0)))
+                return located(r, err, col, "number %.*s%s does not fit 64 bits", (int)MIN(n, 24),
+                               p, n > 24 ? "..." : "");
+            p = q - 1;
+        }
+    }
+    return 0;
+}
+
 static JsonObject *parse_line(vds_trace_reader *r, vds_err *err)
 {
     g_autoptr(GError) gerr = NULL;
@@ -75,6 +114,8 @@ static JsonObject *parse_line(vds_trace_reader *r, vds_err *err)
         located(r, err, (size_t)(end - r->line) + 1, "invalid UTF-8");
         return NULL;
     }
+    if (prescan(r, err) < 0)
+        return NULL;
     if (!json_parser_load_from_data(r->parser, r->line, -1, &gerr)) {
         /* json-glib says "<data>:1:17: Parse error: ..."; keep our location */
         const char *msg = gerr->message;
@@ -139,20 +180,9 @@ fail:
 
 vds_trace_reader *vds_trace_reader_open(const char *path, vds_err *err)
 {
-    g_autoptr(GError) gerr = NULL;
-    char *data;
-    gsize len;
-
-    if (!g_file_get_contents(path, &data, &len, &gerr)) {
-        vds_err_set(err, VDS_ERR_IO, path, "cannot read trace: %s", gerr->message);
-        return NULL;
-    }
-    if (len > TRACE_MAX_FILE) {
-        g_free(data);
-        vds_err_set(err, VDS_ERR_LIMIT, path, "trace of %zu bytes exceeds 1 GiB", (size_t)len);
-        return NULL;
-    }
-    return reader_new(path, data, len, err);
+    size_t len;
+    char *data = vds_file_read_all(path, TRACE_MAX_FILE, "trace", &len, err);
+    return data ? reader_new(path, data, len, err) : NULL;
 }
 
 vds_trace_reader *vds_trace_reader_new_from_data(const char *name, const char *data, size_t len,

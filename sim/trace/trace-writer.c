@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/hex.h"
 #include "trace/trace.h"
@@ -322,15 +324,19 @@ struct vds_trace_writer {
     FILE *fp;
     bool own;
     bool failed;
+    char failed_why[256]; /* the first failure, with its errno */
     char *path;
 };
 
 static int write_node(vds_trace_writer *w, JsonNode *node, vds_err *err)
 {
     g_autofree char *line = json_to_string(node, FALSE);
+    if (w->failed) /* the first failure is the one to report */
+        return vds_err_set(err, VDS_ERR_IO, w->path, "%s", w->failed_why);
     if (fputs(line, w->fp) < 0 || fputc('\n', w->fp) < 0 || fflush(w->fp) != 0) {
         w->failed = true;
-        return vds_err_set(err, VDS_ERR_IO, w->path, "cannot write trace: %s", g_strerror(errno));
+        snprintf(w->failed_why, sizeof(w->failed_why), "cannot write trace: %s", g_strerror(errno));
+        return vds_err_set(err, VDS_ERR_IO, w->path, "%s", w->failed_why);
     }
     return 0;
 }
@@ -369,11 +375,48 @@ int vds_trace_writer_close(vds_trace_writer *w, vds_err *err)
     int rc = 0;
     if (!w)
         return 0;
-    if (w->own && fclose(w->fp) != 0)
+    if (w->own && !w->failed &&
+        (fflush(w->fp) != 0 || (fsync(fileno(w->fp)) != 0 && errno != EINVAL))) {
         w->failed = true;
+        snprintf(w->failed_why, sizeof(w->failed_why), "cannot write trace: %s", g_strerror(errno));
+    }
+    if (w->own && fclose(w->fp) != 0 && !w->failed) {
+        w->failed = true;
+        snprintf(w->failed_why, sizeof(w->failed_why), "cannot close trace: %s", g_strerror(errno));
+    }
     if (w->failed)
-        rc = vds_err_set(err, VDS_ERR_IO, w->path, "trace was not written completely");
+        rc = vds_err_set(err, VDS_ERR_IO, w->path, "%s", w->failed_why);
     g_free(w->path);
     g_free(w);
     return rc;
+}
+
+static bool is_text(const uint8_t *p, size_t n)
+{
+    return !n || (!memchr(p, 0, n) && g_utf8_validate((const char *)p, (gssize)n, NULL));
+}
+
+JsonNode *vds_trace_bytes_node(const uint8_t *p, size_t n)
+{
+    JsonNode *node = json_node_new(JSON_NODE_VALUE);
+    if (is_text(p, n)) {
+        g_autofree char *s = g_strndup(n ? (const char *)p : "", n);
+        json_node_set_string(node, s);
+        return node;
+    }
+    g_autofree char *hex = vds_hex_encode(p, n);
+    json_node_set_string(node, hex);
+    JsonObject *o = json_object_new();
+    json_object_set_member(o, "hex", node);
+    JsonNode *out = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(out, o);
+    return out;
+}
+
+char *vds_bytes_text(const uint8_t *p, size_t n)
+{
+    if (is_text(p, n))
+        return g_strndup(n ? (const char *)p : "", n);
+    g_autofree char *hex = vds_hex_encode(p, n);
+    return g_strdup_printf("hex:%s", hex);
 }

@@ -17,9 +17,10 @@
 #include "proto/agent.h"
 #include "proto/spice.h"
 
-#define VDS_TRACE_VERSION  1
-#define VDS_TRACE_RAW_MAX  4096       /* raw bytes above this become {len, sha256} */
-#define VDS_TRACE_MAX_LINE (4u << 20) /* a longer line is an error, not a hang */
+#define VDS_TRACE_VERSION   1
+#define VDS_TRACE_RAW_MAX   4096       /* raw bytes above this become {len, sha256} */
+#define VDS_TRACE_MAX_LINE  (4u << 20) /* a longer line is an error, not a hang */
+#define VDS_TRACE_MAX_DEPTH 64         /* deeper JSON is refused before json-glib sees it */
 
 typedef struct vds_trace_info {
     const char *source;        /* what produced it: "decode:FILE", a scenario id */
@@ -50,6 +51,13 @@ JsonNode *vds_trace_spice_closed_event(uint64_t t_ns, uint8_t channel, const vds
 JsonNode *vds_trace_server_log_event(uint64_t t_ns, GLogLevelFlags level, const char *message);
 /* A framing error at a stream offset. Returns a new node. */
 JsonNode *vds_trace_error_event(uint64_t t_ns, vds_dir dir, const vds_err *e);
+
+/* Bytes as a trace value: a string when they are UTF-8 text without NUL,
+ * else {"hex": "..."}, so any bytes round-trip through a trace (as agent
+ * events' data fields do). New node. */
+JsonNode *vds_trace_bytes_node(const uint8_t *p, size_t n);
+/* The same for a message: the text, or "hex:..." (new string). */
+char *vds_bytes_text(const uint8_t *p, size_t n);
 
 /* One event as a human line (new string, g_free). */
 char *vds_trace_event_text(JsonObject *event);

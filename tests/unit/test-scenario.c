@@ -117,8 +117,25 @@ static const bad bads[] = {
     {"id: x\nsteps:\n  - send: {msg: reply, type: 2, port: 7}\n",
      "t.yaml:3:39: port must be 0, 1 or 2, not '7'"},
     {"id: x\nsteps:\n  - send: {msg: clipboard, payload-file: nope.bin}\n",
-     "t.yaml:3:42: cannot read payload: Failed to open file “./nope.bin”: No such file or "
-     "directory"},
+     "t.yaml:3:42: ./nope.bin: cannot read payload: No such file or directory"},
+    {"id: x\nsteps:\n  - send: {msg: clipboard, payload-file: /dev/zero}\n",
+     "t.yaml:3:42: /dev/zero: payload is a character device, not a regular file"},
+    {"id: x\nsteps:\n  - guest-copy: {payload-file: /dev/null}\n",
+     "t.yaml:3:32: /dev/null: payload is a character device, not a regular file"},
+    {"id: ../x\nsteps:\n  - raw: {hex: \"00\"}\n",
+     "t.yaml:1:5: bad id '../x': segment 1 ('..') must start with a letter or digit (ids are "
+     "family/name: letters, digits, '-' and '.', segments split by '/')"},
+    {"id: a//b\nsteps:\n  - raw: {hex: \"00\"}\n",
+     "t.yaml:1:5: bad id 'a//b': segment 2 ('') must start with a letter or digit (ids are "
+     "family/name: letters, digits, '-' and '.', segments split by '/')"},
+    {"id: a/b_c\nsteps:\n  - raw: {hex: \"00\"}\n",
+     "t.yaml:1:5: bad id 'a/b_c': '_' at character 2 is not allowed (ids use letters, digits, "
+     "'-', '.' and '/')"},
+    {"id: x\ntargets: [local]\nsteps:\n  - raw: {hex: \"00\"}\n",
+     "t.yaml:2:10: targets is an override with a reason: {only: [local], why: TEXT}; what a "
+     "scenario needs comes from its steps and needs:"},
+    {"id: x\nneeds: [multihead]\nsteps:\n  - raw: {hex: \"00\"}\n",
+     "t.yaml:2:9: unknown capability 'multihead' (did you mean 'multi-head'?)"},
     {"id: x\nsteps:\n  - not: {msg: reply}\n",
      "t.yaml:3:10: 'not' needs 'within': how long the message must stay away"},
     {"id: x\nsteps:\n  - expect: {msg: reply, optional: maybe}\n",
