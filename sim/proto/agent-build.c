@@ -15,7 +15,13 @@ int vds_field_bad(const vds_field_ctx *c, const char *key, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    return vds_err_set(c->err, VDS_ERR_USAGE, NULL, "%s: field '%s%s': %s", c->msg, c->path, key,
+    /* the field's path is the location, so a scenario can point at it */
+    char loc[128];
+    snprintf(loc, sizeof(loc), "%s%s", c->path, key);
+    size_t n = strlen(loc);
+    if (n && loc[n - 1] == '.')
+        loc[n - 1] = '\0';
+    return vds_err_set(c->err, VDS_ERR_USAGE, loc, "%s: field '%s%s': %s", c->msg, c->path, key,
                        what);
 }
 

@@ -249,7 +249,7 @@ int vds_gdi_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m, vds
     JsonNode *n = json_object_get_member(f, "displays");
     JsonArray *a = n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : NULL;
     if (n && !a)
-        return vds_field_bad(c, "displays", "expected a list");
+        return vds_field_bad(c, "displays", n ? "expected a list" : "missing (a list)");
     guint count = a ? json_array_get_length(a) : 0;
     m->u.gdi.count = count;
     m->u.gdi.info = g_new0(vds_display_info, count ? count : 1);

@@ -92,7 +92,9 @@ int vds_monitors_build(JsonObject *f, const vds_build_ctx *ctx, vds_agent_msg *m
     if (vds_field_bits(f, "flags", &vds_monitors_flag_names, &m->u.monitors.flags, c) < 0)
         return -1;
     JsonNode *n = json_object_get_member(f, "monitors");
-    if (!n || !JSON_NODE_HOLDS_ARRAY(n))
+    if (!n)
+        return vds_field_bad(c, "monitors", "missing (a list of {w, h, x, y})");
+    if (!JSON_NODE_HOLDS_ARRAY(n))
         return vds_field_bad(c, "monitors", "expected a list of {w, h, x, y}");
     JsonArray *a = json_node_get_array(n);
     guint count = json_array_get_length(a);

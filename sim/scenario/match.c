@@ -53,19 +53,66 @@ bool vds_match_json(JsonNode *want, JsonNode *got)
     return json_node_equal(want, got);
 }
 
+const char *vds_match_var_next(const char *s, char **name)
+{
+    for (const char *p = strstr(s, "${"); p; p = strstr(p + 2, "${")) {
+        const char *q = p + 2;
+        while (g_ascii_isalnum(*q) || *q == '-' || *q == '_')
+            q++;
+        if (*q == '}' && q > p + 2) {
+            *name = g_strndup(p + 2, (gsize)(q - p - 2));
+            return p;
+        }
+    }
+    return NULL;
+}
+
+/* A value as text inside a string: strings as they are, others as JSON. */
+static char *value_text(JsonNode *v)
+{
+    if (JSON_NODE_HOLDS_VALUE(v) && json_node_get_value_type(v) == G_TYPE_STRING)
+        return g_strdup(json_node_get_string(v));
+    return json_to_string(v, FALSE);
+}
+
+static JsonNode *subst_string(const char *s, GHashTable *vars)
+{
+    char *name = NULL;
+    const char *at = vars ? vds_match_var_next(s, &name) : NULL;
+    JsonNode *whole = NULL;
+    /* exactly one variable and nothing else: its value, with its type */
+    if (at == s && s[strlen(name) + 3] == '\0')
+        whole = g_hash_table_lookup(vars, name);
+    if (whole) {
+        g_free(name);
+        return json_node_copy(whole);
+    }
+    GString *out = g_string_new(NULL);
+    const char *from = s;
+    while (at) {
+        JsonNode *v = g_hash_table_lookup(vars, name);
+        g_string_append_len(out, from, at - from);
+        if (v) {
+            g_autofree char *t = value_text(v);
+            g_string_append(out, t);
+        } else { /* not captured (yet): stays as written */
+            g_string_append_printf(out, "${%s}", name);
+        }
+        from = at + strlen(name) + 3;
+        g_clear_pointer(&name, g_free);
+        at = vds_match_var_next(from, &name);
+    }
+    g_string_append(out, from);
+    JsonNode *n = json_node_new(JSON_NODE_VALUE);
+    json_node_set_string(n, out->str);
+    g_string_free(out, TRUE);
+    return n;
+}
+
 JsonNode *vds_match_subst(JsonNode *n, GHashTable *vars)
 {
-    if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING) {
-        const char *s = json_node_get_string(n);
-        size_t len = strlen(s);
-        if (vars && len > 3 && g_str_has_prefix(s, "${") && s[len - 1] == '}') {
-            g_autofree char *name = g_strndup(s + 2, len - 3);
-            JsonNode *v = g_hash_table_lookup(vars, name);
-            if (v)
-                return json_node_copy(v);
-        }
-        return json_node_copy(n);
-    }
+    if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+        return subst_string(json_node_get_string(n), vars);
     if (JSON_NODE_HOLDS_OBJECT(n))
         return vds_match_subst_object(json_node_get_object(n), vars);
     if (JSON_NODE_HOLDS_ARRAY(n)) {

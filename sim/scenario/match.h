@@ -11,10 +11,16 @@
  * names (strings) compare as sets. want and got borrowed; got may be NULL. */
 bool vds_match_json(JsonNode *want, JsonNode *got);
 
-/* A copy of n where every string that is exactly "${name}" is replaced by
- * vars' value for name (GHashTable of char* -> JsonNode*, borrowed); names
- * not in vars stay as they are. Returns a new node. */
+/* A copy of n with variables replaced by vars' values (GHashTable of char*
+ * -> JsonNode*, borrowed): a string that is exactly "${name}" becomes the
+ * value itself, with its type (a number stays a number); "${name}" inside a
+ * longer string becomes the value's text. Names not in vars stay as they
+ * are. Returns a new node. */
 JsonNode *vds_match_subst(JsonNode *n, GHashTable *vars);
+
+/* The next "${name}" in s (names: letters, digits, '-', '_'): where it
+ * starts, with the name in *name (new string); NULL when there is none. */
+const char *vds_match_var_next(const char *s, char **name);
 
 /* vds_match_subst over an object's members (borrowed); new node. */
 JsonNode *vds_match_subst_object(JsonObject *fields, GHashTable *vars);

@@ -12,6 +12,7 @@
 #include "core/hex.h"
 #include "proto/agent.h"
 #include "proto/spice.h"
+#include "scenario/match.h"
 #include "scenario/step.h"
 #include "scenario/yaml-tree.h"
 
@@ -233,32 +234,43 @@ static int check_field_names(ctx *c, const vds_ynode *body, uint32_t type, const
     return 0;
 }
 
-/* Variables: "${name}" values must have been captured by an earlier step.
- * For the build check they stand in as 0. */
-static int check_vars(ctx *c, const vds_ynode *n, JsonNode *j)
+/* Variables: every "${name}" in n must have been captured by an earlier
+ * step (located at the value that uses it). */
+static int check_vars(ctx *c, const vds_ynode *n)
 {
     if (n->kind == VDS_Y_SCALAR) {
-        if (g_str_has_prefix(n->value, "${") && g_str_has_suffix(n->value, "}")) {
-            g_autofree char *name = g_strndup(n->value + 2, strlen(n->value) - 3);
-            if (!g_hash_table_contains(c->vars, name))
-                return fail(c, n, "variable '%s' is used before a step captures it", name);
-            json_node_set_int(j, 0);
+        char *name = NULL;
+        for (const char *at = vds_match_var_next(n->value, &name); at;
+             at = vds_match_var_next(at + 2, &name)) {
+            bool known = g_hash_table_contains(c->vars, name);
+            int rc =
+                known ? 0 : fail(c, n, "variable '%s' is used before a step captures it", name);
+            g_free(name);
+            if (rc < 0)
+                return -1;
         }
         return 0;
     }
-    for (guint i = 0; i < n->items->len; i++) {
-        if (n->kind == VDS_Y_MAP && i % 2 == 0)
-            continue;
-        JsonNode *cj = NULL;
-        if (n->kind == VDS_Y_SEQ)
-            cj = json_array_get_element(json_node_get_array(j), i);
-        else
-            cj = json_object_get_member(json_node_get_object(j),
-                                        ((vds_ynode *)n->items->pdata[i - 1])->value);
-        if (check_vars(c, n->items->pdata[i], cj) < 0)
+    for (guint i = 0; i < n->items->len; i++)
+        if ((n->kind == VDS_Y_SEQ || i % 2) && check_vars(c, n->items->pdata[i]) < 0)
             return -1;
-    }
     return 0;
+}
+
+/* What a variable captured from field of message type stands in as at lint:
+   the field's value in an empty message of that type, so its type is the
+   one a run will capture (a serial a number, data a string). New node. */
+static JsonNode *stand_in(uint32_t type, const char *field)
+{
+    vds_agent_msg m = {.protocol = VD_AGENT_PROTOCOL, .type = type};
+    vds_agent_msg_apply_caps(&m, ~0u); /* every conditional field present */
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    vds_agent_describe(&m, b);
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) fields = json_builder_get_root(b);
+    JsonNode *v = json_object_get_member(json_node_get_object(fields), field);
+    return v ? json_node_copy(v) : json_node_new(JSON_NODE_NULL);
 }
 
 /* A payload-file's path, relative to the scenario file (new string). */
@@ -311,6 +323,33 @@ static const char *const send_own[] = {"msg", "port", "payload-file", NULL};
 static const char *const expect_own[] = {"msg", "within", "optional", "capture", NULL};
 static const char *const not_own[] = {"msg", "within", NULL};
 
+/* The node a field path ("monitors[1].h", from the codec's build errors)
+   names in body, or the nearest one that exists: where lint points. For
+   key, the field's key rather than its value (a name that is wrong). */
+static const vds_ynode *field_node(const vds_ynode *body, const char *path, bool key)
+{
+    const vds_ynode *n = body;
+    g_auto(GStrv) parts = g_strsplit_set(path, ".[", -1);
+    for (size_t i = 0; parts[i] && n; i++) {
+        const char *p = parts[i];
+        const vds_ynode *next = NULL;
+        if (!*p)
+            continue;
+        if (g_ascii_isdigit(p[0]) && n->kind == VDS_Y_SEQ) {
+            guint64 k = g_ascii_strtoull(p, NULL, 10);
+            next = k < n->items->len ? n->items->pdata[k] : NULL;
+        } else if (n->kind == VDS_Y_MAP) {
+            for (guint k = 0; k + 1 < n->items->len && !next; k += 2)
+                if (strcmp(((vds_ynode *)n->items->pdata[k])->value, p) == 0)
+                    next = n->items->pdata[k + (key && !parts[i + 1] ? 0 : 1)];
+        }
+        if (!next)
+            break;
+        n = next;
+    }
+    return n;
+}
+
 int vds_parse_send(ctx *c, const vds_ynode *body, vds_step *step)
 {
     vds_step_msg *st = &step->u.msg;
@@ -336,11 +375,13 @@ int vds_parse_send(ctx *c, const vds_ynode *body, vds_step *step)
     if (pf)
         st->payload_file = g_strdup(pf->value);
     st->fields = fields_of(body, send_own);
-    /* build it once now, variables standing in as 0, so field errors need no
-       agent; the probe is a private tree, free to change */
-    g_autoptr(JsonNode) probe = vds_ynode_to_json(body);
-    if (check_vars(c, body, probe) < 0)
+    /* build it once now, each variable standing in as a value of the type it
+       will capture, so field errors need no agent; the probe is a private
+       tree, free to change */
+    if (check_vars(c, body) < 0)
         return -1;
+    g_autoptr(JsonNode) written = vds_ynode_to_json(body);
+    g_autoptr(JsonNode) probe = vds_match_subst(written, c->vars);
     JsonObject *probe_fields = json_node_get_object(probe);
     for (size_t j = 0; send_own[j]; j++)
         if (json_object_has_member(probe_fields, send_own[j]))
@@ -349,7 +390,8 @@ int vds_parse_send(ctx *c, const vds_ynode *body, vds_step *step)
     vds_agent_msg m;
     vds_err berr = {0};
     if (vds_agent_msg_build(st->type, probe_fields, &bctx, &m, &berr) < 0)
-        return fail(c, body, "%s", berr.msg);
+        return fail(c, field_node(body, berr.loc, strstr(berr.msg, "unknown field") != NULL), "%s",
+                    berr.msg);
     vds_agent_msg_clear(&m);
     return 0;
 }
@@ -363,6 +405,11 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *step, bool is_n
         return -1;
     if (is_not && !vds_ynode_get(body, "within"))
         return fail(c, body, "'not' needs 'within': how long the message must stay away");
+    /* what it matches may use what earlier steps captured, not its own */
+    for (guint i = 0; i + 1 < body->items->len; i += 2)
+        if (strcmp(((vds_ynode *)body->items->pdata[i])->value, "capture") &&
+            check_vars(c, body->items->pdata[i + 1]) < 0)
+            return -1;
     vds_ynode *opt = vds_ynode_get(body, "optional");
     if (opt && bool_value(c, opt, "optional", &st->optional) < 0)
         return -1;
@@ -383,7 +430,7 @@ static int parse_expect(ctx *c, const vds_ynode *body, vds_step *step, bool is_n
             if (!known)
                 return fail(c, field, "%s has no field '%s' to capture", d->name, f);
             g_hash_table_insert(st->capture, g_strdup(var->value), g_strdup(f));
-            g_hash_table_add(c->vars, g_strdup(var->value));
+            g_hash_table_insert(c->vars, g_strdup(var->value), stand_in(st->type, f));
         }
     }
     st->fields = fields_of(body, is_not ? not_own : expect_own);
@@ -1039,8 +1086,7 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
     vds_ydoc *doc = vds_ydoc_parse(file, text, len, err);
     if (!doc)
         return NULL;
-    ctx c = {doc, g_new0(vds_scenario, 1),
-             g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL), err};
+    ctx c = {doc, g_new0(vds_scenario, 1), vds_match_vars_new(), err};
     vds_scenario *s = c.s;
     vds_ynode *root = doc->root;
     s->file = g_strdup(file);

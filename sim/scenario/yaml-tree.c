@@ -48,6 +48,8 @@ static int located(vds_err *err, const char *file, unsigned line, unsigned col, 
 typedef struct parse_state {
     yaml_parser_t parser;
     const char *file;
+    const char *text; /* the input, for locating reader errors */
+    size_t len;
     vds_err *err;
 } parse_state;
 
@@ -56,10 +58,23 @@ static int next_event(parse_state *ps, yaml_event_t *ev)
     if (yaml_parser_parse(&ps->parser, ev))
         return 0;
     const yaml_parser_t *p = &ps->parser;
-    return located(ps->err, ps->file, (unsigned)p->problem_mark.line + 1,
-                   (unsigned)p->problem_mark.column + 1, "%s%s%s",
-                   p->problem ? p->problem : "YAML error", p->context ? " " : "",
-                   p->context ? p->context : "");
+    unsigned line = (unsigned)p->problem_mark.line + 1, col = (unsigned)p->problem_mark.column + 1;
+    if (p->error == YAML_READER_ERROR) {
+        /* a reader error (bytes that are not UTF-8) has an offset, no mark */
+        line = 1;
+        col = 1;
+        for (size_t i = 0; i < p->problem_offset && i < ps->len; i++, col++)
+            if (ps->text[i] == '\n') {
+                line++;
+                col = 0;
+            }
+        return located(ps->err, ps->file, line, col, "%s (byte 0x%02x at offset %zu)",
+                       p->problem ? p->problem : "not UTF-8",
+                       p->problem_value >= 0 ? (unsigned)p->problem_value : 0u,
+                       (size_t)p->problem_offset);
+    }
+    return located(ps->err, ps->file, line, col, "%s%s%s", p->problem ? p->problem : "YAML error",
+                   p->context ? " " : "", p->context ? p->context : "");
 }
 
 /* Parse the node that starts with ev (consumed). */
@@ -132,7 +147,7 @@ fail:
 
 vds_ydoc *vds_ydoc_parse(const char *file, const char *text, size_t len, vds_err *err)
 {
-    parse_state ps = {.file = file, .err = err};
+    parse_state ps = {.file = file, .text = text, .len = len, .err = err};
     vds_ydoc *doc = NULL;
     yaml_event_t ev;
 

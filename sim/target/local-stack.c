@@ -414,7 +414,6 @@ int vds_local_stack_start(vds_local_stack *l, vds_err *err)
     l->port_taken = false;
     l->x_gone = false;
     char vdagentd[256], vdagent[256];
-    g_autoptr(GError) gerr = NULL;
 
     if (!find_program("spice-vdagentd", "VDSIM_VDAGENTD", vdagentd, sizeof(vdagentd)) ||
         !find_program("spice-vdagent", "VDSIM_VDAGENT", vdagent, sizeof(vdagent)))

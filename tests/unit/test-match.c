@@ -50,11 +50,37 @@ static void subst_and_capture(void **state)
         j("{\"serial\":\"${s}\",\"list\":[\"${s}\",\"${t}\"],\"x\":\"${s\"}");
     g_autoptr(JsonNode) out = vds_match_subst(tmpl, vars);
     g_autofree char *text = json_to_string(out, FALSE);
-    /* whole-value variables only; unknown ones and non-variables stay */
+    /* a whole value keeps its type; unknown ones and non-variables stay */
     assert_string_equal(text, "{\"serial\":7,\"list\":[7,\"${t}\"],\"x\":\"${s\"}");
     /* the template is not touched */
     g_autofree char *again = json_to_string(tmpl, FALSE);
     assert_true(strstr(again, "${s}") != NULL);
+}
+
+static void subst_inside_strings(void **state)
+{
+    g_autoptr(GHashTable) vars = vds_match_vars_new();
+    g_autoptr(JsonNode) seven = j("7");
+    g_autoptr(JsonNode) word = j("\"hi\"");
+    g_hash_table_insert(vars, g_strdup("x"), json_node_copy(seven));
+    g_hash_table_insert(vars, g_strdup("w-1"), json_node_copy(word));
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"\"a${x}b\"", "\"a7b\""},     {"\"${x}-${x}\"", "\"7-7\""},
+        {"\"${w-1}\"", "\"hi\""},      {"\"${x}\"", "7"},      /* the whole value: a number */
+        {"\"${x} \"", "\"7 \""},                               /* not the whole value: text */
+        {"\"${y}${x}\"", "\"${y}7\""},                         /* y not captured: left as written */
+        {"\"$${x}}\"", "\"$7}\""},     {"\"${}\"", "\"${}\""}, /* no name: not a variable */
+        {"\"${x\"", "\"${x\""},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(JsonNode) in = j(cases[i].in);
+        g_autoptr(JsonNode) out = vds_match_subst(in, vars);
+        g_autofree char *text = json_to_string(out, FALSE);
+        if (strcmp(text, cases[i].out) != 0)
+            fail_msg("case %zu: %s -> %s, want %s", i, cases[i].in, text, cases[i].out);
+    }
 }
 
 /* --- await on a fake target ------------------------------------------------ */
@@ -154,6 +180,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(match_subset),
         cmocka_unit_test(subst_and_capture),
+        cmocka_unit_test(subst_inside_strings),
         cmocka_unit_test(await_reasons),
     };
     return cmocka_run_group_tests_name("/scenario/match", tests, NULL, NULL);

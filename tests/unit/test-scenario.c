@@ -111,7 +111,7 @@ static const bad bads[] = {
     {"id: x\nsteps:\n  - send: {x: 1}\n", "t.yaml:3:11: missing 'msg': the message type"},
     {"id: x\nsteps:\n  - send: {msg: [reply]}\n", "t.yaml:3:17: msg must be a single value"},
     {"id: x\nsteps:\n  - send: {msg: reply, type: monitors-config, eror: 1}\n",
-     "t.yaml:3:11: reply: field 'eror': unknown field (did you mean 'error'?)"},
+     "t.yaml:3:47: reply: field 'eror': unknown field (did you mean 'error'?)"},
     {"id: x\nsteps:\n  - send: {msg: mouse-state, x: 1}\n",
      "t.yaml:3:11: mouse-state: field 'y': missing"},
     {"id: x\nsteps:\n  - send: {msg: reply, type: 2, port: 7}\n",
@@ -134,6 +134,21 @@ static const bad bads[] = {
     {"id: x\ntargets: [local]\nsteps:\n  - raw: {hex: \"00\"}\n",
      "t.yaml:2:10: targets is an override with a reason: {only: [local], why: TEXT}; what a "
      "scenario needs comes from its steps and needs:"},
+    /* the node that is wrong: a value deep in a list, a missing field, bytes
+       that are not UTF-8 */
+    {"id: x\nsteps:\n  - send: {msg: monitors-config,\n           monitors: [{w: 1, h: 1},\n"
+     "                      {w: 2, h: bad}]}\n",
+     "t.yaml:5:33: monitors-config: field 'monitors[1].h': expected a number"},
+    {"id: x\nsteps:\n  - send: {msg: monitors-config}\n",
+     "t.yaml:3:11: monitors-config: field 'monitors': missing (a list of {w, h, x, y})"},
+    {"id: x\nrequirement: a\n\n\nsteps: [\xff]\n",
+     "t.yaml:5:9: invalid leading UTF-8 octet (byte 0xff at offset 31)"},
+    /* variables: captured before they are used, in expect too; inside strings */
+    {"id: x\nsteps:\n  - expect: {msg: clipboard-grab, serial: \"${s}\"}\n",
+     "t.yaml:3:43: variable 's' is used before a step captures it"},
+    {"id: x\nsteps:\n  - expect: {msg: clipboard, capture: {d: data}}\n"
+     "  - send: {msg: clipboard, type: utf8-text, data: \"a${d}-${e}\"}\n",
+     "t.yaml:4:51: variable 'e' is used before a step captures it"},
     {"id: x\nneeds: [multihead]\nsteps:\n  - raw: {hex: \"00\"}\n",
      "t.yaml:2:9: unknown capability 'multihead' (did you mean 'multi-head'?)"},
     {"id: x\nsteps:\n  - not: {msg: reply}\n",
@@ -216,6 +231,32 @@ static void bad_scenarios(void **state)
     }
 }
 
+/* Typed stand-ins: a variable captured from a string field builds where a
+ * string goes, one from a number where a number goes, whole or inside text. */
+static void variables_lint(void **state)
+{
+    static const char yaml[] =
+        "id: t/vars\nsteps:\n"
+        "  - expect: {msg: clipboard-grab, capture: {s: serial}}\n"
+        "  - expect: {msg: clipboard, capture: {d: data}}\n"
+        "  - send: {msg: clipboard, type: utf8-text, data: \"${d}\"}\n"
+        "  - send: {msg: clipboard, type: utf8-text, data: \"a${d}b ${s}-${s}\"}\n"
+        "  - send: {msg: clipboard-grab, types: [utf8-text], serial: \"${s}\"}\n"
+        "  - expect: {msg: clipboard, data: \"x${d}\"}\n";
+    vds_err err = {0};
+    vds_scenario *s = vds_scenario_parse("t.yaml", yaml, strlen(yaml), &err);
+    if (!s)
+        fail_msg("%s: %s", err.loc, err.msg);
+    vds_scenario_free(s);
+    /* a string variable where a number goes is the build's error, at lint */
+    static const char wrong[] = "id: t/vars\nsteps:\n"
+                                "  - expect: {msg: clipboard, capture: {d: data}}\n"
+                                "  - send: {msg: clipboard-grab, types: [utf8-text], serial: "
+                                "\"${d}\"}\n";
+    assert_null(vds_scenario_parse("t.yaml", wrong, strlen(wrong), &err));
+    assert_non_null(strstr(err.msg, "serial"));
+}
+
 static void repo_scenarios_lint(void **state)
 {
     g_autofree char *dir = g_build_filename(VDS_SOURCE_DIR, "scenarios", NULL);
@@ -237,7 +278,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(durations),           cmocka_unit_test(input_events),
         cmocka_unit_test(good_scenario),       cmocka_unit_test(bad_scenarios),
-        cmocka_unit_test(repo_scenarios_lint),
+        cmocka_unit_test(repo_scenarios_lint), cmocka_unit_test(variables_lint),
     };
     return cmocka_run_group_tests_name("/scenario", tests, NULL, NULL);
 }
