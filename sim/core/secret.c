@@ -1,6 +1,7 @@
 #include "core/secret.h"
 
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
 static char *spice_password;
@@ -11,10 +12,12 @@ void vds_secrets_take(void)
     if (taken)
         return;
     taken = TRUE;
-    const char *pw = g_getenv("VDSIM_SPICE_PASSWORD");
+    char *pw = getenv("VDSIM_SPICE_PASSWORD");
     if (pw) {
         spice_password = g_strdup(pw);
-        /* unsetenv drops the variable from environ; children get environ */
+        /* the value's bytes are where /proc/PID/environ reads them: blank
+           them there, then drop the variable from what children inherit */
+        memset(pw, 0, strlen(pw));
         g_unsetenv("VDSIM_SPICE_PASSWORD");
     }
 }

@@ -1,5 +1,10 @@
 #include "test-util.h"
 
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+
+#include "core/file.h"
+
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/image.h"
@@ -241,6 +246,43 @@ static void image_errors(void **state)
     expect_image_error("", 0, "byte 0: no image bytes");
 }
 
+/* Files from users: bounded while read, regular files only, writes checked
+   and whole or not at all, paths that stay under their directory. */
+static void files(void **state)
+{
+    vds_err err = {0};
+    assert_null(vds_file_read("/dev/zero", 1024, "scenario", &err));
+    assert_string_equal(err.loc, "/dev/zero");
+    assert_string_equal(err.msg, "scenario is a character device, not a regular file");
+    assert_null(vds_file_read("/", 1024, "payload", &err));
+    assert_string_equal(err.msg, "payload is a directory, not a regular file");
+    g_autofree char *dir = g_dir_make_tmp("vdsim-test-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "fifo", NULL);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(vds_file_check(fifo, 1024, "payload", &err), -1); /* and no hang */
+    assert_string_equal(err.msg, "payload is a FIFO, not a regular file");
+    g_autofree char *path = g_build_filename(dir, "f", NULL);
+    assert_int_equal(vds_file_write(path, "hello", 5, &err), 0);
+    g_autoptr(GBytes) b = vds_file_read(path, 5, "x", &err);
+    assert_non_null(b);
+    assert_int_equal(g_bytes_get_size(b), 5);
+    assert_null(vds_file_read(path, 4, "scenario", &err));
+    assert_string_equal(err.msg, "scenario of 5 bytes exceeds the limit of 4");
+    g_autofree char *missing = g_build_filename(dir, "no", "f", NULL);
+    assert_int_equal(vds_file_write(missing, "x", 1, &err), -1);
+    assert_string_equal(err.loc, missing);
+    assert_string_equal(err.msg, "cannot create: No such file or directory");
+    g_autofree char *under = vds_path_under("g", "a/b.jsonl", &err);
+    assert_string_equal(under, "g/a/b.jsonl");
+    assert_null(vds_path_under("g", "../../escape.jsonl", &err));
+    assert_string_equal(err.msg, "the path would leave g (segment '..')");
+    assert_null(vds_path_under("g", "/tmp/x", &err));
+    assert_null(vds_path_under("g", "a//b", &err));
+    g_unlink(path);
+    g_unlink(fifo);
+    g_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +298,7 @@ int main(void)
         cmocka_unit_test(loop_sleep_serves_sources),
         cmocka_unit_test(image_sizes),
         cmocka_unit_test(image_errors),
+        cmocka_unit_test(files),
     };
     return cmocka_run_group_tests_name("/core", tests, NULL, NULL);
 }

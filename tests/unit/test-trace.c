@@ -232,6 +232,102 @@ static void write_then_read(void **state)
     assert_string_equal(err.msg, "cannot create trace: No such file or directory");
 }
 
+/* What json-glib must not see: deep nesting (its parser recurses) and
+   integers past 64 bits (it wraps them). */
+static void reader_limits(void **state)
+{
+    GString *deep = g_string_new(HEADER "{\"t\":1,\"kind\":\"note\",\"x\":");
+    for (int i = 0; i < 100000; i++)
+        g_string_append_c(deep, '[');
+    for (int i = 0; i < 100000; i++)
+        g_string_append_c(deep, ']');
+    g_string_append(deep, "}\n");
+    assert_read_error(deep->str, "t.jsonl:2:89: nesting deeper than 64 levels");
+    g_string_free(deep, TRUE);
+    assert_read_error(HEADER "{\"t\":1180591620717411303424,\"kind\":\"note\"}\n",
+                      "t.jsonl:2:6: number 1180591620717411303424 does not fit 64 bits");
+    assert_read_error(HEADER "{\"t\":9223372036854775808,\"kind\":\"note\"}\n",
+                      "t.jsonl:2:6: number 9223372036854775808 does not fit 64 bits");
+    /* what fits, fits; brackets and digits inside strings are text */
+    assert_null(read_error(HEADER "{\"t\":9223372036854775807,\"kind\":\"note\","
+                                  "\"note\":\"[[[[ 99999999999999999999999 \\\" {\"}\n"));
+    assert_null(read_error(HEADER "{\"t\":1,\"kind\":\"note\",\"x\":1.5e300}\n"));
+}
+
+/* Any bytes a guest or agent produces go into a trace and come back: text as
+   text, the rest as {hex}. Random byte strings through an agent clipboard
+   event and through a note's observation, written, read back, compared. */
+static void any_bytes_round_trip(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("vdsim-test-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename(dir, "t.jsonl", NULL);
+    vds_trace_info info = {.source = "unit", .host_caps = 0, .agent_caps = 0};
+    vds_err err = {0};
+    GRand *rnd = g_rand_new_with_seed(20261126);
+    for (int round = 0; round < 200; round++) {
+        size_t n = (size_t)g_rand_int_range(rnd, 0, 64);
+        uint8_t data[64];
+        for (size_t i = 0; i < n; i++) /* mostly ASCII, some high bytes, some NULs */
+            data[i] = (uint8_t)(g_rand_int_range(rnd, 0, 4) ? g_rand_int_range(rnd, 32, 127)
+                                                            : g_rand_int_range(rnd, 0, 256));
+        /* VD_AGENT_CLIPBOARD without the selection prefix: type then data */
+        uint8_t msg[20 + 4 + 64] = {1, 0, 0, 0, 4};
+        vds_put_u32(msg + 16, (uint32_t)(4 + n));
+        vds_put_u32(msg + 20, 1);
+        memcpy(msg + 24, data, n);
+        vds_chunk_msg cm = {1, msg, 24 + n, 0, 1, NULL};
+        bool malformed;
+        vds_trace_writer *w = vds_trace_writer_open(path, &info, &err);
+        assert_non_null(w);
+        g_autoptr(JsonNode) ev = vds_trace_agent_event(1, VDS_DIR_FROM_AGENT, &cm, 0, &malformed);
+        g_autoptr(JsonNode) obs = vds_trace_bytes_node(data, n);
+        JsonObject *note = json_object_new();
+        json_object_set_int_member(note, "t", 2);
+        json_object_set_string_member(note, "kind", "note");
+        json_object_set_string_member(note, "note", "guest pasted");
+        json_object_set_member(note, "observed", json_node_copy(obs));
+        g_autoptr(JsonNode) nn = json_node_init_object(json_node_alloc(), note);
+        json_object_unref(note);
+        assert_int_equal(vds_trace_writer_add(w, ev, &err), 0);
+        assert_int_equal(vds_trace_writer_add(w, nn, &err), 0);
+        assert_int_equal(vds_trace_writer_close(w, &err), 0);
+
+        vds_trace_reader *r = vds_trace_reader_open(path, &err);
+        if (!r)
+            fail_msg("round %d: %s: %s", round, err.loc, err.msg);
+        vds_trace_line line;
+        for (int k = 0; k < 2; k++) {
+            assert_int_equal(vds_trace_reader_next(r, &line, &err), 1);
+            JsonNode *v = k == 0 ? json_object_get_member(
+                                       json_object_get_object_member(line.event, "fields"), "data")
+                                 : json_object_get_member(line.event, "observed");
+            gsize got_n = 0;
+            g_autofree uint8_t *got = NULL;
+            if (JSON_NODE_HOLDS_OBJECT(v)) {
+                vds_buf b;
+                vds_buf_init(&b, 1024);
+                assert_int_equal(
+                    vds_hex_decode(json_object_get_string_member(json_node_get_object(v), "hex"),
+                                   &b, &err),
+                    0);
+                got_n = b.len;
+                got = g_memdup2(b.data, b.len);
+                vds_buf_clear(&b);
+            } else {
+                const char *s = json_node_get_string(v);
+                got_n = strlen(s);
+                got = g_memdup2(s, got_n);
+            }
+            if (got_n != n || (n && memcmp(got, data, n) != 0))
+                fail_msg("round %d, event %d: %zu bytes back for %zu", round, k, got_n, n);
+        }
+        vds_trace_reader_free(r);
+    }
+    g_rand_free(rnd);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 static void malformed_event(void **state)
 {
     /* a message spice-common rejects is kept with its raw bytes and the reason */
@@ -258,6 +354,7 @@ int main(void)
         cmocka_unit_test(reader_errors),    cmocka_unit_test(compare_fields),
         cmocka_unit_test(compare_received), cmocka_unit_test(compare_time),
         cmocka_unit_test(write_then_read),  cmocka_unit_test(malformed_event),
+        cmocka_unit_test(reader_limits),    cmocka_unit_test(any_bytes_round_trip),
     };
     return cmocka_run_group_tests_name("/trace", tests, NULL, NULL);
 }
