@@ -282,3 +282,31 @@ def test_guest_checks_on_a_target_without_an_oracle_are_skipped(vdsim, tmp_path)
     finally:
         srv.send_signal(signal.SIGINT)
         srv.communicate(timeout=30)
+
+
+def test_bytes_that_are_not_text_survive_a_trace_and_a_golden(run, tmp_path):
+    """A clipboard of bytes that are not UTF-8 (with a NUL) pasted in the
+    guest: the trace holds them as hex, vdsim reads its own trace back, and a
+    golden written from it is met by the next run."""
+    require_programs("spice-vdagentd", "spice-vdagent", "xclip")
+    raw = bytes.fromhex("68e96c6c6ffffe00656e64")
+    (tmp_path / "paste.bin").write_bytes(raw)
+    (tmp_path / "s.yaml").write_text(
+        "id: t/binary\nsteps:\n"
+        "  - send: {msg: clipboard-grab, selection: clipboard, types: [utf8-text]}\n"
+        "  - guest-paste: {selection: clipboard}\n"
+        "  - expect: {msg: clipboard-request, type: utf8-text, within: 3s}\n"
+        "  - send: {msg: clipboard, selection: clipboard, type: utf8-text,\n"
+        "           data: {hex: \"" + raw.hex() + "\"}}\n"
+        "  - guest: {pasted-file: paste.bin, within: 3s}\n")
+    golden = tmp_path / "golden"
+    r = run("run", "--report", str(tmp_path / "r1"), "--golden", str(golden), "--update-golden",
+            str(tmp_path / "s.yaml"), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    trace = tmp_path / "r1" / "traces" / "t_binary.jsonl"
+    assert '"observed":{"hex":"' + raw.hex() + '"}' in trace.read_text()
+    d = run("diff", str(trace), str(trace))
+    assert d.returncode == 0, d.stdout + d.stderr
+    r = run("run", "--report", str(tmp_path / "r2"), "--golden", str(golden),
+            str(tmp_path / "s.yaml"), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
