@@ -34,3 +34,19 @@ def require_programs(*names):
     if missing:
         pytest.fail("missing programs for the real agent stack: %s (tools/lib/install-deps test)"
                     % ", ".join(missing))
+
+
+def processes_mentioning(marker):
+    """Processes whose command line mentions marker (a path: a temp dir of an
+    agent stack), as "PID: CMDLINE" lines."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if marker in cmd:
+            out.append(f"{pid}: {cmd}")
+    return out

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import SOURCE, require_programs
+from conftest import SOURCE, processes_mentioning, require_programs
 
 SLOW = """id: t/slow-{n}
 requirement: a reply, then a quiet window long enough to be interrupted in
@@ -33,17 +33,7 @@ def scenarios(tmp_path):
 
 def ours(tmpdir):
     """Processes whose command line names this test's TMPDIR (its agent stack)."""
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if tmpdir in cmd:
-            out.append(f"{pid}: {cmd}")
-    return out
+    return processes_mentioning(tmpdir)
 
 
 def wait_for(what, cond, timeout=30):

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import SOURCE, require_programs
+from conftest import SOURCE, processes_mentioning, require_programs
 
 SCENARIOS = os.path.join(SOURCE, "scenarios")
 
@@ -30,18 +30,7 @@ def stray_processes(marker):
     """Processes whose command line mentions marker (a vdsim temp dir). The
     marker is anchored at this run's TMPDIR: the interop suite runs beside
     this one with a TMPDIR of its own, and its agents are not ours."""
-    marker = os.path.join(tempfile.gettempdir(), marker)
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if marker in cmd:
-            out.append(f"{pid}: {cmd}")
-    return out
+    return processes_mentioning(os.path.join(tempfile.gettempdir(), marker))
 
 
 ONE_HEAD = """id: t/one-head
