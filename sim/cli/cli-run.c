@@ -17,10 +17,8 @@ static gboolean on_signal(gpointer user)
     return G_SOURCE_CONTINUE;
 }
 
-/* One run with its reports: the console lines as it goes, summary.json and
-   JUnit from its result. The exit code. */
-static int run_and_report(GPtrArray *scenarios, const vds_run_opts *base, const char *junit,
-                          bool verbose)
+int vds_cli_run_and_report(GPtrArray *scenarios, const vds_run_opts *base, const char *junit,
+                           bool verbose, void (*judge)(void *, vds_run_result *), void *user)
 {
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
@@ -38,6 +36,8 @@ static int run_and_report(GPtrArray *scenarios, const vds_run_opts *base, const 
         /* a bad name is usage; a domain not there or libvirt not answering is not */
         return err.code == VDS_ERR_USAGE ? VDS_EXIT_USAGE : VDS_EXIT_INFRA;
     }
+    if (judge)
+        judge(user, r);
     /* a run whose results could not be kept does not pass */
     if (vds_report_summary(r, o.report_dir, &err) < 0 ||
         (junit && vds_report_junit(r, junit, &err) < 0))
@@ -90,7 +90,7 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
         g_ptr_array_add(dirs, (char *)o.report_dir);
         printf("== target %s\n", targets[i]);
         fflush(stdout);
-        int rc = run_and_report(scenarios, &o, junit, verbose);
+        int rc = vds_cli_run_and_report(scenarios, &o, junit, verbose, NULL, NULL);
         if (rc == VDS_EXIT_INFRA || rc == VDS_EXIT_USAGE)
             return rc; /* no second run to diff against */
         worst = MAX(worst, rc);
@@ -225,7 +225,7 @@ static int cli_run(int argc, char **argv, bool check_only)
         .tol_pct = (unsigned)tol_pct,
         .fresh_agent = fresh,
     };
-    return run_and_report(scenarios, &o, junit, verbose);
+    return vds_cli_run_and_report(scenarios, &o, junit, verbose, NULL, NULL);
 }
 
 int vds_cli_run(int argc, char **argv)

@@ -19,6 +19,8 @@ static const subcommand subcommands[] = {
     {"diff", vds_cli_diff, "compare a trace with a golden trace"},
     {"lint", vds_cli_lint, "parse and validate scenario files, no agent needed"},
     {"fmt", vds_cli_fmt, "print scenarios in canonical form (-w rewrites them)"},
+    {"import", vds_cli_import, "a field capture (pcap, pcapng) or a trace as a scenario"},
+    {"replay", vds_cli_replay, "replay a capture, trace or scenario: reproduced or not?"},
 };
 
 static void usage(FILE *fp)

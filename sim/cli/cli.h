@@ -1,6 +1,11 @@
 /* Subcommands. Each returns the process exit code; only main() exits. */
 #pragma once
 
+#include <glib.h>
+#include <stdbool.h>
+
+#include "scenario/runner.h"
+
 enum vds_exit {
     VDS_EXIT_OK = 0,    /* all passed / everything decoded / traces equal */
     VDS_EXIT_FAIL = 1,  /* a scenario failed / malformed input / traces differ */
@@ -18,6 +23,14 @@ int vds_cli_run(int argc, char **argv);
  * VDS_EXIT_OK or the exit status vds_cli_run would have given, its message
  * printed. argv's pointers are reordered (GOption), the strings untouched. */
 int vds_cli_run_check(int argc, char **argv);
+int vds_cli_import(int argc, char **argv);
+int vds_cli_replay(int argc, char **argv);
 int vds_cli_agent(int argc, char **argv);
 int vds_cli_server(int argc, char **argv);
 int vds_cli_vm(int argc, char **argv);
+
+/* One run with its reports: signal handlers, the console lines as it goes,
+ * then judge(user, result) (may be NULL: a replay's verdict), summary.json
+ * and JUnit. The exit code. */
+int vds_cli_run_and_report(GPtrArray *scenarios, const vds_run_opts *opts, const char *junit,
+                           bool verbose, void (*judge)(void *, vds_run_result *), void *user);

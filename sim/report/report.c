@@ -61,6 +61,8 @@ static void on_scenario(void *user, const vds_run_result *run, const vds_scenari
             lat->len ? ")" : "");
     if (res->status != VDS_PASS && res->failure)
         fprintf(out, "  %s\n", res->failure);
+    for (guint i = 0; res->notes && i < res->notes->len; i++)
+        fprintf(out, "  note: %s\n", (char *)res->notes->pdata[i]);
     if (run->results->len == 1 && run->target_info)
         fprintf(out, "  target: %s\n", run->target_info);
     g_string_free(lat, TRUE);
@@ -192,6 +194,13 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
     }
     if (r->lost)
         member_str(b, "results-not-kept", r->lost);
+    if (r->verdict) {
+        json_builder_set_member_name(b, "verdict");
+        json_builder_begin_object(b);
+        member_str(b, "result", r->verdict);
+        member_str(b, "detail", r->verdict_detail ? r->verdict_detail : "");
+        json_builder_end_object(b);
+    }
     json_builder_set_member_name(b, "scenarios");
     json_builder_begin_array(b);
     for (guint i = 0; i < r->results->len; i++)

@@ -241,11 +241,33 @@ static void close_trace(vds_runner *r, vds_scenario_result *res)
     res->status = VDS_ERROR;
 }
 
+/* "the agent here announces X that the field agent did not, and lacks Y" */
+static char *caps_difference(uint32_t field, uint32_t here)
+{
+    GString *s = g_string_new("the agent here announces other capabilities than the field agent:");
+    for (int k = 0; k < 2; k++) {
+        uint32_t d = k ? field & ~here : here & ~field;
+        if (!d)
+            continue;
+        g_string_append(s, k ? " lacks [" : " adds [");
+        bool first = true;
+        for (unsigned b = 0; b < 32; b++)
+            if (d & (1u << b)) {
+                const char *n = vds_names_get(&vds_agent_cap_names, b);
+                g_string_append_printf(s, "%s%s", first ? "" : ", ", n ? n : "?");
+                first = false;
+            }
+        g_string_append_c(s, ']');
+    }
+    return g_string_free(s, FALSE);
+}
+
 static void run_one(vds_runner *r, vds_scenario_result *res)
 {
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
     res->latencies = g_ptr_array_new_with_free_func((GDestroyNotify)latency_free);
+    res->notes = g_ptr_array_new_with_free_func(g_free);
     if ((res->failure = vds_scenario_not_for(r->s, r->t))) {
         res->status = VDS_SKIP;
         return;
@@ -264,6 +286,8 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
             g_strdup_printf("%s: setup: %s", r->s->file, vds_err_str(&err, ebuf, sizeof(ebuf)));
         goto out;
     }
+    if (r->s->has_field_agent_caps && r->agent_caps != r->s->field_agent_caps)
+        g_ptr_array_add(res->notes, caps_difference(r->s->field_agent_caps, r->agent_caps));
     r->t0 = vds_clock_now_ns();
     vds_runner_note(r, r->s->id, NULL);
     r->stim_t = 0; /* the scenario's name is not something the agent answers */
@@ -310,6 +334,8 @@ static void result_free(vds_scenario_result *res)
     g_free(res->logs);
     if (res->latencies)
         g_ptr_array_unref(res->latencies);
+    if (res->notes)
+        g_ptr_array_unref(res->notes);
     g_free(res);
 }
 
@@ -322,6 +348,8 @@ void vds_run_result_free(vds_run_result *r)
     g_free(r->target_kind);
     g_free(r->target_info);
     g_free(r->lost);
+    g_free(r->verdict);
+    g_free(r->verdict_detail);
     g_free(r);
 }
 

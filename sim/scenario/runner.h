@@ -33,6 +33,7 @@ typedef struct vds_scenario_result {
     GPtrArray *latencies; /* vds_latency* */
     char *trace_path;     /* its trace, or NULL */
     char *logs;           /* agent log tails on failure, or NULL */
+    GPtrArray *notes;     /* char*: what a reader should know (the agent here differs) */
 } vds_scenario_result;
 
 typedef struct vds_run_result {
@@ -45,6 +46,8 @@ typedef struct vds_run_result {
     uint64_t interrupted_ns; /* when, since the run's start */
     GPtrArray *scenarios;    /* borrowed: all asked for, the ones not run after results */
     char *lost;              /* the first result that could not be kept (path: errno), or NULL */
+    char *verdict;           /* a replay's: reproduced, not reproduced, inconclusive; or NULL */
+    char *verdict_detail;    /* its words */
     uint64_t wall_ns;
     int64_t peak_rss_kib; /* vdsim's own VmHWM at the end, -1 unknown */
 } vds_run_result;

@@ -19,9 +19,9 @@
 #define DEFAULT_WITHIN_NS (2000ull * 1000000)
 #define MAX_REPEAT        100000
 
-static const char *const top_keys[] = {"id",          "requirement",  "targets", "needs",
-                                       "client-caps", "ignore",       "repeat",  "steps",
-                                       "agent-after", "differential", NULL};
+static const char *const top_keys[] = {"id",          "requirement",  "targets",          "needs",
+                                       "client-caps", "ignore",       "repeat",           "steps",
+                                       "agent-after", "differential", "field-agent-caps", NULL};
 typedef vds_parse_ctx ctx;
 
 void vds_scenario_free(vds_scenario *s)
@@ -1006,6 +1006,13 @@ static int parse_header(ctx *c, const vds_ynode *root)
         s->client_caps = 0;
         if (parse_names_list(c, caps, &vds_agent_cap_names, "client-caps", &s->client_caps, NULL) <
             0)
+            return -1;
+    }
+    vds_ynode *field = vds_ynode_get(root, "field-agent-caps");
+    if (field) {
+        s->has_field_agent_caps = true;
+        if (parse_names_list(c, field, &vds_agent_cap_names, "field-agent-caps",
+                             &s->field_agent_caps, NULL) < 0)
             return -1;
     }
     vds_ynode *ignore = vds_ynode_get(root, "ignore");

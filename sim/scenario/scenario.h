@@ -115,6 +115,10 @@ typedef struct vds_scenario {
     unsigned needs_given; /* needs: what steps cannot show (VDS_CAP_*) */
     unsigned needs;       /* needs_given and what the steps need */
     uint32_t client_caps;
+    /* field-agent-caps: what the agent of an imported session announced; a
+       run notes when the agent here announces others */
+    uint32_t field_agent_caps;
+    bool has_field_agent_caps;
     GArray *ignore; /* uint32_t message types */
     /* differential: to-agent message types a server may legitimately add,
        drop or change (uint32_t), and why; what --target A,B does not diff */

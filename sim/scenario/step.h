@@ -73,6 +73,13 @@ int vds_run_guest_release(vds_runner *r, const vds_step *st, uint64_t start);
 int vds_run_client(vds_runner *r, const vds_step *st, uint64_t start);
 int vds_run_guest_agent(vds_runner *r, const vds_step *st, uint64_t start);
 
+/* YAML flow values as fmt writes them (write.c): a string plain when it reads
+ * back the same, else double-quoted; any JSON value; a duration in its
+ * largest whole unit. */
+void vds_yaml_put_string(GString *out, const char *s);
+void vds_yaml_put_json(GString *out, JsonNode *n);
+void vds_yaml_put_duration(GString *out, uint64_t ns);
+
 /* The writers (write.c). */
 void vds_write_send(GString *out, const vds_step *st);
 void vds_write_expect(GString *out, const vds_step *st);

@@ -28,7 +28,7 @@ static bool plain_ok(const char *s)
     return true;
 }
 
-static void put_string(GString *out, const char *s)
+void vds_yaml_put_string(GString *out, const char *s)
 {
     if (plain_ok(s)) {
         g_string_append(out, s);
@@ -50,20 +50,18 @@ static void put_string(GString *out, const char *s)
     g_string_append_c(out, '"');
 }
 
-static void put_json(GString *out, JsonNode *n);
-
 static void put_members(GString *out, JsonObject *o, bool first)
 {
     g_autoptr(GList) members = json_object_get_members(o);
     for (GList *l = members; l; l = l->next, first = false) {
         g_string_append(out, first ? "" : ", ");
-        put_string(out, l->data);
+        vds_yaml_put_string(out, l->data);
         g_string_append(out, ": ");
-        put_json(out, json_object_get_member(o, l->data));
+        vds_yaml_put_json(out, json_object_get_member(o, l->data));
     }
 }
 
-static void put_json(GString *out, JsonNode *n)
+void vds_yaml_put_json(GString *out, JsonNode *n)
 {
     if (JSON_NODE_HOLDS_OBJECT(n)) {
         g_string_append_c(out, '{');
@@ -74,13 +72,13 @@ static void put_json(GString *out, JsonNode *n)
         g_string_append_c(out, '[');
         for (guint i = 0; i < json_array_get_length(a); i++) {
             g_string_append(out, i ? ", " : "");
-            put_json(out, json_array_get_element(a, i));
+            vds_yaml_put_json(out, json_array_get_element(a, i));
         }
         g_string_append_c(out, ']');
     } else if (JSON_NODE_HOLDS_NULL(n)) {
         g_string_append(out, "null");
     } else if (json_node_get_value_type(n) == G_TYPE_STRING) {
-        put_string(out, json_node_get_string(n));
+        vds_yaml_put_string(out, json_node_get_string(n));
     } else if (json_node_get_value_type(n) == G_TYPE_BOOLEAN) {
         g_string_append(out, json_node_get_boolean(n) ? "true" : "false");
     } else if (json_node_get_value_type(n) == G_TYPE_INT64) {
@@ -92,7 +90,7 @@ static void put_json(GString *out, JsonNode *n)
 }
 
 /* 2s, 500ms, 250us: the largest unit that keeps it whole. */
-static void put_duration(GString *out, uint64_t ns)
+void vds_yaml_put_duration(GString *out, uint64_t ns)
 {
     if (ns && ns % 1000000000ull == 0)
         g_string_append_printf(out, "%llus", (unsigned long long)(ns / 1000000000ull));
@@ -107,13 +105,13 @@ static void put_within(GString *out, const vds_step *st)
     if (!st->within_given)
         return;
     g_string_append(out, ", within: ");
-    put_duration(out, st->within_ns);
+    vds_yaml_put_duration(out, st->within_ns);
 }
 
 static void put_msg(GString *out, const vds_step_msg *m)
 {
     g_string_append(out, "msg: ");
-    put_string(out, vds_names_get(&vds_agent_type_names, m->type));
+    vds_yaml_put_string(out, vds_names_get(&vds_agent_type_names, m->type));
     put_members(out, m->fields, false);
 }
 
@@ -122,7 +120,7 @@ static void put_bytes_text(GString *out, GBytes *b)
     gsize n;
     const char *d = g_bytes_get_data(b, &n); /* NULL when empty */
     g_autofree char *t = g_strndup(d ? d : "", n);
-    put_string(out, t);
+    vds_yaml_put_string(out, t);
 }
 
 static void put_selection(GString *out, uint8_t sel, bool first)
@@ -141,7 +139,7 @@ void vds_write_send(GString *out, const vds_step *st)
         g_string_append_printf(out, ", port: %u", m->port);
     if (m->payload_file) {
         g_string_append(out, ", payload-file: ");
-        put_string(out, m->payload_file);
+        vds_yaml_put_string(out, m->payload_file);
     }
     g_string_append_c(out, '}');
 }
@@ -160,9 +158,9 @@ static void write_expect_body(GString *out, const vds_step *st)
         vars = g_list_sort(vars, (GCompareFunc)strcmp);
         for (GList *l = vars; l; l = l->next) {
             g_string_append(out, l == vars ? "" : ", ");
-            put_string(out, l->data);
+            vds_yaml_put_string(out, l->data);
             g_string_append(out, ": ");
-            put_string(out, g_hash_table_lookup(m->capture, l->data));
+            vds_yaml_put_string(out, g_hash_table_lookup(m->capture, l->data));
         }
         g_string_append_c(out, '}');
     }
@@ -217,7 +215,7 @@ static void put_guest_check(GString *out, const vds_step_guest *g)
     case VDS_GUEST_PASTED:
         if (g->text_file) {
             g_string_append(out, "pasted-file: ");
-            put_string(out, g->text_file);
+            vds_yaml_put_string(out, g->text_file);
         } else if (!g->text) {
             g_string_append(out, "pasted: null");
         } else {
@@ -243,7 +241,7 @@ void vds_write_guest_copy(GString *out, const vds_step *st)
     g_string_append_c(out, '{');
     if (c->file) {
         g_string_append(out, "payload-file: ");
-        put_string(out, c->file);
+        vds_yaml_put_string(out, c->file);
     } else {
         g_string_append(out, "text: ");
         put_bytes_text(out, c->text);
@@ -278,7 +276,7 @@ void vds_write_selection_step(GString *out, const vds_step *st)
 
 void vds_write_client(GString *out, const vds_step *st)
 {
-    put_json(out, st->u.client.spec); /* as written: actions, options and raw bodies */
+    vds_yaml_put_json(out, st->u.client.spec); /* as written: actions, options and raw bodies */
 }
 
 void vds_write_guest_agent(GString *out, const vds_step *st)
@@ -298,7 +296,7 @@ static void put_names(GString *out, const vds_names *names, GArray *values)
 static void put_key_text(GString *out, const char *key, const char *text)
 {
     g_string_append_printf(out, "%s: ", key);
-    put_string(out, text);
+    vds_yaml_put_string(out, text);
     g_string_append_c(out, '\n');
 }
 
@@ -325,13 +323,15 @@ char *vds_scenario_write(const vds_scenario *s)
         for (guint i = 0; i < s->targets->len; i++)
             g_string_append_printf(out, "%s%s", i ? ", " : "", (char *)s->targets->pdata[i]);
         g_string_append(out, "], why: ");
-        put_string(out, s->targets_why);
+        vds_yaml_put_string(out, s->targets_why);
         g_string_append(out, "}\n");
     }
     if (s->needs_given)
         put_mask(out, "needs", &vds_cap_names, s->needs_given);
     if (s->client_caps != VDS_CAPS_SPICE_GTK)
         put_mask(out, "client-caps", &vds_agent_cap_names, s->client_caps);
+    if (s->has_field_agent_caps)
+        put_mask(out, "field-agent-caps", &vds_agent_cap_names, s->field_agent_caps);
     if (s->ignore->len) {
         g_string_append(out, "ignore: ");
         put_names(out, &vds_agent_type_names, s->ignore);
@@ -341,7 +341,7 @@ char *vds_scenario_write(const vds_scenario *s)
         g_string_append(out, "differential: {ignore: ");
         put_names(out, &vds_agent_type_names, s->diff_ignore);
         g_string_append(out, ", why: ");
-        put_string(out, s->diff_why);
+        vds_yaml_put_string(out, s->diff_why);
         g_string_append(out, "}\n");
     }
     if (s->repeat != 1)

@@ -1,0 +1,445 @@
+/* Field sessions into scenarios: what the client sent is sent again, what
+ * the agent answered is expected (its volatile fields masked, each window
+ * from the field's gap), what the guest's user did becomes guest steps, and
+ * what the field agent never answered a `not`. */
+#include "scenario/import.h"
+
+#include <string.h>
+
+#include "proto/agent.h"
+#include "scenario/step.h"
+
+#define WINDOW_FLOOR_NS (1000ull * 1000000) /* no expectation is tighter than this */
+#define WINDOW_CEIL_NS  (30ull * 1000000000)
+#define WINDOW_FACTOR   4                   /* times the field's gap */
+#define QUIET_NS        (1000ull * 1000000) /* how long a `not` waits for what never came */
+
+typedef struct synth {
+    GPtrArray *ev; /* JsonObject*, borrowed */
+    GString *steps;
+    uint32_t client_caps, agent_caps;
+    bool have_client_caps, have_agent_caps;
+    uint64_t stim_t;     /* time of the last thing the agent may answer */
+    uint32_t serial[2];  /* the grab serial vdsim will give the client's next grab */
+    bool client_owns[2]; /* the client's grab stands: a guest paste asks the client */
+    bool guest_owns[2];  /* a guest copy stands */
+    bool pasting[2];     /* a guest paste waits for the client's data */
+    int32_t x, y;        /* the pointer, for presses and releases */
+    unsigned display;
+    unsigned sends, expects, guest_steps;
+} synth;
+
+static const char *str(JsonObject *o, const char *k)
+{
+    return json_object_get_string_member_with_default(o, k, "");
+}
+
+static bool is_agent(JsonObject *e, const char *dir, const char *type)
+{
+    return !strcmp(str(e, "kind"), "agent") && !strcmp(str(e, "dir"), dir) &&
+           (!type || !strcmp(str(e, "type"), type));
+}
+
+static JsonObject *fields(JsonObject *e)
+{
+    JsonNode *f = json_object_get_member(e, "fields");
+    return f && JSON_NODE_HOLDS_OBJECT(f) ? json_node_get_object(f) : NULL;
+}
+
+static uint8_t selection(JsonObject *e)
+{
+    JsonObject *f = fields(e);
+    return f && !strcmp(json_object_get_string_member_with_default(f, "selection", ""), "primary")
+               ? 1
+               : 0;
+}
+
+static uint64_t t_of(JsonObject *e)
+{
+    return (uint64_t)json_object_get_int_member_with_default(e, "t", 0);
+}
+
+/* "# frame 12, 0.026 s: WHAT" (or the trace line's time) before a step. */
+static void comment(synth *s, JsonObject *e, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+static void comment(synth *s, JsonObject *e, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g_autofree char *what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_string_append(s->steps, "  # field: ");
+    if (json_object_has_member(e, "frame"))
+        g_string_append_printf(s->steps, "frame %" G_GINT64_FORMAT ", ",
+                               json_object_get_int_member(e, "frame"));
+    g_string_append_printf(s->steps, "%.3f s: %s\n", t_of(e) / 1e9, what);
+}
+
+/* "monitors-config monitors=[...]" for comments, from the event's own text. */
+static char *event_text(JsonObject *e)
+{
+    JsonNode *f = json_object_get_member(e, "fields");
+    g_autofree char *ft = f ? vds_json_to_text(f) : g_strdup("");
+    return g_strdup_printf("%s%s%s", str(e, "type"), *ft ? " " : "", ft);
+}
+
+static void step_open(synth *s, const char *key)
+{
+    g_string_append_printf(s->steps, "  - %s: ", key);
+}
+
+/* {msg: TYPE, FIELD: VALUE, ...} from an event's fields less the masked ones. */
+static void put_msg(synth *s, JsonObject *e, const char *const *mask, const char *extra)
+{
+    g_string_append(s->steps, "{msg: ");
+    vds_yaml_put_string(s->steps, str(e, "type"));
+    JsonObject *f = fields(e);
+    g_autoptr(GList) members = f ? json_object_get_members(f) : NULL;
+    for (GList *l = members; l; l = l->next) {
+        bool masked = false;
+        for (size_t i = 0; mask && mask[i]; i++)
+            masked |= !strcmp(mask[i], l->data);
+        if (masked)
+            continue;
+        g_string_append(s->steps, ", ");
+        vds_yaml_put_string(s->steps, l->data);
+        g_string_append(s->steps, ": ");
+        vds_yaml_put_json(s->steps, json_object_get_member(f, l->data));
+    }
+    g_string_append_printf(s->steps, "%s}\n", extra ? extra : "");
+}
+
+static char *window(uint64_t gap)
+{
+    uint64_t w = CLAMP(gap * WINDOW_FACTOR, WINDOW_FLOOR_NS, WINDOW_CEIL_NS);
+    w = (w + 99999999ull) / 100000000ull * 100000000ull; /* whole tenths of a second */
+    g_autoptr(GString) out = g_string_new(", within: ");
+    vds_yaml_put_duration(out, w);
+    return g_strdup(out->str);
+}
+
+/* The index of the first event after i that matches, before one that ends
+   the search (both may be NULL); -1 when none. */
+static int find_after(synth *s, guint i, bool (*match)(JsonObject *, void *),
+                      bool (*stop)(JsonObject *, void *), void *user)
+{
+    for (guint k = i + 1; k < s->ev->len; k++) {
+        JsonObject *e = s->ev->pdata[k];
+        if (match(e, user))
+            return (int)k;
+        if (stop && stop(e, user))
+            return -1;
+    }
+    return -1;
+}
+
+static bool reply_to_monitors(JsonObject *e, void *user)
+{
+    JsonObject *f = fields(e);
+    return is_agent(e, "from-agent", "reply") && f &&
+           !strcmp(json_object_get_string_member_with_default(f, "type", ""), "monitors-config");
+}
+
+static bool monitors_sent(JsonObject *e, void *user)
+{
+    return is_agent(e, "to-agent", "monitors-config");
+}
+
+static bool clipboard_answer(JsonObject *e, void *user)
+{
+    return is_agent(e, "from-agent", "clipboard") && selection(e) == *(uint8_t *)user;
+}
+
+static bool clipboard_asked(JsonObject *e, void *user)
+{
+    return is_agent(e, "to-agent", "clipboard-request") && selection(e) == *(uint8_t *)user;
+}
+
+static void quiet(synth *s, JsonObject *e, const char *what, const char *msg)
+{
+    comment(s, e, "the field agent never answered this %s", what);
+    g_autoptr(GString) w = g_string_new(NULL);
+    vds_yaml_put_duration(w, QUIET_NS);
+    g_string_append_printf(s->steps, "  - not: {msg: %s, within: %s}\n", msg, w->str);
+}
+
+/* What the client sent the field agent: sent again. */
+static void on_to_agent(synth *s, guint i, JsonObject *e)
+{
+    const char *type = str(e, "type");
+    JsonObject *f = fields(e);
+    uint8_t sel = selection(e);
+    static const char *const serial_mask[] = {"serial", NULL};
+    const char *const *mask = NULL;
+    if (!strcmp(type, "client-disconnected"))
+        return; /* a session boundary: vdsim makes its own */
+    if (!strcmp(type, "clipboard-grab") && f && json_object_has_member(f, "serial")) {
+        gint64 serial = json_object_get_int_member(f, "serial");
+        if (serial == (gint64)s->serial[sel]) /* the normal sequence: vdsim numbers it */
+            mask = serial_mask;
+        s->serial[sel] = (uint32_t)serial + 1;
+    }
+    if (!strcmp(type, "clipboard-grab")) {
+        s->client_owns[sel] = true;
+        s->guest_owns[sel] = false;
+    } else if (!strcmp(type, "clipboard-release")) {
+        s->client_owns[sel] = false;
+    }
+    g_autofree char *text = event_text(e);
+    comment(s, e, "the client sent %s", text);
+    step_open(s, "send");
+    put_msg(s, e, mask, NULL);
+    s->sends++;
+    s->stim_t = t_of(e);
+    if (!strcmp(type, "monitors-config") && (s->agent_caps & VDS_CAP(VD_AGENT_CAP_REPLY)) &&
+        find_after(s, i, reply_to_monitors, monitors_sent, NULL) < 0)
+        quiet(s, e, "monitors-config", "reply");
+    if (!strcmp(type, "clipboard-request") &&
+        find_after(s, i, clipboard_answer, clipboard_asked, &sel) < 0)
+        quiet(s, e, "clipboard request", "clipboard");
+    JsonNode *data = f ? json_object_get_member(f, "data") : NULL;
+    if (!strcmp(type, "clipboard") && s->pasting[sel]) {
+        s->pasting[sel] = false;
+        if (data && JSON_NODE_HOLDS_VALUE(data)) { /* text: what the guest's paste gets */
+            g_string_append(s->steps, "  - guest: {pasted: ");
+            vds_yaml_put_json(s->steps, data);
+            g_string_append_printf(s->steps, "%s, within: 3s}\n",
+                                   sel ? ", selection: primary" : "");
+            s->guest_steps++;
+        }
+    }
+}
+
+/* The text a guest copy offered: what the agent later sent for that
+   selection, or NULL when the capture does not show it. */
+static JsonNode *copied_text(synth *s, guint i, uint8_t sel)
+{
+    int k = find_after(s, i, clipboard_answer, NULL, &sel);
+    JsonObject *f = k >= 0 ? fields(s->ev->pdata[k]) : NULL;
+    JsonNode *d = f ? json_object_get_member(f, "data") : NULL;
+    return d && JSON_NODE_HOLDS_VALUE(d) && json_node_get_value_type(d) == G_TYPE_STRING ? d : NULL;
+}
+
+/* The guest's user acts before the agent tells the client. */
+static void guest_action(synth *s, guint i, JsonObject *e)
+{
+    const char *type = str(e, "type");
+    uint8_t sel = selection(e);
+    const char *sel_opt = sel ? ", selection: primary" : "";
+    if (!strcmp(type, "clipboard-grab")) {
+        JsonNode *text = copied_text(s, i, sel);
+        if (!text)
+            g_string_append(s->steps, "  # the capture does not show the text: a placeholder\n");
+        g_string_append(s->steps, "  - guest-copy: {text: ");
+        vds_yaml_put_string(s->steps, text ? json_node_get_string(text) : "vdsim placeholder");
+        g_string_append_printf(s->steps, "%s}\n", sel_opt);
+        s->guest_owns[sel] = true;
+        s->client_owns[sel] = false;
+        s->guest_steps++;
+    } else if (!strcmp(type, "clipboard-request") && s->client_owns[sel]) {
+        g_string_append_printf(s->steps, "  - guest-paste: {%s}\n",
+                               sel ? "selection: primary" : "");
+        s->pasting[sel] = true;
+        s->guest_steps++;
+    } else if (!strcmp(type, "clipboard-release") && s->guest_owns[sel]) {
+        g_string_append_printf(s->steps, "  - guest-release: {%s}\n",
+                               sel ? "selection: primary" : "");
+        s->guest_owns[sel] = false;
+        s->guest_steps++;
+    }
+}
+
+/* What the field agent sent: expected, volatile fields masked. */
+static void on_from_agent(synth *s, guint i, JsonObject *e)
+{
+    const char *type = str(e, "type");
+    static const char *const grab_mask[] = {"serial", NULL};
+    static const char *const grab_mask_types[] = {"serial", "types", NULL};
+    static const char *const caps_mask[] = {"caps", "words", NULL};
+    const char *const *mask = NULL;
+    g_autofree char *text = event_text(e);
+    comment(s, e, "the agent sent %s", text);
+    guest_action(s, i, e);
+    if (!strcmp(type, "clipboard-grab")) {
+        JsonNode *types = fields(e) ? json_object_get_member(fields(e), "types") : NULL;
+        g_autofree char *tt = types ? vds_json_to_text(types) : NULL;
+        /* a guest copy here offers text; other types are the field's own */
+        mask = tt && !strcmp(tt, "[utf8-text]") ? grab_mask : grab_mask_types;
+    } else if (!strcmp(type, "announce-capabilities")) {
+        mask = caps_mask; /* another agent version may announce others */
+    }
+    step_open(s, "expect");
+    g_autofree char *w = window(t_of(e) > s->stim_t ? t_of(e) - s->stim_t : 0);
+    put_msg(s, e, mask, w);
+    s->expects++;
+}
+
+/* SPICE_MOUSE_BUTTON_MASK_* bits to the agent's button names: spice-server
+   makes the agent's buttons the SPICE state shifted by one. */
+static void put_buttons(GString *out, gint64 state)
+{
+    bool first = true;
+    for (unsigned bit = 0; bit < 7; bit++) {
+        if (!(state & (1 << bit)))
+            continue;
+        const char *n = vds_names_get(&vds_button_names, bit + 1);
+        if (!n)
+            continue;
+        g_string_append_printf(out, "%s%s", first ? ", buttons: [" : ", ", n);
+        first = false;
+    }
+    if (!first)
+        g_string_append_c(out, ']');
+}
+
+/* The client's mouse (inputs channel) becomes the MOUSE_STATE spice-server
+   builds from it: a send that goes through the inputs channel again on
+   targets with a SPICE client. */
+static void on_inputs(synth *s, JsonObject *e)
+{
+    const char *type = str(e, "type");
+    JsonObject *f = fields(e);
+    if (!f)
+        return;
+    if (!strcmp(type, "mouse-motion")) {
+        comment(s, e, "a relative mouse motion (server mouse mode): not replayed");
+        return;
+    }
+    if (!strcmp(type, "mouse-position")) {
+        s->x = (int32_t)json_object_get_int_member_with_default(f, "x", 0);
+        s->y = (int32_t)json_object_get_int_member_with_default(f, "y", 0);
+        s->display = (unsigned)json_object_get_int_member_with_default(f, "display", 0);
+    }
+    g_autofree char *text = event_text(e);
+    comment(s, e, "the client's %s", text);
+    g_string_append_printf(s->steps, "  - send: {msg: mouse-state, x: %d, y: %d", s->x, s->y);
+    put_buttons(s->steps, json_object_get_int_member_with_default(f, "buttons", 0));
+    if (s->display)
+        g_string_append_printf(s->steps, ", display: %u", s->display);
+    g_string_append(s->steps, "}\n");
+    s->sends++;
+    s->stim_t = t_of(e);
+}
+
+static void on_event(synth *s, guint i, JsonObject *e)
+{
+    const char *kind = str(e, "kind");
+    if (!strcmp(kind, "agent") && !strcmp(str(e, "dir"), "to-agent"))
+        on_to_agent(s, i, e);
+    else if (!strcmp(kind, "agent") && !strcmp(str(e, "dir"), "from-agent"))
+        on_from_agent(s, i, e);
+    else if (!strcmp(kind, "spice") && !strcmp(str(e, "channel"), "inputs") &&
+             !strcmp(str(e, "dir"), "to-server"))
+        on_inputs(s, e);
+    else if (!strcmp(kind, "spice") && !strcmp(str(e, "type"), "agent-disconnected"))
+        comment(s, e, "the server said the agent went away (agent-disconnected)");
+    else if (!strcmp(kind, "framing-error"))
+        comment(s, e, "a framing error: %s", str(e, "error"));
+}
+
+static uint32_t caps_of(JsonObject *e)
+{
+    JsonObject *f = fields(e);
+    JsonNode *c = f ? json_object_get_member(f, "caps") : NULL;
+    uint32_t mask = 0, v;
+    for (guint i = 0;
+         c && JSON_NODE_HOLDS_ARRAY(c) && i < json_array_get_length(json_node_get_array(c)); i++) {
+        const char *n = json_array_get_string_element(json_node_get_array(c), i);
+        if (n && vds_names_find(&vds_agent_cap_names, n, &v) && v < 32)
+            mask |= 1u << v;
+    }
+    return mask;
+}
+
+/* The session's start: the client's first announcement (the runner makes
+   its own) and the field agent's answer, which only say what each can do.
+   Returns the index of the first event after them. */
+static guint handshake(synth *s)
+{
+    guint i = 0;
+    for (; i < s->ev->len; i++) {
+        JsonObject *e = s->ev->pdata[i];
+        if (is_agent(e, "to-agent", "announce-capabilities") && !s->have_client_caps) {
+            s->client_caps = caps_of(e);
+            s->have_client_caps = true;
+        } else if (is_agent(e, "from-agent", "announce-capabilities") && !s->have_agent_caps) {
+            s->agent_caps = caps_of(e);
+            s->have_agent_caps = true;
+            return i + 1;
+        } else if (!strcmp(str(e, "kind"), "agent")) {
+            break; /* a session caught without its start */
+        }
+    }
+    return s->have_client_caps ? i : 0;
+}
+
+static void put_caps(GString *out, const char *key, uint32_t caps)
+{
+    g_string_append_printf(out, "%s: [", key);
+    bool first = true;
+    for (unsigned b = 0; b < 32; b++)
+        if (caps & (1u << b) && vds_names_get(&vds_agent_cap_names, b)) {
+            g_string_append_printf(out, "%s%s", first ? "" : ", ",
+                                   vds_names_get(&vds_agent_cap_names, b));
+            first = false;
+        }
+    g_string_append(out, "]\n");
+}
+
+char *vds_import_id_for(const char *path)
+{
+    g_autofree char *base = g_path_get_basename(path);
+    char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        *dot = '\0';
+    GString *id = g_string_new("import/");
+    for (const char *p = base; *p && id->len < 100; p++)
+        g_string_append_c(id, g_ascii_isalnum(*p) || *p == '-' || *p == '.' ? g_ascii_tolower(*p)
+                                                                            : '-');
+    if (!g_ascii_isalnum(id->str[7])) /* a segment starts with a letter or digit */
+        g_string_insert_c(id, 7, 'c');
+    return g_string_free(id, FALSE);
+}
+
+static void put_header(GString *out, const synth *s, const vds_import_info *info)
+{
+    g_string_append_printf(out, "# vdsim import of %s%s", info->source, info->session ? "" : "\n");
+    if (info->session)
+        g_string_append_printf(out, ", session %u\n", info->session);
+    g_string_append_printf(out, "# %u sends, %u expectations, %u guest actions\n", s->sends,
+                           s->expects, s->guest_steps);
+    for (guint i = 0; info->left_out && i < info->left_out->len; i++)
+        g_string_append_printf(out, "# left out: %s\n", (char *)info->left_out->pdata[i]);
+    g_autofree char *id = info->id ? g_strdup(info->id) : vds_import_id_for(info->source);
+    g_string_append(out, "id: ");
+    vds_yaml_put_string(out, id);
+    g_string_append(out, "\nrequirement: ");
+    g_autofree char *req =
+        g_strdup_printf("the agent here does what the field agent did in %s", info->source);
+    vds_yaml_put_string(out, req);
+    g_string_append_c(out, '\n');
+    if (s->have_client_caps)
+        put_caps(out, "client-caps", s->client_caps);
+    if (s->have_agent_caps)
+        put_caps(out, "field-agent-caps", s->agent_caps);
+    g_string_append(out, "steps:\n");
+}
+
+char *vds_import_scenario(GPtrArray *events, const vds_import_info *info, vds_err *err)
+{
+    synth s = {.ev = events, .steps = g_string_new(NULL), .agent_caps = VDS_CAPS_VDAGENTD};
+    for (guint i = handshake(&s); i < events->len; i++)
+        on_event(&s, i, events->pdata[i]);
+    if (!s.sends && !s.expects && !s.guest_steps) {
+        g_string_free(s.steps, TRUE);
+        vds_err_set(err, VDS_ERR_USAGE, info->source,
+                    "nothing to replay: no agent message or client mouse after the session's "
+                    "capability exchange");
+        return NULL;
+    }
+    GString *out = g_string_new(NULL);
+    put_header(out, &s, info);
+    g_string_append(out, s.steps->str);
+    g_string_free(s.steps, TRUE);
+    return g_string_free(out, FALSE);
+}
