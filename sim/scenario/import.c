@@ -353,24 +353,26 @@ static uint32_t caps_of(JsonObject *e)
 
 /* The session's start: the client's first announcement (the runner makes
    its own) and the field agent's answer, which only say what each can do.
-   Returns the index of the first event after them. */
+   They may be captured in either order. Returns the index after them. */
 static guint handshake(synth *s)
 {
-    guint i = 0;
-    for (; i < s->ev->len; i++) {
+    guint after = 0;
+    for (guint i = 0; i < s->ev->len; i++) {
         JsonObject *e = s->ev->pdata[i];
         if (is_agent(e, "to-agent", "announce-capabilities") && !s->have_client_caps) {
             s->client_caps = caps_of(e);
             s->have_client_caps = true;
+            after = i + 1;
         } else if (is_agent(e, "from-agent", "announce-capabilities") && !s->have_agent_caps) {
             s->agent_caps = caps_of(e);
             s->have_agent_caps = true;
-            return i + 1;
-        } else if (!strcmp(str(e, "kind"), "agent")) {
-            break; /* a session caught without its start */
+            after = i + 1;
+        } else if (!strcmp(str(e, "kind"), "agent") ||
+                   (s->have_client_caps && s->have_agent_caps)) {
+            break; /* past the start (or a session caught without it) */
         }
     }
-    return s->have_client_caps ? i : 0;
+    return after;
 }
 
 static void put_caps(GString *out, const char *key, uint32_t caps)

@@ -1,6 +1,7 @@
 /* pcap/pcapng through libpcap, link layers, IPv4/IPv6 and TCP reassembly. */
 #include "trace/capture.h"
 
+#include <arpa/inet.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
 #include <string.h>
@@ -75,13 +76,9 @@ void vds_capture_clear(vds_capture *c)
 
 static char *addr_text(const uint8_t *a, bool v6, uint16_t port)
 {
-    if (!v6)
-        return g_strdup_printf("%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], port);
-    GString *s = g_string_new("[");
-    for (int i = 0; i < 16; i += 2)
-        g_string_append_printf(s, "%s%x", i ? ":" : "", a[i] << 8 | a[i + 1]);
-    g_string_append_printf(s, "]:%u", port);
-    return g_string_free(s, FALSE);
+    char text[INET6_ADDRSTRLEN];
+    inet_ntop(v6 ? AF_INET6 : AF_INET, a, text, sizeof(text));
+    return g_strdup_printf(v6 ? "[%s]:%u" : "%s:%u", text, port);
 }
 
 /* Mark [start, end) covered; returns the parts that were not (new bytes). */

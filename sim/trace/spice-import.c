@@ -140,6 +140,7 @@ typedef struct raw_msg {
     uint32_t len;
     bool partial; /* some of its body fell in a gap (zeroes there) */
     uint64_t frame, t_ns;
+    guint seq; /* its place among the session's messages as walked: ties keep it */
 } raw_msg;
 
 static void note(vds_spice_session *s, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -165,6 +166,7 @@ static void walk(vds_spice_session *s, const channel *ch, bool from_client, GArr
     const vds_tcp_stream *st = from_client ? &ch->conn->to_server : &ch->conn->to_client;
     size_t hl = ch->mini ? VDS_SPICE_MINI_HDR_SIZE : VDS_SPICE_FULL_HDR_SIZE;
     uint64_t off = from_client ? ch->data_c : ch->data_s;
+    uint64_t last_t = 0; /* a message is not earlier than the one before it in its stream */
     vds_err e;
     while (off + hl <= st->data->len) {
         const vds_tcp_gap *g = vds_tcp_stream_gap(st, off, hl);
@@ -183,6 +185,7 @@ static void walk(vds_spice_session *s, const channel *ch, bool from_client, GArr
         if (off + hl + h.size > st->data->len)
             break; /* the capture ends inside it */
         const vds_tcp_mark *last = vds_tcp_stream_mark(st, off + hl + h.size - (h.size ? 1 : 0));
+        last_t = MAX(last_t, last ? last->t_ns : 0);
         raw_msg m = {ch,
                      from_client,
                      h.type,
@@ -190,7 +193,8 @@ static void walk(vds_spice_session *s, const channel *ch, bool from_client, GArr
                      h.size,
                      vds_tcp_stream_gap(st, off + hl, h.size) != NULL,
                      frame_at(st, off),
-                     last ? last->t_ns : 0};
+                     last_t,
+                     msgs->len};
         g_array_append_val(msgs, m);
         off += hl + h.size;
     }
@@ -201,7 +205,7 @@ static int cmp_raw(gconstpointer a, gconstpointer b)
     const raw_msg *x = a, *y = b;
     if (x->t_ns != y->t_ns)
         return x->t_ns < y->t_ns ? -1 : 1;
-    return x->frame < y->frame ? -1 : x->frame > y->frame;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void add_event(importer *im, JsonNode *ev, uint64_t frame)

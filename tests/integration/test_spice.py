@@ -408,3 +408,67 @@ def test_bad_target_uri_is_usage(run, scenario):
     r = run("run", "--target", "spice://host:99999", scenario)
     assert r.returncode == 2
     assert "bad port '99999'" in r.stderr
+
+
+def test_a_spice_gtk_capture_imports_and_replays(server, run, tmp_path):
+    """A field capture made here: dumpcap on loopback while the real spice-gtk
+    talks to vdsim server (its monitor config, clipboard both ways with
+    non-ASCII text, mouse moves and a click, a copy and a paste in the guest).
+    Imported, linted, replayed on local and on local-server: reproduced."""
+    need("dumpcap", "xclip")
+    s = server("--port", "0")
+    pcap = str(tmp_path / "field.pcapng")
+    cap = subprocess.Popen(["dumpcap", "-i", "lo", "-f", "tcp port %d" % s.port, "-w", pcap],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    guest_env = {**os.environ, "DISPLAY": s.display}
+    text, copied = "h\u00e9llo \u2603 from spice-gtk", "copied in the gu\u00e9st"
+    try:
+        for _ in range(100):
+            if "Capturing on" in cap.stderr.readline():
+                break
+        time.sleep(1.5)  # dumpcap says so a moment before packets flow into the file
+        client = subprocess.Popen(["/usr/bin/python3",
+                                   os.path.join(HELPERS, "spice_gtk_session.py"),
+                                   "spice://127.0.0.1:%d" % s.port, text, "30"],
+                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        seen = []
+        try:
+            for line in client.stdout:
+                seen.append(line.strip())
+                if line.startswith("grabbed"):  # a guest application pastes, once
+                    got, deadline = "", time.monotonic() + 10  # the grab has reached X
+                    while got != text and time.monotonic() < deadline:
+                        got = subprocess.run(["xclip", "-o", "-selection", "clipboard"],
+                                             env=guest_env, capture_output=True,
+                                             timeout=10).stdout.decode()
+                        time.sleep(0.1)
+                elif line.startswith("mouse"):  # the guest's user copies
+                    owner = subprocess.Popen(["xclip", "-i", "-selection", "clipboard", "-quiet"],
+                                             env=guest_env, stdin=subprocess.PIPE,
+                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    owner.stdin.write(copied.encode())
+                    owner.stdin.close()
+                elif line.startswith("got"):
+                    break
+        finally:
+            client.kill()
+            client.wait()
+        assert "got " + copied in seen, seen
+        time.sleep(1)
+    finally:
+        cap.send_signal(signal.SIGINT)
+        cap.wait(20)
+        subprocess.run(["pkill", "-f", "xclip -i -selection clipboard -quiet"])
+    out = str(tmp_path / "field.yaml")
+    r = run("import", pcap, "-o", out)
+    assert r.returncode == 0, r.stderr
+    imported = open(out).read()
+    assert run("lint", out).returncode == 0
+    assert "  - guest-paste: {}" in imported and "  - guest-copy: {text: " in imported, imported
+    assert "{msg: mouse-state, x: 100, y: 120" in imported, imported
+    assert text in imported, imported
+    for target in ("local", "local-server"):
+        r = run("replay", "--target", target, "--report", str(tmp_path / target), pcap,
+                timeout=120)
+        assert r.returncode == 0, imported + r.stdout + r.stderr
+        assert "verdict: reproduced" in r.stdout

@@ -1,0 +1,205 @@
+"""vdsim import and replay against the real agent: synthetic captures made
+byte for byte as the protocol lays them out (helpers/pcapgen.py), with the
+link layers and TCP troubles a field capture has, and traces of vdsim's own
+runs. The captures spice-gtk makes are in test_spice.py."""
+import json
+import os
+import struct
+import sys
+
+import pytest
+
+from conftest import SOURCE, require_programs
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "helpers"))
+import pcapgen  # noqa: E402
+
+SEND_EXPECT = ("  - send: {msg: monitors-config, flags: [], monitors: [{w: 1024, h: 768, x: 0, "
+               "y: 0, depth: 32}]}\n")
+
+
+def steps(text):
+    """The scenario's steps without the field comments (they carry frames and times)."""
+    return [line for line in text.splitlines() if line.startswith("  - ")]
+
+
+@pytest.mark.parametrize("link", ["ethernet", "null", "cooked", "cooked2", "raw"])
+@pytest.mark.parametrize("v6", [False, True])
+def test_link_layers_and_ip_versions(run, tmp_path, link, v6):
+    path = tmp_path / "c.pcap"
+    pcapgen.capture(str(path), link=link, v6=v6)
+    r = run("import", str(path))
+    assert r.returncode == 0, r.stderr
+    assert SEND_EXPECT in r.stdout
+    assert "  - expect: {msg: reply, type: monitors-config, error: success, within: 1s}" in r.stdout
+    assert "client-caps: [mouse-state, monitors-config, reply, clipboard," in r.stdout
+
+
+def test_tcp_out_of_order_and_retransmitted_is_the_same_session(run, tmp_path):
+    straight = tmp_path / "a.pcap"
+    pcapgen.capture(str(straight))
+    expect = steps(run("import", str(straight)).stdout)
+
+    def shuffled(tcp):
+        """Each direction's segments as they went out, but the two directions'
+        frames kept in place; within a direction, pairs swapped (a later
+        segment overtaking an earlier one) and every third sent twice."""
+        order = list(range(len(tcp.segments)))
+        for direction in (True, False):
+            mine = [i for i in order if tcp.segments[i][0] == direction and tcp.segments[i][3]]
+            for a, b in zip(mine[::2], mine[1::2]):
+                ia, ib = order.index(a), order.index(b)
+                order[ia], order[ib] = b, a
+        return [k for i in order for k in ([i, i] if i % 3 == 0 else [i])]
+    messy = tmp_path / "b.pcap"
+    pcapgen.capture(str(messy), order=shuffled)
+    r = run("import", str(messy))
+    assert r.returncode == 0, r.stderr
+    assert steps(r.stdout) == expect
+
+
+def test_a_gap_in_agent_data_loses_that_message_not_the_import(run, tmp_path):
+    path = tmp_path / "gap.pcap"
+    # the client's monitors-config goes in segments of 1000 bytes: with the
+    # 12th client segment (inside the 4 KiB clipboard that follows) missing,
+    # the monitors-config before it still imports
+    big = pcapgen.agent(pcapgen.CLIPBOARD, struct.pack("<I", 1) + b"x" * 4000)
+    extra = [(True, pcapgen.agent_data(big, True))]
+
+    def lose_one(tcp):
+        client = [i for i, s in enumerate(tcp.segments) if s[0] and s[3]]
+        lost = client[-3]
+        return [i for i in range(len(tcp.segments)) if i != lost]
+    pcapgen.capture(str(path), order=lose_one, extra=extra)
+    r = run("import", str(path))
+    assert r.returncode == 0, r.stderr
+    assert SEND_EXPECT in r.stdout
+    assert "# left out: main channel 0, client to server: a gap in a message header" in r.stdout \
+        or "lost bytes in a gap" in r.stdout, r.stdout
+
+
+def test_a_truncated_file_keeps_what_came_before(run, tmp_path):
+    path = tmp_path / "cut.pcap"
+    data = pcapgen.capture(str(path))
+    path.write_bytes(data[:-10])  # the last frame (the reply) is cut
+    r = run("import", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "# left out: the capture is cut short:" in r.stdout and "frame 13" in r.stdout
+    assert SEND_EXPECT in r.stdout
+    assert "the field agent never answered this monitors-config" in r.stdout
+
+
+def test_captures_without_a_readable_session_say_why(run, tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a capture at all" * 10)
+    r = run("import", str(junk))
+    assert r.returncode == 2 and "not a capture libpcap reads" in r.stderr
+
+    http = pcapgen.Tcp(server=("10.0.0.1", 80))
+    http.syn()
+    http.send(True, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    http.send(False, b"HTTP/1.1 200 OK\r\n\r\n")
+    pcapgen.write_pcap(str(tmp_path / "http.pcap"), http)
+    r = run("import", str(tmp_path / "http.pcap"))
+    assert r.returncode == 2
+    assert "no SPICE session vdsim can read" in r.stderr and "not SPICE (no REDQ link)" in r.stderr
+
+    tls = pcapgen.Tcp(server=("10.0.0.1", 5901))
+    tls.syn()
+    tls.send(True, b"\x16\x03\x01\x02\x00" + bytes(512))
+    pcapgen.write_pcap(str(tmp_path / "tls.pcap"), tls)
+    r = run("import", str(tmp_path / "tls.pcap"))
+    assert r.returncode == 2 and "TLS: vdsim cannot read it" in r.stderr
+
+    late = tmp_path / "late.pcap"
+    pcapgen.capture(str(late), syn=False, order=lambda tcp: range(6, len(tcp.segments)))
+    r = run("import", str(late))
+    assert r.returncode == 2
+    assert "started before the capture: no SYN, no link" in r.stderr
+
+
+def test_several_sessions_are_listed_and_one_is_picked(run, tmp_path):
+    a, b = pcapgen.Tcp(client=("10.0.0.2", 40000)), pcapgen.Tcp(client=("10.0.0.3", 40001))
+    for tcp, sid in ((a, 1), (b, 2)):
+        tcp.syn()
+        for to_server, data in pcapgen.session(session_id=sid):
+            tcp.send(to_server, data)
+    both = pcapgen.Tcp()
+    both.segments = a.segments + b.segments
+    both_path = tmp_path / "two.pcap"
+    pcapgen.write_pcap(str(both_path), both)
+    # each segment is framed with its own connection's addresses
+    data = b"".join([open(both_path, "rb").read()])
+    assert data
+    r = run("import", str(both_path))
+    assert r.returncode == 2 and "holds 2 SPICE sessions" in r.stderr
+    assert "session 1: 10.0.0.2:40000 -> 10.0.0.1:5900" in r.stderr
+    r = run("import", "--session", "2", str(both_path))
+    assert r.returncode == 0, r.stderr
+    assert "# vdsim import of %s, session 2" % both_path in r.stdout
+    r = run("import", "--session", "3", str(both_path))
+    assert r.returncode == 2 and "no session 3 (the capture holds 2)" in r.stderr
+
+
+def test_replay_of_a_capture_is_reproduced_on_the_real_agent(run, tmp_path):
+    require_programs("spice-vdagentd", "spice-vdagent")
+    path = tmp_path / "field.pcap"
+    pcapgen.capture(str(path))
+    out = tmp_path / "field.yaml"
+    r = run("import", str(path), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert run("lint", str(out)).returncode == 0
+    for target in ("local", "local-server"):
+        rep = tmp_path / ("rep-" + target)
+        r = run("replay", "--target", target, "--report", str(rep), str(path), timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "verdict: reproduced" in r.stdout
+        summary = json.loads((rep / "summary.json").read_text())
+        assert summary["verdict"]["result"] == "reproduced"
+
+
+def test_a_known_agent_bug_reproduces_from_a_capture(run, tmp_path):
+    """spice-vdagentd 0.22.1 drops a MONITORS_CONFIG with the physical-size
+    trailer (as spice-gtk >= 0.39 sends it) without a reply. A field capture
+    of that replays as: the agent here does not answer either."""
+    require_programs("spice-vdagentd", "spice-vdagent")
+    phys = pcapgen.agent(pcapgen.MONITORS_CONFIG, struct.pack("<II", 1, 2) +
+                         struct.pack("<IIIii", 768, 1024, 32, 0, 0) + struct.pack("<HH", 300, 200))
+    path = tmp_path / "physical-size.pcap"
+    pcapgen.capture(str(path), extra=[(True, pcapgen.agent_data(phys, True))])
+    r = run("import", str(path))
+    assert "flags: [physical-size]" in r.stdout
+    assert "the field agent never answered this monitors-config" in r.stdout
+    r = run("replay", "--report", str(tmp_path / "rep"), str(path), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdict: reproduced" in r.stdout
+
+
+def test_a_divergence_is_named_field_beside_here(run, tmp_path):
+    """A field agent that answered what the agent here drops: not reproduced,
+    with the field's message and what happened here."""
+    require_programs("spice-vdagentd", "spice-vdagent")
+    phys = pcapgen.agent(pcapgen.MONITORS_CONFIG, struct.pack("<II", 1, 2) +
+                         struct.pack("<IIIii", 768, 1024, 32, 0, 0) + struct.pack("<HH", 300, 200))
+    path = tmp_path / "fixed-agent.pcap"
+    pcapgen.capture(str(path), extra=[(True, pcapgen.agent_data(phys, True)),
+                                      (False, pcapgen.agent_data(
+                                          pcapgen.reply(pcapgen.MONITORS_CONFIG), False))])
+    r = run("replay", "--report", str(tmp_path / "rep"), str(path), timeout=120)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "verdict: not reproduced: field: frame" in r.stdout
+    assert "the agent sent reply type=monitors-config error=success; here: expected reply" in r.stdout
+
+
+def test_a_trace_imports_and_replays(run, tmp_path):
+    require_programs("spice-vdagentd", "spice-vdagent", "xclip")
+    scenario = os.path.join(SOURCE, "scenarios", "clipboard", "guest-to-client.yaml")
+    r = run("run", "--report", str(tmp_path / "rep"), scenario, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    trace = tmp_path / "rep" / "traces" / "clipboard_guest-to-client.jsonl"
+    r = run("import", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert "  - guest-copy: {text:" in r.stdout  # the guest's user copied
+    r = run("replay", "--report", str(tmp_path / "rep2"), str(trace), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdict: reproduced" in r.stdout
