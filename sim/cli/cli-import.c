@@ -136,12 +136,34 @@ static char *import_any(const char *path, unsigned session, vds_err *err)
     return text;
 }
 
+/* --list: the capture's sessions and what else it holds. */
+static int list_only(const char *path)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    vds_capture c;
+    if (vds_capture_read(path, &c, &err) < 0) {
+        fprintf(stderr, "vdsim import: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return VDS_EXIT_USAGE;
+    }
+    vds_capture_sessions ss;
+    vds_capture_sessions_find(&c, &ss);
+    printf("%s: %" G_GUINT64_FORMAT " frames, %u TCP connections, %u SPICE sessions%s%s\n", path,
+           c.frames, c.conns->len, ss.sessions->len, c.note ? "; " : "", c.note ? c.note : "");
+    list_sessions(&ss, stdout);
+    vds_capture_sessions_clear(&ss);
+    vds_capture_clear(&c);
+    return VDS_EXIT_OK;
+}
+
 int vds_cli_import(int argc, char **argv)
 {
     g_autofree char *out = NULL;
     gint session = 0;
+    gboolean list = FALSE;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Write the scenario to FILE", "FILE"},
+        {"list", 0, 0, G_OPTION_ARG_NONE, &list, "List the capture's SPICE sessions", NULL},
         {"session", 0, 0, G_OPTION_ARG_INT, &session,
          "The SPICE session to import when the capture holds several", "N"},
         G_OPTION_ENTRY_NULL,
@@ -159,6 +181,8 @@ int vds_cli_import(int argc, char **argv)
                 gerr ? gerr->message : "expected one capture or trace (and -o FILE)");
         return VDS_EXIT_USAGE;
     }
+    if (list)
+        return list_only(argv[1]);
     g_autofree char *text = import_any(argv[1], (unsigned)session, &err);
     if (!text) {
         fprintf(stderr, "vdsim import: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));

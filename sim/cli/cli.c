@@ -21,6 +21,7 @@ static const subcommand subcommands[] = {
     {"fmt", vds_cli_fmt, "print scenarios in canonical form (-w rewrites them)"},
     {"import", vds_cli_import, "a field capture (pcap, pcapng) or a trace as a scenario"},
     {"replay", vds_cli_replay, "replay a capture, trace or scenario: reproduced or not?"},
+    {"minimize", vds_cli_minimize, "reduce a failing scenario to what fails the same way"},
 };
 
 static void usage(FILE *fp)

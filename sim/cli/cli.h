@@ -25,6 +25,7 @@ int vds_cli_run(int argc, char **argv);
 int vds_cli_run_check(int argc, char **argv);
 int vds_cli_import(int argc, char **argv);
 int vds_cli_replay(int argc, char **argv);
+int vds_cli_minimize(int argc, char **argv);
 int vds_cli_agent(int argc, char **argv);
 int vds_cli_server(int argc, char **argv);
 int vds_cli_vm(int argc, char **argv);

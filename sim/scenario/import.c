@@ -187,8 +187,22 @@ static void on_to_agent(synth *s, guint i, JsonObject *e)
     }
     g_autofree char *text = event_text(e);
     comment(s, e, "the client sent %s", text);
+    JsonNode *d = f ? json_object_get_member(f, "data") : NULL;
+    static const char *const digest_mask[] = {"data", "len", "serial", NULL};
+    const char *extra = NULL;
+    if (d && JSON_NODE_HOLDS_OBJECT(d) &&
+        json_object_has_member(json_node_get_object(d), "sha256")) {
+        /* a trace describes large data by its digest: it cannot be sent again */
+        g_string_append_printf(
+            s->steps,
+            "  # its %" G_GINT64_FORMAT " bytes are known by their "
+            "digest only: a placeholder is sent\n",
+            json_object_get_int_member_with_default(json_node_get_object(d), "len", 0));
+        mask = digest_mask;
+        extra = ", data: \"vdsim placeholder\"";
+    }
     step_open(s, "send");
-    put_msg(s, e, mask, NULL);
+    put_msg(s, e, mask, extra);
     s->sends++;
     s->stim_t = t_of(e);
     if (!strcmp(type, "monitors-config") && (s->agent_caps & VDS_CAP(VD_AGENT_CAP_REPLY)) &&

@@ -25,7 +25,6 @@ struct vds_runner {
     GHashTable *vars; /* name -> JsonNode */
     guint input_pos;
     unsigned step;
-    bool started;
     bool stack_broken; /* the agent stopped answering: restart before reuse */
 };
 

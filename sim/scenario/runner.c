@@ -181,10 +181,10 @@ static int ensure_started(vds_runner *r, vds_scenario_result *res)
 {
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
-    if (r->started && !r->o->fresh_agent)
+    if (r->t->started && !r->o->fresh_agent)
         return 0;
-    if (r->started)
-        r->t->ops->stop(r->t);
+    if (r->t->started)
+        vds_target_stop(r->t);
     g_clear_pointer(&r->t->dead, g_free);
     if (vds_target_start(r->t, &err) < 0) {
         res->status = VDS_ERROR;
@@ -192,7 +192,6 @@ static int ensure_started(vds_runner *r, vds_scenario_result *res)
                                        r->o->target, vds_err_str(&err, ebuf, sizeof(ebuf)));
         return -1;
     }
-    r->started = true;
     return 0;
 }
 
@@ -306,9 +305,8 @@ out:
     if (res->status != VDS_PASS)
         vds_copy_logs(r, res);
     /* a dead or broken stack is restarted for the next scenario */
-    if ((r->t->dead || r->stack_broken || r->s->breaks_agent) && r->started) {
-        r->t->ops->stop(r->t);
-        r->started = false;
+    if ((r->t->dead || r->stack_broken || r->s->breaks_agent) && r->t->started) {
+        vds_target_stop(r->t);
         r->stack_broken = false;
     }
     g_hash_table_unref(r->vars);
@@ -433,8 +431,8 @@ vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_
     if (run->interrupted)
         run->interrupted_ns = vds_clock_now_ns() - r.run_t0;
     run->wall_ns = vds_clock_now_ns() - r.run_t0;
-    if (r.started)
-        t->ops->stop(t);
+    if (t->started && !o->keep_started)
+        vds_target_stop(t);
     if (vds_trace_writer_close(r.run_trace, &err) < 0)
         vds_run_result_lost(run, &err);
     run->peak_rss_kib = peak_rss_kib();

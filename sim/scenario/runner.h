@@ -82,6 +82,7 @@ typedef struct vds_run_opts {
     uint64_t tol_floor_ns;
     unsigned tol_pct;
     bool fresh_agent;               /* restart the stack for every scenario */
+    bool keep_started;              /* leave the target running at the end (runs in a row) */
     const volatile bool *interrupt; /* set (by cli's signal handler) to stop; may be NULL */
     vds_run_observer observer;
 } vds_run_opts;

@@ -226,7 +226,16 @@ int vds_target_start(vds_target *t, vds_err *err)
 {
     if (t->oracle && t->oracle->ops->start && t->oracle->ops->start(t->oracle, err) < 0)
         return -1; /* a guest: restarts its agent when this is a restart */
-    return t->ops->start(t, err);
+    if (t->ops->start(t, err) < 0)
+        return -1;
+    t->started = true;
+    return 0;
+}
+
+void vds_target_stop(vds_target *t)
+{
+    t->ops->stop(t);
+    t->started = false;
 }
 
 void vds_target_reset(vds_target *t)

@@ -198,6 +198,7 @@ struct vds_target {
     GMainContext *ctx;           /* borrowed */
     GQueue *rx;                  /* vds_rx*, owned: messages not yet consumed */
     bool port_open;
+    bool started;       /* vds_target_start succeeded, no vds_target_stop since */
     uint64_t tx_offset; /* stream offset of the last message sent (per connection) */
     char *dead;         /* why the agent stack is gone, or NULL */
     char *info;         /* one line: X server, versions */
@@ -216,6 +217,8 @@ void vds_target_set_oracle(vds_target *t, vds_oracle *oracle);
 
 /* Start the target: its oracle's start, then its link's. */
 int vds_target_start(vds_target *t, vds_err *err);
+/* Stop what start started (the link's stop). */
+void vds_target_stop(vds_target *t);
 /* Forget per-scenario guest state: the oracle's reset, if there is one. */
 void vds_target_reset(vds_target *t);
 /* The oracle's screen_taken; when it says no and wants a move to make a

@@ -265,7 +265,8 @@ static void agent_piece(importer *im, const raw_msg *r, vds_dir dir)
             want += vds_get_u32(as->buf->data + 16);
         else if (as->buf->len + n >= VDS_AGENT_HDR_SIZE) {
             uint8_t h[VDS_AGENT_HDR_SIZE];
-            memcpy(h, as->buf->data, as->buf->len);
+            if (as->buf->len)
+                memcpy(h, as->buf->data, as->buf->len);
             memcpy(h + as->buf->len, p, VDS_AGENT_HDR_SIZE - as->buf->len);
             want += vds_get_u32(h + 16);
         }

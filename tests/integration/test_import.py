@@ -124,13 +124,8 @@ def test_several_sessions_are_listed_and_one_is_picked(run, tmp_path):
         tcp.syn()
         for to_server, data in pcapgen.session(session_id=sid):
             tcp.send(to_server, data)
-    both = pcapgen.Tcp()
-    both.segments = a.segments + b.segments
     both_path = tmp_path / "two.pcap"
-    pcapgen.write_pcap(str(both_path), both)
-    # each segment is framed with its own connection's addresses
-    data = b"".join([open(both_path, "rb").read()])
-    assert data
+    pcapgen.write_conns(str(both_path), [a, b])
     r = run("import", str(both_path))
     assert r.returncode == 2 and "holds 2 SPICE sessions" in r.stderr
     assert "session 1: 10.0.0.2:40000 -> 10.0.0.1:5900" in r.stderr
@@ -139,6 +134,10 @@ def test_several_sessions_are_listed_and_one_is_picked(run, tmp_path):
     assert "# vdsim import of %s, session 2" % both_path in r.stdout
     r = run("import", "--session", "3", str(both_path))
     assert r.returncode == 2 and "no session 3 (the capture holds 2)" in r.stderr
+    r = run("import", "--list", str(both_path))
+    assert r.returncode == 0 and "2 SPICE sessions" in r.stdout
+    assert "session 2: 10.0.0.3:40001 -> 10.0.0.1:5900 from frame" in r.stdout
+    assert "4 agent messages" in r.stdout
 
 
 def test_replay_of_a_capture_is_reproduced_on_the_real_agent(run, tmp_path):
@@ -203,3 +202,40 @@ def test_a_trace_imports_and_replays(run, tmp_path):
     r = run("replay", "--report", str(tmp_path / "rep2"), str(trace), timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "verdict: reproduced" in r.stdout
+
+
+def test_a_reproducing_capture_minimises_to_the_message_that_shows_it(run, tmp_path):
+    """A field capture of 0.22.1's physical-size bug among a dozen layouts the
+    agent answered: reproduced here, then minimised on the real agent to the
+    one message the field agent never answered."""
+    require_programs("spice-vdagentd", "spice-vdagent")
+    phys = pcapgen.agent(pcapgen.MONITORS_CONFIG, struct.pack("<II", 2, 2) +
+                         struct.pack("<IIIii", 768, 1024, 32, 0, 0) +
+                         struct.pack("<IIIii", 600, 800, 32, 1024, 0) +
+                         struct.pack("<HHHH", 300, 200, 300, 200))
+    extra = []
+    for k in range(6):
+        extra += [(True, pcapgen.agent_data(pcapgen.monitors(800 + 16 * k, 600), True)),
+                  (False, pcapgen.agent_data(pcapgen.reply(pcapgen.MONITORS_CONFIG), False))]
+    extra.insert(6, (True, pcapgen.agent_data(phys, True)))
+    path = tmp_path / "field.pcap"
+    pcapgen.capture(str(path), extra=extra)
+    scenario = tmp_path / "field.yaml"
+    assert run("import", str(path), "-o", str(scenario)).returncode == 0
+    minimal = tmp_path / "minimal.yaml"
+    r = run("minimize", str(scenario), "-o", str(minimal), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "reproduces: reproduced: no reply after send monitors-config" in r.stdout
+    text = minimal.read_text()
+    assert steps(text) == [
+        "  - send: {msg: monitors-config, flags: [physical-size], monitors: [{w: 1024, h: 768, "
+        "x: 0, y: 0, depth: 32, w-mm: 200, h-mm: 300}]}",
+        "  - not: {msg: reply, within: 1s}"], text
+    assert run("replay", "--report", str(tmp_path / "rep"), str(minimal),
+               timeout=120).returncode == 0
+    # a scenario that passes and shows nothing a field agent failed to do
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("id: t/plain\nsteps:\n" + SEND_EXPECT.replace("flags: [], ", "") +
+                     "  - expect: {msg: reply, type: monitors-config, within: 1s}\n")
+    r = run("minimize", str(plain), "-o", str(tmp_path / "m2.yaml"), timeout=120)
+    assert r.returncode == 1 and "nothing to minimise" in r.stderr

@@ -136,9 +136,18 @@ def write_pcap(path, tcp, link="ethernet", order=None, t0=1_700_000_000.0):
     """Segments in order (a list of indexes into tcp.segments, repeats and
     omissions allowed), each a frame 1 ms after the one before."""
     order = range(len(tcp.segments)) if order is None else order
+    return write_frames(path, [(tcp, tcp.segments[i]) for i in order], link, t0)
+
+
+def write_conns(path, tcps, link="ethernet"):
+    """Several connections, one after the other."""
+    return write_frames(path, [(t, s) for t in tcps for s in t.segments], link)
+
+
+def write_frames(path, frames, link="ethernet", t0=1_700_000_000.0):
     out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, LINKS[link])]
-    for n, i in enumerate(order):
-        to_server, seq, flags, payload = tcp.segments[i]
+    for n, (tcp, segment) in enumerate(frames):
+        to_server, seq, flags, payload = segment
         src, dst = (tcp.client, tcp.server) if to_server else (tcp.server, tcp.client)
         ip = ip_packet(src[0], dst[0], tcp.v6, tcp_bytes(src[1], dst[1], seq, flags, payload))
         f = frame(link, ip, tcp.v6)
