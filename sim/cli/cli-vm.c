@@ -15,9 +15,45 @@ static void on_sigint(int sig)
     vm_interrupted = 1;
 }
 
+/* --exec: a command of the user's while the guest lives, after the
+   scenarios, with VDSIM_TARGET and (where the guest has SPICE graphics)
+   VDSIM_SPICE_URI in its environment: a client of one's own, a capture. Its
+   exit status (0 when it passed). */
+static int exec_hook(const char *cmd, const char *target)
+{
+    g_autofree char *domain = NULL, *uri = NULL, *path = NULL;
+    vds_err err = {0};
+    vds_domain_spice d = {0};
+    int parsed = g_str_has_prefix(target, "libvirt:")
+                     ? vds_libvirt_target_parse(target, &domain, &uri, &err)
+                     : vds_chardev_target_parse(target, &path, &domain, &uri, &err);
+    bool spice = parsed == 0 && domain && vds_libvirt_domain_spice(domain, uri, &d, &err) == 0;
+    g_auto(GStrv) env = g_get_environ();
+    env = g_environ_setenv(env, "VDSIM_TARGET", target, TRUE);
+    if (spice && d.spice_uri)
+        env = g_environ_setenv(env, "VDSIM_SPICE_URI", d.spice_uri, TRUE);
+    vds_domain_spice_clear(&d);
+    const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
+    g_autoptr(GError) gerr = NULL;
+    gint status = 0;
+    printf("vm: --exec %s\n", cmd);
+    fflush(stdout);
+    if (!g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_CHILD_INHERITS_STDIN, NULL, NULL, NULL,
+                      NULL, &status, &gerr)) {
+        fprintf(stderr, "vdsim vm: --exec: %s\n", gerr->message);
+        return -1;
+    }
+    if (!g_spawn_check_wait_status(status, &gerr)) {
+        fprintf(stderr, "vdsim vm: --exec: %s\n", gerr->message);
+        return -1;
+    }
+    return 0;
+}
+
 int vds_cli_vm(int argc, char **argv)
 {
     g_autofree char *tmpl = NULL, *image = NULL, *uri = NULL, *name = NULL, *target = NULL;
+    g_autofree char *exec_cmd = NULL;
     gboolean kvm = FALSE;
     gint boot_timeout = 300;
     GOptionEntry entries[] = {
@@ -30,6 +66,10 @@ int vds_cli_vm(int argc, char **argv)
         {"kvm", 0, 0, G_OPTION_ARG_NONE, &kvm, "Use KVM instead of TCG", NULL},
         {"boot-timeout", 0, 0, G_OPTION_ARG_INT, &boot_timeout,
          "Seconds for the guest's agent to open its port (default 300)", "S"},
+        {"exec", 0, 0, G_OPTION_ARG_STRING, &exec_cmd,
+         "After the scenarios, run CMD (sh -c) while the guest lives, with VDSIM_TARGET and "
+         "VDSIM_SPICE_URI set",
+         "CMD"},
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx =
@@ -120,6 +160,8 @@ int vds_cli_vm(int argc, char **argv)
     sigaction(SIGTERM, &old_term, NULL);
     args->pdata[2] = target;
     rc = vds_cli_run((int)args->len - 1, (char **)args->pdata);
+    if (exec_cmd && rc != VDS_EXIT_INFRA && exec_hook(exec_cmd, target) < 0)
+        rc = MAX(rc, VDS_EXIT_FAIL);
 out:
     if (vm && report) {
         g_autofree char *logs = g_build_filename(report, "guest", NULL);

@@ -80,8 +80,14 @@ def test_templates_validate(template, tmp_path):
 def test_suite_in_a_guest(vdsim, image, template, target, tmp_path):
     before = domains()
     report = tmp_path / "rep"
+    capture = tmp_path / "guest.pcapng"
+    # on the spicevmc guest, after the scenarios: the real spice-gtk against the
+    # guest's QEMU, captured, for a field capture from a real guest (below)
+    exec_args = ["--exec", "sh %s %s" % (os.path.join(SOURCE, "tests", "integration", "helpers",
+                                                         "capture_guest.sh"), capture)
+                 ] if target == "libvirt:" else []
     r = subprocess.run([vdsim, "vm", "--template", os.path.join(SOURCE, "vmconfigs", template),
-                        "--image", image, "--report", str(report), *suite(template)],
+                        "--image", image, "--report", str(report), *exec_args, *suite(template)],
                        capture_output=True, text=True, timeout=1500)
     out = r.stdout + r.stderr
     assert "the guest's agent opened its port after" in out, "the guest did not boot:\n" + out
@@ -121,6 +127,17 @@ def test_suite_in_a_guest(vdsim, image, template, target, tmp_path):
     # the screen check saw the display's own size too (a screenshot from the host)
     assert '"[1024x768+0+0] (display 1024x768)"' in (
         report / "traces" / "monitors_one-head.jsonl").read_text()
+    if target == "libvirt:":
+        # a field capture from a real guest, replayed without a VM
+        imp = subprocess.run([vdsim, "import", str(capture), "-o", str(tmp_path / "guest.yaml")],
+                             capture_output=True, text=True, timeout=120)
+        assert imp.returncode == 0, imp.stderr + open(str(capture) + ".client.log").read()
+        imported = (tmp_path / "guest.yaml").read_text()
+        assert "{msg: mouse-state, x: 100, y: 120" in imported, imported
+        rep = subprocess.run([vdsim, "replay", "--report", str(tmp_path / "replay"),
+                              str(capture)], capture_output=True, text=True, timeout=300)
+        assert rep.returncode == 0 and "verdict: reproduced" in rep.stdout, (
+            imported + rep.stdout + rep.stderr)
     logs = report / "guest"
     assert (logs / "guest-serial.log").stat().st_size > 0
     assert "spice-vdagentd" in (logs / "guest-agent.log").read_text()

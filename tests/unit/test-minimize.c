@@ -61,6 +61,7 @@ static void reduces_to_what_fails(void **state)
     /* a bound ends it early and says so */
     o.max_runs = 3;
     g_autofree char *cut = vds_minimize(s, "expect reply: got nothing", rule, &runs, &o, &st);
+    assert_non_null(strstr(cut, "physical-size"));
     assert_true(st.bounded);
     assert_true(st.steps > 2);
     vds_scenario_free(s);

@@ -18,7 +18,7 @@ BUTTON_LEFT, BUTTON_MASK_LEFT = 1, 1  # SPICE_MOUSE_BUTTON_LEFT, _MASK_LEFT
 uri, text, timeout = sys.argv[1], sys.argv[2].encode(), float(sys.argv[3])
 loop = GLib.MainLoop()
 session = SpiceClientGLib.Session(uri=uri)
-state = {"main": None, "inputs": None, "started": False}
+state = {"main": None, "inputs": None, "started": False, "moved": False}
 
 
 def say(what):
@@ -40,13 +40,17 @@ def start(main):
 def grab(main):
     main.clipboard_selection_grab(0, [UTF8_TEXT])
     say("grabbed")
+    GLib.timeout_add(3000, mouse)  # whether or not a guest application pastes
     return False
 
 
 def mouse():
     inputs = state["inputs"]
+    if state["moved"]:
+        return False
     if inputs is None:
         return True
+    state["moved"] = True
     inputs.position(100, 120, 0, 0)
     inputs.button_press(BUTTON_LEFT, BUTTON_MASK_LEFT)
     inputs.button_release(BUTTON_LEFT, 0)
