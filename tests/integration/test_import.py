@@ -239,3 +239,23 @@ def test_a_reproducing_capture_minimises_to_the_message_that_shows_it(run, tmp_p
                      "  - expect: {msg: reply, type: monitors-config, within: 1s}\n")
     r = run("minimize", str(plain), "-o", str(tmp_path / "m2.yaml"), timeout=120)
     assert r.returncode == 1 and "nothing to minimise" in r.stderr
+
+
+def test_a_client_targets_trace_keeps_its_mouse_once(run, tmp_path):
+    """Through a SPICE client a mouse state goes out as the inputs channel's
+    message, and the trace has both views: the import takes it once."""
+    require_programs("spice-vdagentd", "spice-vdagent")
+    scenario = os.path.join(SOURCE, "scenarios", "client", "inputs-mouse.yaml")
+    r = run("run", "--target", "local-server", "--report", str(tmp_path / "rep"), scenario,
+            timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    trace = tmp_path / "rep" / "traces" / "client_inputs-mouse.jsonl"
+    r = run("import", str(trace))
+    assert r.returncode == 0, r.stderr
+    assert [s for s in steps(r.stdout) if "mouse-state" in s] == [
+        "  - send: {msg: mouse-state, x: 300, y: 400}",
+        "  - send: {msg: mouse-state, x: 300, y: 400, buttons: [left]}",
+        "  - send: {msg: mouse-state, x: 300, y: 400}"], r.stdout
+    r = run("replay", "--target", "local-server", "--report", str(tmp_path / "rep2"), str(trace),
+            timeout=120)
+    assert r.returncode == 0 and "verdict: reproduced" in r.stdout, r.stdout + r.stderr
