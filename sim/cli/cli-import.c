@@ -1,6 +1,7 @@
 /* vdsim import and vdsim replay: a field capture (pcap, pcapng) or a vdsim
  * trace into a scenario that replays it by meaning, and a run of it with a
  * verdict that puts the field and the agent here side by side. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -90,8 +91,60 @@ static GPtrArray *left_out(const vds_capture *c, const vds_spice_session *s)
     return out;
 }
 
+/* Where an import keeps the data its scenario names by file (clipboard
+   data above the trace's raw limit, which a capture holds whole). */
+typedef struct payload_place {
+    const char *scenario; /* the scenario's path: payload files are relative to it */
+    char *in_scenario;    /* the directory as the scenario names it */
+    char *on_disk;        /* the same directory from here */
+} payload_place;
+
+static void payload_place_clear(payload_place *pl)
+{
+    g_free(pl->in_scenario);
+    g_free(pl->on_disk);
+}
+
+/* Files beside the scenario FILE: FILE's stem + ".payloads". */
+static void payload_place_beside(payload_place *pl, const char *scenario)
+{
+    g_autofree char *base = g_path_get_basename(scenario);
+    g_autofree char *dir = g_path_get_dirname(scenario);
+    char *dot = strrchr(base, '.');
+    if (dot && dot != base)
+        *dot = '\0';
+    pl->scenario = scenario;
+    pl->in_scenario = g_strconcat(base, ".payloads", NULL);
+    pl->on_disk = g_build_filename(dir, pl->in_scenario, NULL);
+}
+
+/* Files in a directory of their own, named absolutely (a replay's report). */
+static void payload_place_in(payload_place *pl, const char *scenario, const char *dir)
+{
+    pl->scenario = scenario;
+    pl->on_disk = g_canonicalize_filename(dir, NULL);
+    pl->in_scenario = g_strdup(pl->on_disk);
+}
+
+static int write_payloads(const payload_place *pl, GPtrArray *files, vds_err *err)
+{
+    if (files->len && g_mkdir_with_parents(pl->on_disk, 0755) < 0)
+        return vds_err_set(err, VDS_ERR_IO, pl->on_disk, "cannot create: %s", g_strerror(errno));
+    for (guint i = 0; i < files->len; i++) {
+        const vds_import_payload *p = files->pdata[i];
+        g_autofree char *base = g_path_get_basename(p->name);
+        g_autofree char *path = g_build_filename(pl->on_disk, base, NULL);
+        gsize n;
+        const void *d = g_bytes_get_data(p->data, &n);
+        if (vds_file_write(path, d, n, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 /* The scenario text for a capture's session (session 0: the only one). */
-static char *import_capture(const char *path, unsigned session, vds_err *err)
+static char *import_capture(const char *path, unsigned session, const payload_place *pl,
+                            GPtrArray *files, vds_err *err)
 {
     vds_capture c;
     if (vds_capture_read(path, &c, err) < 0)
@@ -117,7 +170,12 @@ static char *import_capture(const char *path, unsigned session, vds_err *err)
         g_autoptr(GPtrArray) ev = g_ptr_array_new();
         for (guint i = 0; i < s->events->len; i++)
             g_ptr_array_add(ev, json_node_get_object(s->events->pdata[i]));
-        vds_import_info info = {.source = path, .session = s->index, .left_out = lo};
+        vds_import_info info = {.source = path,
+                                .session = s->index,
+                                .left_out = lo,
+                                .payloads = s->payloads,
+                                .payload_dir = pl ? pl->in_scenario : NULL,
+                                .payload_files = files};
         text = vds_import_scenario(ev, &info, err);
     }
     vds_capture_sessions_clear(&ss);
@@ -125,20 +183,27 @@ static char *import_capture(const char *path, unsigned session, vds_err *err)
     return text;
 }
 
-/* A capture or a trace as scenario text (new), checked by parsing it. */
-static char *import_any(const char *path, unsigned session, vds_err *err)
+/* A capture or a trace as scenario text (new), checked by parsing it; the
+   payload files it names are written to pl (NULL: none, placeholders). */
+static char *import_any(const char *path, unsigned session, const payload_place *pl, vds_err *err)
 {
     char *text;
+    g_autoptr(GPtrArray) files =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vds_import_payload_free);
     if (is_trace(path)) {
         g_autoptr(GPtrArray) ev = trace_events(path, err);
         vds_import_info info = {.source = path};
         text = ev ? vds_import_scenario(ev, &info, err) : NULL;
     } else {
-        text = import_capture(path, session, err);
+        text = import_capture(path, session, pl, files, err);
     }
     if (!text)
         return NULL;
-    vds_scenario *s = vds_scenario_parse(path, text, strlen(text), err);
+    if (pl && write_payloads(pl, files, err) < 0) {
+        g_free(text);
+        return NULL;
+    }
+    vds_scenario *s = vds_scenario_parse(pl ? pl->scenario : path, text, strlen(text), err);
     if (!s) { /* the importer's own bug: say so, with what it wrote */
         fprintf(stderr, "%s", text);
         g_free(text);
@@ -195,10 +260,15 @@ int vds_cli_import(int argc, char **argv)
     }
     if (list)
         return list_only(argv[1]);
-    g_autofree char *text = import_any(argv[1], (unsigned)session, &err);
+    /* with -o, data the scenario cannot hold goes to files beside it */
+    payload_place pl = {0};
+    if (out)
+        payload_place_beside(&pl, out);
+    g_autofree char *text = import_any(argv[1], (unsigned)session, out ? &pl : NULL, &err);
+    payload_place_clear(&pl);
     if (!text) {
         fprintf(stderr, "vdsim import: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-        return VDS_EXIT_USAGE;
+        return err.code == VDS_ERR_IO ? VDS_EXIT_INFRA : VDS_EXIT_USAGE;
     }
     if (!out) {
         fputs(text, stdout);
@@ -303,27 +373,31 @@ int vds_cli_replay(int argc, char **argv)
     }
     const char *in = argv[1];
     bool yaml = g_str_has_suffix(in, ".yaml") || g_str_has_suffix(in, ".yml");
-    g_autofree char *text = NULL;
-    if (yaml) {
-        g_autoptr(GBytes) b = vds_file_read(in, VDS_SCENARIO_MAX, "scenario", &err);
-        text = b ? g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b)) : NULL;
-    } else {
-        text = import_any(in, (unsigned)session, &err);
-    }
-    vds_scenario *s = text ? vds_scenario_parse(in, text, strlen(text), &err) : NULL;
-    if (!s) {
-        fprintf(stderr, "vdsim replay: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-        return VDS_EXIT_USAGE;
-    }
-    g_autoptr(GPtrArray) scenarios =
-        g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
-    g_ptr_array_add(scenarios, s);
     g_autofree char *default_report = NULL;
     if (!report) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();
         g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
         default_report = g_strdup_printf("reports/replay-%s", stamp);
     }
+    g_autofree char *text = NULL;
+    if (yaml) {
+        g_autoptr(GBytes) b = vds_file_read(in, VDS_SCENARIO_MAX, "scenario", &err);
+        text = b ? g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b)) : NULL;
+    } else { /* data the scenario cannot hold goes to the report, which keeps what was sent */
+        payload_place pl = {0};
+        g_autofree char *dir = g_build_filename(report ? report : default_report, "payloads", NULL);
+        payload_place_in(&pl, in, dir);
+        text = import_any(in, (unsigned)session, &pl, &err);
+        payload_place_clear(&pl);
+    }
+    vds_scenario *s = text ? vds_scenario_parse(in, text, strlen(text), &err) : NULL;
+    if (!s) {
+        fprintf(stderr, "vdsim replay: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return err.code == VDS_ERR_IO ? VDS_EXIT_INFRA : VDS_EXIT_USAGE;
+    }
+    g_autoptr(GPtrArray) scenarios =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
+    g_ptr_array_add(scenarios, s);
     vds_run_opts o = {.target = target ? target : "local",
                       .report_dir = report ? report : default_report,
                       .trace_path = trace,

@@ -27,6 +27,8 @@ typedef struct synth {
     int32_t x, y;        /* the pointer, for presses and releases */
     unsigned display;
     unsigned sends, expects, guest_steps;
+    const vds_import_info *info;
+    GHashTable *named; /* JsonObject* (an event) -> its payload file's name (in info) */
 } synth;
 
 static const char *str(JsonObject *o, const char *k)
@@ -81,6 +83,39 @@ static char *event_text(JsonObject *e)
     JsonNode *f = json_object_get_member(e, "fields");
     g_autofree char *ft = f ? vds_json_to_text(f) : g_strdup("");
     return g_strdup_printf("%s%s%s", str(e, "type"), *ft ? " " : "", ft);
+}
+
+void vds_import_payload_free(vds_import_payload *p)
+{
+    if (!p)
+        return;
+    g_free(p->name);
+    g_bytes_unref(p->data);
+    g_free(p);
+}
+
+/* The payload file (as the scenario names it, borrowed from the info's
+   list) that carries the data event e knows by digest only, or NULL when
+   the import keeps no files or never saw the bytes. */
+static const char *payload_file(synth *s, JsonObject *e)
+{
+    const vds_import_info *info = s->info;
+    GBytes *data = info->payloads && info->payload_dir && info->payload_files
+                       ? g_hash_table_lookup(info->payloads, e)
+                       : NULL;
+    if (!data)
+        return NULL;
+    const char *named = g_hash_table_lookup(s->named, e);
+    if (named)
+        return named;
+    vds_import_payload *p = g_new0(vds_import_payload, 1);
+    p->name = g_strdup_printf(
+        "%s/%s-%" G_GINT64_FORMAT "-%u.bin", info->payload_dir, str(e, "type"),
+        json_object_get_int_member_with_default(e, "frame", 0), info->payload_files->len + 1);
+    p->data = g_bytes_ref(data);
+    g_ptr_array_add(info->payload_files, p);
+    g_hash_table_insert(s->named, e, p->name);
+    return p->name;
 }
 
 static void step_open(synth *s, const char *key)
@@ -189,20 +224,27 @@ static void on_to_agent(synth *s, guint i, JsonObject *e)
     comment(s, e, "the client sent %s", text);
     JsonNode *d = f ? json_object_get_member(f, "data") : NULL;
     static const char *const digest_mask[] = {"data", "len", "serial", NULL};
-    const char *extra = NULL;
+    g_autoptr(GString) extra = g_string_new(NULL);
     if (d && JSON_NODE_HOLDS_OBJECT(d) &&
         json_object_has_member(json_node_get_object(d), "sha256")) {
-        /* a trace describes large data by its digest: it cannot be sent again */
-        g_string_append_printf(
-            s->steps,
-            "  # its %" G_GINT64_FORMAT " bytes are known by their "
-            "digest only: a placeholder is sent\n",
-            json_object_get_int_member_with_default(json_node_get_object(d), "len", 0));
+        /* a trace describes large data by its digest; a capture holds it
+           whole, and the import keeps it in a file beside the scenario */
+        const char *file = payload_file(s, e);
+        if (file) {
+            g_string_append(extra, ", payload-file: ");
+            vds_yaml_put_string(extra, file);
+        } else {
+            g_string_append_printf(
+                s->steps,
+                "  # its %" G_GINT64_FORMAT " bytes are known by their "
+                "digest only: a placeholder is sent\n",
+                json_object_get_int_member_with_default(json_node_get_object(d), "len", 0));
+            g_string_append(extra, ", data: \"vdsim placeholder\"");
+        }
         mask = digest_mask;
-        extra = ", data: \"vdsim placeholder\"";
     }
     step_open(s, "send");
-    put_msg(s, e, mask, extra);
+    put_msg(s, e, mask, extra->str);
     s->sends++;
     s->stim_t = t_of(e);
     if (!strcmp(type, "monitors-config") && (s->agent_caps & VDS_CAP(VD_AGENT_CAP_REPLY)) &&
@@ -214,9 +256,16 @@ static void on_to_agent(synth *s, guint i, JsonObject *e)
     JsonNode *data = f ? json_object_get_member(f, "data") : NULL;
     if (!strcmp(type, "clipboard") && s->pasting[sel]) {
         s->pasting[sel] = false;
-        if (data && JSON_NODE_HOLDS_VALUE(data)) { /* text: what the guest's paste gets */
-            g_string_append(s->steps, "  - guest: {pasted: ");
-            vds_yaml_put_json(s->steps, data);
+        const char *file =
+            data && JSON_NODE_HOLDS_OBJECT(data) && !strcmp(str(f, "type"), "utf8-text")
+                ? payload_file(s, e)
+                : NULL;
+        if ((data && JSON_NODE_HOLDS_VALUE(data)) || file) { /* what the guest's paste gets */
+            g_string_append(s->steps, file ? "  - guest: {pasted-file: " : "  - guest: {pasted: ");
+            if (file)
+                vds_yaml_put_string(s->steps, file);
+            else
+                vds_yaml_put_json(s->steps, data);
             g_string_append_printf(s->steps, "%s, within: 3s}\n",
                                    sel ? ", selection: primary" : "");
             s->guest_steps++;
@@ -234,6 +283,17 @@ static JsonNode *copied_text(synth *s, guint i, uint8_t sel)
     return d && JSON_NODE_HOLDS_VALUE(d) && json_node_get_value_type(d) == G_TYPE_STRING ? d : NULL;
 }
 
+/* The file for a long text a guest copy offered, which the agent's answer
+   knows by digest only; NULL when there is none. */
+static const char *copied_file(synth *s, guint i, uint8_t sel)
+{
+    int k = find_after(s, i, clipboard_answer, NULL, &sel);
+    JsonObject *f = k >= 0 ? fields(s->ev->pdata[k]) : NULL;
+    if (!f || strcmp(json_object_get_string_member_with_default(f, "type", ""), "utf8-text"))
+        return NULL; /* a guest copy offers text */
+    return payload_file(s, s->ev->pdata[k]);
+}
+
 /* The guest's user acts before the agent tells the client. */
 static void guest_action(synth *s, guint i, JsonObject *e)
 {
@@ -242,10 +302,14 @@ static void guest_action(synth *s, guint i, JsonObject *e)
     const char *sel_opt = sel ? ", selection: primary" : "";
     if (!strcmp(type, "clipboard-grab")) {
         JsonNode *text = copied_text(s, i, sel);
-        if (!text)
+        const char *file = text ? NULL : copied_file(s, i, sel);
+        if (!text && !file)
             g_string_append(s->steps, "  # the capture does not show the text: a placeholder\n");
-        g_string_append(s->steps, "  - guest-copy: {text: ");
-        vds_yaml_put_string(s->steps, text ? json_node_get_string(text) : "vdsim placeholder");
+        g_string_append(s->steps, "  - guest-copy: {");
+        g_string_append(s->steps, file ? "payload-file: " : "text: ");
+        vds_yaml_put_string(s->steps, text   ? json_node_get_string(text)
+                                      : file ? file
+                                             : "vdsim placeholder");
         g_string_append_printf(s->steps, "%s}\n", sel_opt);
         s->guest_owns[sel] = true;
         s->client_owns[sel] = false;
@@ -443,11 +507,16 @@ static void put_header(GString *out, const synth *s, const vds_import_info *info
 
 char *vds_import_scenario(GPtrArray *events, const vds_import_info *info, vds_err *err)
 {
-    synth s = {.ev = events, .steps = g_string_new(NULL), .agent_caps = VDS_CAPS_VDAGENTD};
+    synth s = {.ev = events,
+               .steps = g_string_new(NULL),
+               .agent_caps = VDS_CAPS_VDAGENTD,
+               .info = info,
+               .named = g_hash_table_new(NULL, NULL)};
     for (guint i = handshake(&s); i < events->len; i++)
         on_event(&s, i, events->pdata[i]);
     if (!s.sends && !s.expects && !s.guest_steps) {
         g_string_free(s.steps, TRUE);
+        g_hash_table_unref(s.named);
         vds_err_set(err, VDS_ERR_USAGE, info->source,
                     "nothing to replay: no agent message or client mouse after the session's "
                     "capability exchange");
@@ -457,5 +526,6 @@ char *vds_import_scenario(GPtrArray *events, const vds_import_info *info, vds_er
     put_header(out, &s, info);
     g_string_append(out, s.steps->str);
     g_string_free(s.steps, TRUE);
+    g_hash_table_unref(s.named);
     return g_string_free(out, FALSE);
 }

@@ -10,11 +10,28 @@
 
 #include "core/error.h"
 
+/* Data a replay sends that the scenario names by file (payload-file). */
+typedef struct vds_import_payload {
+    char *name;   /* as the scenario names it: under vds_import_info.payload_dir */
+    GBytes *data; /* the bytes the file must hold */
+} vds_import_payload;
+
+void vds_import_payload_free(vds_import_payload *p);
+
 typedef struct vds_import_info {
     const char *source;  /* the capture or trace, as the user named it */
     const char *id;      /* the scenario's id (made from the file name when NULL) */
     unsigned session;    /* which session of the capture (comments) */
     GPtrArray *left_out; /* char*: what the import did not take, for the header comment */
+    /* JsonObject* (an event) -> GBytes*: data its event knows by digest
+       only (borrowed, may be NULL: such data becomes a placeholder) */
+    GHashTable *payloads;
+    /* where the scenario says payload files are (relative to the scenario
+       or absolute); NULL: no files, placeholders */
+    const char *payload_dir;
+    /* out (vds_import_payload*, the caller's array): the files the scenario
+       names, for the caller to write before the scenario is read */
+    GPtrArray *payload_files;
 } vds_import_info;
 
 /* The scenario (YAML text, new string) for events (JsonObject*, borrowed:

@@ -40,6 +40,7 @@ void vds_spice_session_free(vds_spice_session *s)
     g_ptr_array_unref(s->events);
     g_ptr_array_unref(s->notes);
     g_hash_table_unref(s->left_out);
+    g_hash_table_unref(s->payloads);
     g_free(s);
 }
 
@@ -214,6 +215,21 @@ static void add_event(importer *im, JsonNode *ev, uint64_t frame)
     g_ptr_array_add(im->s->events, ev);
 }
 
+/* A clipboard message's data that its event can only describe by digest
+   (VDS_TRACE_RAW_MAX): kept whole, so that a replay sends what the field sent. */
+static void keep_payload(importer *im, JsonObject *ev, const GByteArray *msg, uint32_t caps)
+{
+    vds_agent_msg m;
+    if (msg->len <= VDS_AGENT_HDR_SIZE + VDS_TRACE_RAW_MAX ||
+        vds_get_u32(msg->data + 4) != VD_AGENT_CLIPBOARD ||
+        vds_agent_decode_view(msg->data, msg->len, caps, &m, NULL) < 0)
+        return;
+    if (m.u.clipboard.len > VDS_TRACE_RAW_MAX)
+        g_hash_table_insert(im->s->payloads, ev,
+                            g_bytes_new(m.u.clipboard.data, m.u.clipboard.len));
+    vds_agent_msg_clear(&m);
+}
+
 /* A whole agent message: its event, and the caps its announcements set. */
 static void agent_message(importer *im, agent_stream *as, vds_dir dir, uint64_t t_ns)
 {
@@ -223,6 +239,7 @@ static void agent_message(importer *im, agent_stream *as, vds_dir dir, uint64_t 
     JsonNode *ev = vds_trace_agent_event(t_ns - im->s->t0_ns, dir, &cm, caps, &malformed);
     add_event(im, ev, as->frame);
     im->s->agent_messages++;
+    keep_payload(im, json_node_get_object(ev), as->buf, caps);
     vds_agent_msg m;
     if (as->buf->len >= VDS_AGENT_HDR_SIZE &&
         vds_get_u32(as->buf->data + 4) == VD_AGENT_ANNOUNCE_CAPABILITIES &&
@@ -367,6 +384,7 @@ static vds_spice_session *session_new(unsigned index, const channel *main_ch)
     s->events = g_ptr_array_new_with_free_func((GDestroyNotify)json_node_unref);
     s->notes = g_ptr_array_new_with_free_func(g_free);
     s->left_out = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    s->payloads = g_hash_table_new_full(NULL, NULL, NULL, (GDestroyNotify)g_bytes_unref);
     return s;
 }
 

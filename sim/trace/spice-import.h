@@ -17,6 +17,8 @@ typedef struct vds_spice_session {
     GPtrArray *events;    /* JsonNode*: trace events in time order */
     GPtrArray *notes;     /* char*: gaps, channels left out, what could not be read */
     GHashTable *left_out; /* "main:ping" -> GUINT_TO_POINTER(count): messages not imported */
+    GHashTable *payloads; /* JsonObject* (an event) -> GBytes*: the whole data of a clipboard
+                             message its event describes by digest only */
     unsigned agent_messages, inputs_messages;
 } vds_spice_session;
 

@@ -22,6 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         GPtrArray *ev = g_ptr_array_new();
         for (guint k = 0; k < s->events->len; k++)
             g_ptr_array_add(ev, json_node_get_object(s->events->pdata[k]));
+        /* with payload files (which the parse below could not find) ... */
+        GPtrArray *files = g_ptr_array_new_with_free_func((GDestroyNotify)vds_import_payload_free);
+        vds_import_info kept = {.source = "fuzz.pcap",
+                                .session = s->index,
+                                .payloads = s->payloads,
+                                .payload_dir = "fuzz.payloads",
+                                .payload_files = files};
+        g_free(vds_import_scenario(ev, &kept, &err));
+        g_ptr_array_unref(files);
+        /* ... and with placeholders, read back */
         vds_import_info info = {.source = "fuzz.pcap", .session = s->index};
         char *text = vds_import_scenario(ev, &info, &err);
         if (text) {

@@ -259,3 +259,51 @@ def test_a_client_targets_trace_keeps_its_mouse_once(run, tmp_path):
     r = run("replay", "--target", "local-server", "--report", str(tmp_path / "rep2"), str(trace),
             timeout=120)
     assert r.returncode == 0 and "verdict: reproduced" in r.stdout, r.stdout + r.stderr
+
+
+def clip(atype, sel, body):
+    """A clipboard message with the selection prefix (both sides announce it)."""
+    return pcapgen.agent(atype, struct.pack("<B3x", sel) + body)
+
+
+def test_large_clipboard_data_goes_to_payload_files_and_replays(run, tmp_path):
+    """Clipboard data above the trace's 4 KiB raw limit: the capture holds it
+    whole, the import writes it beside the scenario, and the replay sends
+    those bytes and checks them on both sides of the guest's clipboard."""
+    require_programs("spice-vdagentd", "spice-vdagent", "xclip")
+    to_guest = b"".join(b"client line %05d: caf\xc3\xa9\n" % i for i in range(700))
+    to_host = b"".join(b"guest line %05d\n" % i for i in range(900))
+    assert len(to_guest) > 4096 and len(to_host) > 4096
+    utf8 = struct.pack("<I", 1)
+    extra = [  # the guest pastes what the client copied, then copies its own
+        (True, pcapgen.agent_data(clip(pcapgen.GRAB, 0, struct.pack("<I", 0) + utf8), True)),
+        (False, pcapgen.agent_data(clip(pcapgen.REQUEST, 0, utf8), False)),
+        (True, pcapgen.agent_data(clip(pcapgen.CLIPBOARD, 0, utf8 + to_guest), True)),
+        (False, pcapgen.agent_data(clip(pcapgen.GRAB, 0, struct.pack("<I", 0) + utf8), False)),
+        (True, pcapgen.agent_data(clip(pcapgen.REQUEST, 0, utf8), True)),
+        (False, pcapgen.agent_data(clip(pcapgen.CLIPBOARD, 0, utf8 + to_host), False)),
+    ]
+    path = tmp_path / "big-clipboard.pcap"
+    pcapgen.capture(str(path), extra=extra)
+    out = tmp_path / "out" / "field.yaml"
+    out.parent.mkdir()
+    r = run("import", str(path), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "placeholder" not in text, text
+    files = sorted((tmp_path / "out" / "field.payloads").iterdir())
+    assert sorted(f.read_bytes() for f in files) == sorted([to_guest, to_host])
+    sent = [s for s in steps(text) if "-file: field.payloads/clipboard-" in s]
+    assert any(s.startswith("  - send: {msg: clipboard, ") for s in sent), text
+    assert any(s.startswith("  - guest: {pasted-file: ") for s in sent), text
+    assert any(s.startswith("  - guest-copy: {payload-file: ") for s in sent), text
+    assert run("lint", str(out)).returncode == 0
+    # without -o there is nowhere to keep them: placeholders, said so
+    r = run("import", str(path))
+    assert r.returncode == 0 and "digest only: a placeholder is sent" in r.stdout, r.stdout
+    rep = tmp_path / "rep"
+    r = run("replay", "--report", str(rep), str(path), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdict: reproduced" in r.stdout
+    kept = sorted(f.read_bytes() for f in (rep / "payloads").iterdir())
+    assert kept == sorted([to_guest, to_host])
