@@ -55,7 +55,7 @@ int vds_cli_vm(int argc, char **argv)
     g_autofree char *tmpl = NULL, *image = NULL, *uri = NULL, *name = NULL, *target = NULL;
     g_autofree char *exec_cmd = NULL;
     gboolean kvm = FALSE;
-    gint boot_timeout = 300;
+    gint boot_timeout = 300, boot_attempts = 2;
     GOptionEntry entries[] = {
         {"template", 0, 0, G_OPTION_ARG_FILENAME, &tmpl, "Domain XML template (vmconfigs/*.xml)",
          "FILE"},
@@ -66,6 +66,10 @@ int vds_cli_vm(int argc, char **argv)
         {"kvm", 0, 0, G_OPTION_ARG_NONE, &kvm, "Use KVM instead of TCG", NULL},
         {"boot-timeout", 0, 0, G_OPTION_ARG_INT, &boot_timeout,
          "Seconds for the guest's agent to open its port (default 300)", "S"},
+        {"boot-attempts", 0, 0, G_OPTION_ARG_INT, &boot_attempts,
+         "Boots of a fresh domain before a guest that does not come up fails the run "
+         "(default 2: a TCG guest now and then livelocks while it boots)",
+         "N"},
         {"exec", 0, 0, G_OPTION_ARG_STRING, &exec_cmd,
          "After the scenarios, run CMD (sh -c) while the guest lives, with VDSIM_TARGET and "
          "VDSIM_SPICE_URI set",
@@ -89,7 +93,7 @@ int vds_cli_vm(int argc, char **argv)
         fprintf(stderr, "vdsim vm: %s\n", gerr->message);
         return VDS_EXIT_USAGE;
     }
-    if (!tmpl || !image || argc < 2 || boot_timeout < 1) {
+    if (!tmpl || !image || argc < 2 || boot_timeout < 1 || boot_attempts < 1) {
         fprintf(stderr, "vdsim vm: needs --template FILE --image DIR and scenarios (see --help)\n");
         return VDS_EXIT_USAGE;
     }
@@ -136,14 +140,28 @@ int vds_cli_vm(int argc, char **argv)
     uint64_t t0 = vds_clock_now_ns();
     printf("vm: booting %s from %s (%s)\n", tmpl, image, kvm ? "KVM" : "TCG");
     fflush(stdout);
-    vds_vm *vm = vds_vm_start(&o, &err);
+    vds_vm *vm = NULL;
     int rc = VDS_EXIT_INFRA;
-    if (!vm) {
-        fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-        goto out;
+    int w = -1;
+    for (int attempt = 1; w < 0 && attempt <= boot_attempts; attempt++) {
+        if (vm) { /* the boot that failed: its console stays with the report */
+            g_autofree char *dir = g_strdup_printf("%s/guest/boot-%d", report, attempt - 1);
+            vds_vm_save_serial(vm, dir);
+            g_clear_pointer(&vm, vds_vm_destroy);
+            char *nl = strchr(err.msg, '\n');
+            if (nl)
+                *nl = '\0';
+            printf("vm: %s (its console: %s); booting a fresh domain, attempt %d of %d\n", err.msg,
+                   dir, attempt, boot_attempts);
+            fflush(stdout);
+        }
+        if (!(vm = vds_vm_start(&o, &err))) {
+            fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+            goto out; /* libvirt refused it: another boot would not do better */
+        }
+        uint64_t deadline = vds_clock_now_ns() + (uint64_t)boot_timeout * 1000000000ull;
+        w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, &err);
     }
-    uint64_t deadline = vds_clock_now_ns() + (uint64_t)boot_timeout * 1000000000ull;
-    int w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, &err);
     if (w != 0) {
         if (w > 0)
             fprintf(stderr, "vdsim vm: interrupted while the guest booted\n");

@@ -442,15 +442,20 @@ char *vds_vm_target(const vds_vm *vm)
     return g_strdup_printf("libvirt:%s?uri=%s", vm->name, vm->uri);
 }
 
-void vds_vm_collect_logs(vds_vm *vm, const char *dir)
+void vds_vm_save_serial(const vds_vm *vm, const char *dir)
 {
-    vds_err err = {0};
     g_mkdir_with_parents(dir, 0755);
     g_autofree char *serial = g_build_filename(dir, "guest-serial.log", NULL);
     g_autofree char *text = NULL;
     gsize n;
-    if (g_file_get_contents(vm->serial_log, &text, &n, NULL))
+    if (vm->serial_log && g_file_get_contents(vm->serial_log, &text, &n, NULL))
         g_file_set_contents(serial, text, (gssize)n, NULL);
+}
+
+void vds_vm_collect_logs(vds_vm *vm, const char *dir)
+{
+    vds_err err = {0};
+    vds_vm_save_serial(vm, dir);
     vds_oracle *o = vds_qga_oracle_new(vm->name, vm->uri, NULL, &err);
     if (!o)
         return;

@@ -118,5 +118,8 @@ char *vds_vm_target(const vds_vm *vm);
 /* Copy the guest's agent logs (journal of spice-vdagentd and the X session,
  * through the guest agent) and the serial console into dir. */
 void vds_vm_collect_logs(vds_vm *vm, const char *dir);
+/* Copy the serial console alone into dir (a guest that never came up has no
+ * guest agent to ask). */
+void vds_vm_save_serial(const vds_vm *vm, const char *dir);
 /* Destroy the domain and remove the run's dir. Accepts NULL. */
 void vds_vm_destroy(vds_vm *vm);

@@ -162,6 +162,25 @@ def test_interrupted_boot_destroys_the_domain(vdsim, image, tmp_path):
     assert domains() == before
 
 
+def test_a_guest_that_does_not_come_up_is_booted_again_then_fails(vdsim, image, tmp_path):
+    """No guest opens its agent's port within a second: a fresh domain is
+    booted once more, each boot's console kept, then the run fails as
+    infrastructure with no domain left behind."""
+    before = domains()
+    report = tmp_path / "r"
+    r = subprocess.run([vdsim, "vm", "--boot-timeout", "1", "--boot-attempts", "2",
+                        "--template", os.path.join(SOURCE, "vmconfigs", "debian12-spicevmc.xml"),
+                        "--image", image, "--report", str(report),
+                        os.path.join(SOURCE, "scenarios", "caps")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "booting a fresh domain, attempt 2 of 2" in r.stdout, r.stdout
+    assert "did not open com.redhat.spice.0 in time" in r.stderr, r.stderr
+    assert (report / "guest" / "boot-1" / "guest-serial.log").is_file()
+    assert (report / "guest" / "guest-serial.log").is_file()
+    assert domains() == before
+
+
 @pytest.fixture
 def ssh_to_self(tmp_path):
     """A private sshd on this machine's own non-loopback address: libvirt's
