@@ -114,8 +114,9 @@ int vds_cli_minimize(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(
         ctx, "A candidate is kept only when it fails the same way: the same step kind, message\n"
-             "type and failure. Exit status: 0 written, 1 the scenario passes, 2 usage,\n"
-             "3 the agent stack or the output failed.");
+             "type and failure, and the same last complaint in the agents' logs.\n"
+             "Exit status: 0 written, 1 the scenario passes, 2 usage, 3 the agent stack or\n"
+             "the output failed.");
     if (!g_option_context_parse(ctx, &argc, &argv, &gerr) || argc != 2 || !out || max_runs < 1 ||
         max_s < 1) {
         fprintf(stderr, "vdsim minimize: %s\n",

@@ -61,6 +61,8 @@ static void on_scenario(void *user, const vds_run_result *run, const vds_scenari
             lat->len ? ")" : "");
     if (res->status != VDS_PASS && res->failure)
         fprintf(out, "  %s\n", res->failure);
+    if (res->status != VDS_PASS && res->agent_said)
+        fprintf(out, "  the agent logged: %s\n", res->agent_said);
     for (guint i = 0; res->notes && i < res->notes->len; i++)
         fprintf(out, "  note: %s\n", (char *)res->notes->pdata[i]);
     if (run->results->len == 1 && run->target_info)
@@ -167,6 +169,9 @@ static void add_scenario(JsonBuilder *b, const vds_scenario_result *res)
     member_double(b, "setup-ms", res->setup_ns / 1e6);
     if (res->failure) {
         member_str(b, "failure", res->failure);
+    }
+    if (res->agent_said) {
+        member_str(b, "agent-said", res->agent_said);
     }
     if (res->trace_path) {
         member_str(b, "trace", res->trace_path);

@@ -91,13 +91,75 @@ void vds_golden_check(vds_runner *r, vds_scenario_result *res)
     vds_trace_reader_free(b);
 }
 
+static const char *const agent_logs[] = {"spice-vdagentd.log", "spice-vdagent.log"};
+
+void vds_logs_mark(vds_runner *r)
+{
+    for (size_t i = 0; i < G_N_ELEMENTS(agent_logs); i++) {
+        GStatBuf st;
+        g_autofree char *p =
+            r->t->log_dir ? g_build_filename(r->t->log_dir, agent_logs[i], NULL) : NULL;
+        r->log_from[i] = p && g_stat(p, &st) == 0 ? (goffset)st.st_size : 0;
+    }
+}
+
+/* The agents log without levels: a complaint is known by its words. */
+static bool complaint(const char *line)
+{
+    static const char *const words[] = {
+        "invalid",    "error",   "fail",  "cannot",        "can't",    "could not", "unknown",
+        "unexpected", "wrong",   "refus", "dropping",      "ignoring", "warning",   "critical",
+        "too large",  "too big", "bad ",  "not supported", NULL};
+    g_autofree char *low = g_ascii_strdown(line, -1);
+    for (size_t i = 0; words[i]; i++)
+        if (strstr(low, words[i]))
+            return true;
+    return false;
+}
+
+/* The last complaint in path after byte from (at most its last MiB), or NULL. */
+static char *last_complaint(const char *path, goffset from)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *found = NULL;
+    if (fseeko(f, 0, SEEK_END) == 0) {
+        off_t size = ftello(f);
+        if (size < from) /* a new log: the stack was restarted */
+            from = 0;
+        if (size - from > (1 << 20))
+            from = size - (1 << 20);
+        char line[1024];
+        if (fseeko(f, from, SEEK_SET) == 0)
+            while (fgets(line, sizeof(line), f)) {
+                g_strchomp(line);
+                if (complaint(line)) {
+                    g_free(found);
+                    found = g_strdup(line);
+                }
+            }
+    }
+    fclose(f);
+    return found;
+}
+
+void vds_logs_complaint(vds_runner *r, vds_scenario_result *res)
+{
+    /* the daemon's first: it is the one that checks what the client sent */
+    for (size_t i = 0; r->t->log_dir && !res->agent_said && i < G_N_ELEMENTS(agent_logs); i++) {
+        g_autofree char *p = g_build_filename(r->t->log_dir, agent_logs[i], NULL);
+        res->agent_said = last_complaint(p, r->log_from[i]);
+    }
+}
+
 void vds_copy_logs(vds_runner *r, vds_scenario_result *res)
 {
     if (!r->t->log_dir)
         return;
     GString *s = g_string_new(NULL);
-    static const char *const logs[] = {"spice-vdagentd.log", "spice-vdagent.log"};
-    for (size_t i = 0; i < G_N_ELEMENTS(logs); i++) {
+    const char *const *logs = agent_logs;
+    for (size_t i = 0; i < G_N_ELEMENTS(agent_logs); i++) {
         g_autofree char *p = g_build_filename(r->t->log_dir, logs[i], NULL);
         g_autofree char *text = NULL;
         gsize len = 0;

@@ -15,7 +15,11 @@ static char *normalise(const char *msg)
 {
     GString *out = g_string_new(NULL);
     for (const char *p = msg; *p; p++) {
-        if (g_ascii_isdigit(*p)) {
+        if (p[0] == '0' && p[1] == 'x' && g_ascii_isxdigit(p[2])) { /* a pointer in a log */
+            for (p += 2; g_ascii_isxdigit(p[1]);)
+                p++;
+            g_string_append_c(out, '#');
+        } else if (g_ascii_isdigit(*p)) {
             while (g_ascii_isdigit(p[1]) || (p[1] == '.' && g_ascii_isdigit(p[2])))
                 p++;
             g_string_append_c(out, '#');
@@ -51,7 +55,8 @@ static char *reproduced(const vds_scenario *s)
     return NULL;
 }
 
-char *vds_failure_signature(const vds_scenario *s, const vds_scenario_result *res)
+/* How the run ended, without the agent's word on it. */
+static char *ending(const vds_scenario *s, const vds_scenario_result *res)
 {
     if (res->status == VDS_PASS)
         return reproduced(s);
@@ -73,6 +78,16 @@ char *vds_failure_signature(const vds_scenario *s, const vds_scenario_result *re
             ? vds_names_get(&vds_agent_type_names, st->u.msg.type)
             : "-";
     return g_strdup_printf("%s %s: %s", vds_step_kind_name(st->kind), type ? type : "?", n);
+}
+
+char *vds_failure_signature(const vds_scenario *s, const vds_scenario_result *res)
+{
+    char *sig = ending(s, res);
+    if (!sig || !res->agent_said)
+        return sig;
+    g_autofree char *said = normalise(res->agent_said);
+    g_autofree char *end = sig;
+    return g_strdup_printf("%s; the agent logged: %s", end, said);
 }
 
 typedef struct minimizer {

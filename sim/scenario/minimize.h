@@ -12,7 +12,9 @@
  * the failing step's kind, its message type and its message with numbers
  * and quoted values taken out; for a pass of a scenario with a `not` (a
  * replay that reproduces what a field agent never answered), which message
- * did not come after which; else NULL. */
+ * did not come after which; else NULL. Either way followed by the last
+ * complaint the agents logged in that run, numbers and pointers taken out,
+ * when they logged one. */
 char *vds_failure_signature(const vds_scenario *s, const vds_scenario_result *res);
 
 /* Run a candidate (borrowed) and say how it failed: a new signature, or NULL

@@ -25,7 +25,8 @@ struct vds_runner {
     GHashTable *vars; /* name -> JsonNode */
     guint input_pos;
     unsigned step;
-    bool stack_broken; /* the agent stopped answering: restart before reuse */
+    bool stack_broken;   /* the agent stopped answering: restart before reuse */
+    goffset log_from[2]; /* the agents' logs' sizes when this scenario began */
 };
 
 /* --- record.c: traces ----------------------------------------------------- */
@@ -61,5 +62,9 @@ bool vds_runner_interrupted(const vds_runner *r);
 void vds_golden_check(vds_runner *r, vds_scenario_result *res);
 /* The agents' log tails into res->logs and REPORT/logs/. */
 void vds_copy_logs(vds_runner *r, vds_scenario_result *res);
+/* Where the agents' logs stand as a scenario begins, and the last complaint
+   they logged since, into res->agent_said. */
+void vds_logs_mark(vds_runner *r);
+void vds_logs_complaint(vds_runner *r, vds_scenario_result *res);
 /* REPORT/traces/<id>.jsonl, ... (new string). */
 char *vds_report_path(const char *dir, const char *sub, const char *id, const char *ext);

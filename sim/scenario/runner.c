@@ -276,6 +276,7 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
     r->t0 = t_start;
     if (open_trace(r, res) < 0 || ensure_started(r, res) < 0)
         goto out;
+    vds_logs_mark(r);
     uint64_t t_setup = vds_clock_now_ns();
     int setup_rc = setup(r, &err);
     res->setup_ns = vds_clock_now_ns() - t_setup;
@@ -296,6 +297,7 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
         res->failure = g_strdup_printf("%s: the agent stack died: %s", r->s->file, r->t->dead);
     }
     post_check(r, res);
+    vds_logs_complaint(r, res);
 out:
     res->wall_ns = vds_clock_now_ns() - t_start;
     vds_runner_flush_wire(r, UINT64_MAX);
@@ -330,6 +332,7 @@ static void result_free(vds_scenario_result *res)
     g_free(res->failure);
     g_free(res->trace_path);
     g_free(res->logs);
+    g_free(res->agent_said);
     if (res->latencies)
         g_ptr_array_unref(res->latencies);
     if (res->notes)

@@ -33,6 +33,8 @@ typedef struct vds_scenario_result {
     GPtrArray *latencies; /* vds_latency* */
     char *trace_path;     /* its trace, or NULL */
     char *logs;           /* agent log tails on failure, or NULL */
+    char *agent_said;     /* the last line the agents logged in this scenario that reads as
+                             a complaint (invalid, error, dropping, ...), or NULL */
     GPtrArray *notes;     /* char*: what a reader should know (the agent here differs) */
 } vds_scenario_result;
 

@@ -172,6 +172,10 @@ def test_a_known_agent_bug_reproduces_from_a_capture(run, tmp_path):
     r = run("replay", "--report", str(tmp_path / "rep"), str(path), timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "verdict: reproduced" in r.stdout
+    # and the agent's own word on why, from this scenario's part of its log
+    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    assert summary["scenarios"][0]["agent-said"] == \
+        "spice-vdagentd: invalid message size for VDAgentMonitorsConfig", summary
 
 
 def test_a_divergence_is_named_field_beside_here(run, tmp_path):
@@ -225,7 +229,8 @@ def test_a_reproducing_capture_minimises_to_the_message_that_shows_it(run, tmp_p
     minimal = tmp_path / "minimal.yaml"
     r = run("minimize", str(scenario), "-o", str(minimal), timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "reproduces: reproduced: no reply after send monitors-config" in r.stdout
+    assert ("reproduces: reproduced: no reply after send monitors-config; the agent logged: "
+            "spice-vdagentd: invalid message size for VDAgentMonitorsConfig") in r.stdout, r.stdout
     text = minimal.read_text()
     assert steps(text) == [
         "  - send: {msg: monitors-config, flags: [physical-size], monitors: [{w: 1024, h: 768, "

@@ -89,6 +89,20 @@ static void signatures(void **state)
     assert_string_equal(b, "reproduced: no reply after send monitors-config");
     vds_scenario_result error = {.s = s, .status = VDS_ERROR, .failure = "x"};
     assert_null(vds_failure_signature(s, &error));
+    /* the agent's word on it is part of how it ended, pointers and sizes aside */
+    vds_scenario_result said = {.s = s,
+                                .status = VDS_PASS,
+                                .agent_said = "spice-vdagentd: 0x55e2f27b35e0 sent monitors "
+                                              "config: invalid message size 28"};
+    g_autofree char *c = vds_failure_signature(s, &said);
+    assert_string_equal(c, "reproduced: no reply after send monitors-config; the agent logged: "
+                           "spice-vdagentd: # sent monitors config: invalid message size #");
+    said.agent_said = "spice-vdagentd: 0x1 sent monitors config: invalid message size 44";
+    g_autofree char *d = vds_failure_signature(s, &said);
+    assert_string_equal(c, d);
+    said.agent_said = "spice-vdagentd: unknown message type 99";
+    g_autofree char *e = vds_failure_signature(s, &said);
+    assert_string_not_equal(c, e);
     vds_scenario_free(s);
 }
 
