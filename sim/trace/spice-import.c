@@ -276,8 +276,8 @@ static void agent_piece(importer *im, const raw_msg *r, vds_dir dir)
     while (n) {
         if (!as->buf->len)
             as->frame = r->frame;
-        as->pieces++; /* the pieces that carried part of this message */
-        uint32_t want = VDS_AGENT_HDR_SIZE;
+        as->pieces++;                       /* the pieces that carried part of this message */
+        uint64_t want = VDS_AGENT_HDR_SIZE; /* wide: a size near 2^32 must not wrap */
         if (as->buf->len >= VDS_AGENT_HDR_SIZE)
             want += vds_get_u32(as->buf->data + 16);
         else if (as->buf->len + n >= VDS_AGENT_HDR_SIZE) {
@@ -289,13 +289,13 @@ static void agent_piece(importer *im, const raw_msg *r, vds_dir dir)
         }
         if (want > VDS_AGENT_HDR_SIZE + (256u << 20)) {
             note(im->s,
-                 "agent message at frame %" G_GUINT64_FORMAT " claims %u bytes: the rest "
-                 "of this direction's agent stream is not imported",
+                 "agent message at frame %" G_GUINT64_FORMAT " claims %" G_GUINT64_FORMAT
+                 " bytes: the rest of this direction's agent stream is not imported",
                  as->frame, want);
             as->pieces = UINT32_MAX;
             return;
         }
-        uint32_t take = MIN(n, want - as->buf->len);
+        uint32_t take = (uint32_t)MIN((uint64_t)n, want - as->buf->len);
         g_byte_array_append(as->buf, p, take);
         p += take;
         n -= take;
