@@ -31,9 +31,14 @@ typedef struct synth {
     GHashTable *named; /* JsonObject* (an event) -> its payload file's name (in info) */
 } synth;
 
+/* A member's text; "" when it is absent or not text (a type the codec
+   could not name is a number, in an event from a damaged capture). */
 static const char *str(JsonObject *o, const char *k)
 {
-    return json_object_get_string_member_with_default(o, k, "");
+    JsonNode *n = o ? json_object_get_member(o, k) : NULL;
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+               ? json_node_get_string(n)
+               : "";
 }
 
 static bool is_agent(JsonObject *e, const char *dir, const char *type)
@@ -51,9 +56,7 @@ static JsonObject *fields(JsonObject *e)
 static uint8_t selection(JsonObject *e)
 {
     JsonObject *f = fields(e);
-    return f && !strcmp(json_object_get_string_member_with_default(f, "selection", ""), "primary")
-               ? 1
-               : 0;
+    return f && !strcmp(str(f, "selection"), "primary") ? 1 : 0;
 }
 
 static uint64_t t_of(JsonObject *e)
@@ -68,7 +71,8 @@ static void comment(synth *s, JsonObject *e, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    g_autofree char *what = g_strdup_vprintf(fmt, ap);
+    g_autofree char *raw = g_strdup_vprintf(fmt, ap);
+    g_autofree char *what = vds_yaml_printable(raw); /* field text is anything */
     va_end(ap);
     g_string_append(s->steps, "  # field: ");
     if (json_object_has_member(e, "frame"))
@@ -77,12 +81,89 @@ static void comment(synth *s, JsonObject *e, const char *fmt, ...)
     g_string_append_printf(s->steps, "%.3f s: %s\n", t_of(e) / 1e9, what);
 }
 
-/* "monitors-config monitors=[...]" for comments, from the event's own text. */
+/* "monitors-config monitors=[...]" for comments, from the event's own text;
+   a type the codec has no name for by its number, a message it refuses with
+   why. */
 static char *event_text(JsonObject *e)
 {
     JsonNode *f = json_object_get_member(e, "fields");
     g_autofree char *ft = f ? vds_json_to_text(f) : g_strdup("");
-    return g_strdup_printf("%s%s%s", str(e, "type"), *ft ? " " : "", ft);
+    JsonNode *tn = json_object_get_member(e, "type");
+    g_autofree char *type =
+        *str(e, "type") ? g_strdup(str(e, "type"))
+        : tn && JSON_NODE_HOLDS_VALUE(tn) && json_node_get_value_type(tn) == G_TYPE_INT64
+            ? g_strdup_printf("type %" G_GINT64_FORMAT, json_node_get_int(tn))
+            : g_strdup("a message shorter than its header");
+    const char *error = str(e, "error");
+    return g_strdup_printf("%s%s%s%s%s%s", type, *ft ? " " : "", ft, *error ? " (refused: " : "",
+                           error, *error ? ")" : "");
+}
+
+/* Is name a field a scenario can give this event's message? */
+static bool settable(JsonObject *e, const char *name)
+{
+    uint32_t type;
+    const vds_agent_desc *d = vds_names_find(&vds_agent_type_names, str(e, "type"), &type)
+                                  ? vds_agent_desc_get(type)
+                                  : NULL;
+    for (size_t i = 0; d && d->fields[i]; i++)
+        if (!strcmp(d->fields[i], name))
+            return true;
+    return false;
+}
+
+/* A message the codec has no name for or refuses, or that shows what a
+   scenario cannot set (reserved bytes that are not zero): it cannot be a
+   send by meaning. */
+static bool unreadable(JsonObject *e)
+{
+    if (!*str(e, "type") || json_object_has_member(e, "error"))
+        return true;
+    JsonObject *f = fields(e);
+    g_autoptr(GList) members = f ? json_object_get_members(f) : NULL;
+    for (GList *l = members; l; l = l->next)
+        if (!settable(e, l->data))
+            return true;
+    if (!f)
+        return false;
+    /* and what the codec describes it can build again (a capability bit
+       without a name it cannot); data known by digest stands aside */
+    uint32_t type;
+    vds_names_find(&vds_agent_type_names, str(e, "type"), &type);
+    JsonNode *d = json_object_get_member(f, "data");
+    bool digest =
+        d && JSON_NODE_HOLDS_OBJECT(d) && json_object_has_member(json_node_get_object(d), "sha256");
+    g_autoptr(JsonObject) probe = json_object_new(); /* the event's own stay as they are */
+    for (GList *l = members; l; l = l->next)
+        if (!digest || (strcmp(l->data, "data") && strcmp(l->data, "len")))
+            json_object_set_member(probe, l->data,
+                                   json_node_copy(json_object_get_member(f, l->data)));
+    g_autoptr(GBytes) none = g_bytes_new(NULL, 0);
+    vds_build_ctx ctx = {.caps = VDS_CAPS_VDAGENTD, .payload = digest ? none : NULL};
+    vds_agent_msg m;
+    if (vds_agent_msg_build(type, probe, &ctx, &m, NULL) < 0)
+        return true;
+    vds_agent_msg_clear(&m);
+    return false;
+}
+
+/* What the client sent that the codec cannot read goes to the agent as the
+   field had it: its bytes, cut into chunks as spice-server cuts them. */
+static void send_raw(synth *s, JsonObject *e)
+{
+    const char *hex = str(e, "raw");
+    if (!*hex) {
+        g_string_append(s->steps, "  # its bytes are known by their digest only: left out\n");
+        return;
+    }
+    for (size_t off = 0, n = strlen(hex); off < n; off += 2 * 2048) {
+        g_autofree char *piece = g_strndup(hex + off, 2 * 2048);
+        g_string_append(s->steps, "  - raw: {hex: ");
+        vds_yaml_put_string(s->steps, piece);
+        g_string_append(s->steps, ", chunk: true}\n");
+    }
+    s->sends++;
+    s->stim_t = t_of(e);
 }
 
 void vds_import_payload_free(vds_import_payload *p)
@@ -134,7 +215,7 @@ static void put_msg(synth *s, JsonObject *e, const char *const *mask, const char
         bool masked = false;
         for (size_t i = 0; mask && mask[i]; i++)
             masked |= !strcmp(mask[i], l->data);
-        if (masked)
+        if (masked || !settable(e, l->data)) /* an expectation cannot name it */
             continue;
         g_string_append(s->steps, ", ");
         vds_yaml_put_string(s->steps, l->data);
@@ -171,8 +252,7 @@ static int find_after(synth *s, guint i, bool (*match)(JsonObject *, void *),
 static bool reply_to_monitors(JsonObject *e, void *user)
 {
     JsonObject *f = fields(e);
-    return is_agent(e, "from-agent", "reply") && f &&
-           !strcmp(json_object_get_string_member_with_default(f, "type", ""), "monitors-config");
+    return is_agent(e, "from-agent", "reply") && f && !strcmp(str(f, "type"), "monitors-config");
 }
 
 static bool monitors_sent(JsonObject *e, void *user)
@@ -208,6 +288,12 @@ static void on_to_agent(synth *s, guint i, JsonObject *e)
     const char *const *mask = NULL;
     if (!strcmp(type, "client-disconnected"))
         return; /* a session boundary: vdsim makes its own */
+    if (unreadable(e)) {
+        g_autofree char *text = event_text(e);
+        comment(s, e, "the client sent %s: sent as it was", text);
+        send_raw(s, e);
+        return;
+    }
     if (!strcmp(type, "clipboard-grab") && f && json_object_has_member(f, "serial")) {
         gint64 serial = json_object_get_int_member(f, "serial");
         if (serial == (gint64)s->serial[sel]) /* the normal sequence: vdsim numbers it */
@@ -289,7 +375,7 @@ static const char *copied_file(synth *s, guint i, uint8_t sel)
 {
     int k = find_after(s, i, clipboard_answer, NULL, &sel);
     JsonObject *f = k >= 0 ? fields(s->ev->pdata[k]) : NULL;
-    if (!f || strcmp(json_object_get_string_member_with_default(f, "type", ""), "utf8-text"))
+    if (!f || strcmp(str(f, "type"), "utf8-text"))
         return NULL; /* a guest copy offers text */
     return payload_file(s, s->ev->pdata[k]);
 }
@@ -337,6 +423,10 @@ static void on_from_agent(synth *s, guint i, JsonObject *e)
     const char *const *mask = NULL;
     g_autofree char *text = event_text(e);
     comment(s, e, "the agent sent %s", text);
+    if (!*type) {
+        g_string_append(s->steps, "  # vdsim has no name for it: not expected\n");
+        return;
+    }
     guest_action(s, i, e);
     if (!strcmp(type, "clipboard-grab")) {
         JsonNode *types = fields(e) ? json_object_get_member(fields(e), "types") : NULL;
@@ -483,19 +573,25 @@ char *vds_import_id_for(const char *path)
 
 static void put_header(GString *out, const synth *s, const vds_import_info *info)
 {
-    g_string_append_printf(out, "# vdsim import of %s%s", info->source, info->session ? "" : "\n");
+    /* a file name is any bytes: valid UTF-8 and printable in the YAML */
+    g_autofree char *valid = g_utf8_make_valid(info->source, -1);
+    g_autofree char *src = vds_yaml_printable(valid);
+    g_string_append_printf(out, "# vdsim import of %s%s", src, info->session ? "" : "\n");
     if (info->session)
         g_string_append_printf(out, ", session %u\n", info->session);
     g_string_append_printf(out, "# %u sends, %u expectations, %u guest actions\n", s->sends,
                            s->expects, s->guest_steps);
-    for (guint i = 0; info->left_out && i < info->left_out->len; i++)
-        g_string_append_printf(out, "# left out: %s\n", (char *)info->left_out->pdata[i]);
+    for (guint i = 0; info->left_out && i < info->left_out->len; i++) {
+        g_autofree char *v = g_utf8_make_valid(info->left_out->pdata[i], -1);
+        g_autofree char *what = vds_yaml_printable(v);
+        g_string_append_printf(out, "# left out: %s\n", what);
+    }
     g_autofree char *id = info->id ? g_strdup(info->id) : vds_import_id_for(info->source);
     g_string_append(out, "id: ");
     vds_yaml_put_string(out, id);
     g_string_append(out, "\nrequirement: ");
     g_autofree char *req =
-        g_strdup_printf("the agent here does what the field agent did in %s", info->source);
+        g_strdup_printf("the agent here does what the field agent did in %s", src);
     vds_yaml_put_string(out, req);
     g_string_append_c(out, '\n');
     if (s->have_client_caps)

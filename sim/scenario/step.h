@@ -77,6 +77,9 @@ int vds_run_guest_agent(vds_runner *r, const vds_step *st, uint64_t start);
  * back the same, else double-quoted; any JSON value; a duration in its
  * largest whole unit. */
 void vds_yaml_put_string(GString *out, const char *s);
+/* s with what a YAML stream may not hold, and line breaks, as \xNN or
+   \uNNNN: for a comment (new string). */
+char *vds_yaml_printable(const char *s);
 void vds_yaml_put_json(GString *out, JsonNode *n);
 void vds_yaml_put_duration(GString *out, uint64_t ns);
 

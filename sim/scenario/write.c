@@ -10,6 +10,37 @@
 #include "scenario/step.h"
 #include "target/target.h"
 
+/* YAML allows in a stream only printable characters: the C0 and C1
+   controls, DEL, a byte order mark and U+FFFE/U+FFFF must be escaped. The
+   bytes at p that make one such character (0 when p starts none). */
+static size_t escape_len(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    if ((u[0] < 0x20 && u[0] != '\n' && u[0] != '\t') || u[0] == 0x7f)
+        return 1;
+    if (u[0] == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f)
+        return 2;
+    if (u[0] == 0xef && ((u[1] == 0xbb && u[2] == 0xbf) || (u[1] == 0xbf && u[2] >= 0xbe)))
+        return 3;
+    return 0;
+}
+
+char *vds_yaml_printable(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *p = s; *p; p++) {
+        size_t n = escape_len(p);
+        if (n || *p == '\n' || *p == '\t') {
+            g_string_append_printf(out, n == 3 ? "\\u%04x" : "\\x%02x",
+                                   n ? g_utf8_get_char_validated(p, (gssize)n) : (gunichar)*p);
+            p += n ? n - 1 : 0;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* Would s read back as this same string when written plain? */
 static bool plain_ok(const char *s)
 {
@@ -23,7 +54,7 @@ static bool plain_ok(const char *s)
         return false; /* numbers, and anything YAML might take for one */
     for (const char *p = s; *p; p++)
         if (strchr(",[]{}#\"'\\\n\t", *p) || (p[0] == ':' && (p[1] == ' ' || !p[1])) ||
-            (unsigned char)*p < 0x20)
+            escape_len(p))
             return false;
     return true;
 }
@@ -42,9 +73,12 @@ void vds_yaml_put_string(GString *out, const char *s)
             g_string_append(out, "\\n");
         else if (*p == '\t')
             g_string_append(out, "\\t");
-        else if ((unsigned char)*p < 0x20)
-            g_string_append_printf(out, "\\x%02x", (unsigned char)*p);
-        else
+        else if (escape_len(p)) { /* by its code point */
+            size_t n = escape_len(p);
+            g_string_append_printf(out, n == 3 ? "\\u%04x" : "\\x%02x",
+                                   g_utf8_get_char_validated(p, (gssize)n));
+            p += n - 1;
+        } else
             g_string_append_c(out, *p);
     }
     g_string_append_c(out, '"');

@@ -312,3 +312,31 @@ def test_large_clipboard_data_goes_to_payload_files_and_replays(run, tmp_path):
     assert "verdict: reproduced" in r.stdout
     kept = sorted(f.read_bytes() for f in (rep / "payloads").iterdir())
     assert kept == sorted([to_guest, to_host])
+
+
+def test_messages_the_codec_cannot_read_are_sent_as_they_were(run, tmp_path):
+    """A field client that sent a monitors config shorter than its count says
+    and a message type nobody names: both go to the agent here as the bytes
+    the capture holds, and the agent's complaint is what the run reports."""
+    require_programs("spice-vdagentd", "spice-vdagent")
+    short = pcapgen.agent(pcapgen.MONITORS_CONFIG, struct.pack("<II", 2, 0) +
+                          struct.pack("<IIIii", 768, 1024, 32, 0, 0))
+    unknown = pcapgen.agent(0x7a, b"field")
+    path = tmp_path / "odd.pcap"
+    pcapgen.capture(str(path), extra=[(True, pcapgen.agent_data(short, True)),
+                                      (True, pcapgen.agent_data(unknown, True))])
+    out = tmp_path / "odd.yaml"
+    r = run("import", str(path), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert ("the client sent monitors-config (refused: message byte 20: num_of_monitors 2 "
+            "needs 48 bytes, message has 28): sent as it was") in text, text
+    assert "the client sent type 122 payload={hex=6669656c64}: sent as it was" in text, text
+    raws = [s for s in steps(text) if s.startswith("  - raw: {hex: ")]
+    assert raws == ['  - raw: {hex: "%s", chunk: true}' % m.hex() for m in (short, unknown)], text
+    r = run("replay", "--report", str(tmp_path / "rep"), str(path), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "verdict: reproduced" in r.stdout
+    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
+    assert summary["scenarios"][0]["agent-said"] == \
+        "spice-vdagentd: unknown message type 122, ignoring", summary

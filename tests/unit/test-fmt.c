@@ -5,6 +5,7 @@
 
 #include "proto/agent.h"
 #include "scenario/scenario.h"
+#include "scenario/step.h"
 #include "target/target.h"
 
 static bool bytes_same(GBytes *a, GBytes *b)
@@ -167,6 +168,37 @@ static void awkward_strings(void **state)
     vds_scenario_free(b);
 }
 
+static void characters_yaml_cannot_hold(void **state)
+{
+    /* DEL, C0 and C1 controls, a byte order mark and U+FFFF in a field's
+       text: written escaped, read back the same; and a comment of them is
+       printable */
+    (void)state;
+    static const char text[] = "a\x7f"
+                               "b\xc2\x85"
+                               "c\x01"
+                               "d\xef\xbb\xbf"
+                               "e\xef\xbf\xbf"
+                               "f\xc3\xa9";
+    GString *y = g_string_new("id: t/c\nsteps:\n  - guest-copy: {text: ");
+    vds_yaml_put_string(y, text);
+    g_string_append(y, "}\n");
+    assert_non_null(strstr(y->str, "\"a\\x7fb\\x85c\\x01d\\ufeffe\\uffff"));
+    vds_err err = {0};
+    vds_scenario *s = vds_scenario_parse("t.yaml", y->str, y->len, &err);
+    if (!s)
+        fail_msg("%s: %s\n%s", err.loc, err.msg, y->str);
+    const vds_step *st = s->steps->pdata[0];
+    gsize n;
+    const char *got = g_bytes_get_data(st->u.copy.text, &n);
+    assert_int_equal(n, strlen(text));
+    assert_memory_equal(got, text, n);
+    vds_scenario_free(s);
+    g_string_free(y, TRUE);
+    g_autofree char *c = vds_yaml_printable("x\ny\x7f\xc2\x9f\xc3\xa9");
+    assert_string_equal(c, "x\\x0ay\\x7f\\x9f\xc3\xa9");
+}
+
 static unsigned needs_of(const char *steps)
 {
     vds_err err = {0};
@@ -206,6 +238,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(repo_scenarios_round_trip),
         cmocka_unit_test(awkward_strings),
+        cmocka_unit_test(characters_yaml_cannot_hold),
         cmocka_unit_test(needs_from_steps),
     };
     return cmocka_run_group_tests_name("/scenario/fmt", tests, NULL, NULL);
