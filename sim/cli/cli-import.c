@@ -184,9 +184,13 @@ static char *import_capture(const char *path, unsigned session, const payload_pl
 }
 
 /* A capture or a trace as scenario text (new), checked by parsing it; the
-   payload files it names are written to pl (NULL: none, placeholders). */
-static char *import_any(const char *path, unsigned session, const payload_place *pl, vds_err *err)
+   payload files it names are written to pl (NULL: none, placeholders).
+   *unwritten says a NULL was for files that could not be written (the
+   output's fault, not the input's). */
+static char *import_any(const char *path, unsigned session, const payload_place *pl,
+                        bool *unwritten, vds_err *err)
 {
+    *unwritten = false;
     char *text;
     g_autoptr(GPtrArray) files =
         g_ptr_array_new_with_free_func((GDestroyNotify)vds_import_payload_free);
@@ -200,6 +204,7 @@ static char *import_any(const char *path, unsigned session, const payload_place 
     if (!text)
         return NULL;
     if (pl && write_payloads(pl, files, err) < 0) {
+        *unwritten = true;
         g_free(text);
         return NULL;
     }
@@ -264,11 +269,13 @@ int vds_cli_import(int argc, char **argv)
     payload_place pl = {0};
     if (out)
         payload_place_beside(&pl, out);
-    g_autofree char *text = import_any(argv[1], (unsigned)session, out ? &pl : NULL, &err);
+    bool unwritten;
+    g_autofree char *text =
+        import_any(argv[1], (unsigned)session, out ? &pl : NULL, &unwritten, &err);
     payload_place_clear(&pl);
     if (!text) {
         fprintf(stderr, "vdsim import: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-        return err.code == VDS_ERR_IO ? VDS_EXIT_INFRA : VDS_EXIT_USAGE;
+        return unwritten ? VDS_EXIT_INFRA : VDS_EXIT_USAGE;
     }
     if (!out) {
         fputs(text, stdout);
@@ -380,6 +387,7 @@ int vds_cli_replay(int argc, char **argv)
         default_report = g_strdup_printf("reports/replay-%s", stamp);
     }
     g_autofree char *text = NULL;
+    bool unwritten = false;
     if (yaml) {
         g_autoptr(GBytes) b = vds_file_read(in, VDS_SCENARIO_MAX, "scenario", &err);
         text = b ? g_strndup(g_bytes_get_data(b, NULL), g_bytes_get_size(b)) : NULL;
@@ -387,13 +395,13 @@ int vds_cli_replay(int argc, char **argv)
         payload_place pl = {0};
         g_autofree char *dir = g_build_filename(report ? report : default_report, "payloads", NULL);
         payload_place_in(&pl, in, dir);
-        text = import_any(in, (unsigned)session, &pl, &err);
+        text = import_any(in, (unsigned)session, &pl, &unwritten, &err);
         payload_place_clear(&pl);
     }
     vds_scenario *s = text ? vds_scenario_parse(in, text, strlen(text), &err) : NULL;
     if (!s) {
         fprintf(stderr, "vdsim replay: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-        return err.code == VDS_ERR_IO ? VDS_EXIT_INFRA : VDS_EXIT_USAGE;
+        return unwritten ? VDS_EXIT_INFRA : VDS_EXIT_USAGE;
     }
     g_autoptr(GPtrArray) scenarios =
         g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);

@@ -50,6 +50,35 @@ static int exec_hook(const char *cmd, const char *target)
     return 0;
 }
 
+/* Boot until the guest's agent opens its port, a fresh domain for each of
+   up to attempts boots; a failed boot's console stays in REPORT/guest/boot-K/.
+   Returns the domain, with vds_vm_wait_agent's answer for it in *w; NULL
+   with err when libvirt refused it (another boot would not do better). */
+static vds_vm *boot(const vds_vm_opts *o, int attempts, int timeout_s, const char *report, int *w,
+                    vds_err *err)
+{
+    vds_vm *vm = NULL;
+    for (int attempt = 1; attempt <= attempts; attempt++) {
+        if (vm) {
+            g_autofree char *dir = g_strdup_printf("%s/guest/boot-%d", report, attempt - 1);
+            vds_vm_save_serial(vm, dir);
+            g_clear_pointer(&vm, vds_vm_destroy);
+            char *nl = strchr(err->msg, '\n'); /* its first line: the console follows */
+            if (nl)
+                *nl = '\0';
+            printf("vm: %s (its console: %s); booting a fresh domain, attempt %d of %d\n", err->msg,
+                   dir, attempt, attempts);
+            fflush(stdout);
+        }
+        if (!(vm = vds_vm_start(o, err)))
+            return NULL;
+        uint64_t deadline = vds_clock_now_ns() + (uint64_t)timeout_s * 1000000000ull;
+        if ((*w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, err)) >= 0)
+            break; /* up, or interrupted */
+    }
+    return vm;
+}
+
 int vds_cli_vm(int argc, char **argv)
 {
     g_autofree char *tmpl = NULL, *image = NULL, *uri = NULL, *name = NULL, *target = NULL;
@@ -140,27 +169,12 @@ int vds_cli_vm(int argc, char **argv)
     uint64_t t0 = vds_clock_now_ns();
     printf("vm: booting %s from %s (%s)\n", tmpl, image, kvm ? "KVM" : "TCG");
     fflush(stdout);
-    vds_vm *vm = NULL;
-    int rc = VDS_EXIT_INFRA;
     int w = -1;
-    for (int attempt = 1; w < 0 && attempt <= boot_attempts; attempt++) {
-        if (vm) { /* the boot that failed: its console stays with the report */
-            g_autofree char *dir = g_strdup_printf("%s/guest/boot-%d", report, attempt - 1);
-            vds_vm_save_serial(vm, dir);
-            g_clear_pointer(&vm, vds_vm_destroy);
-            char *nl = strchr(err.msg, '\n');
-            if (nl)
-                *nl = '\0';
-            printf("vm: %s (its console: %s); booting a fresh domain, attempt %d of %d\n", err.msg,
-                   dir, attempt, boot_attempts);
-            fflush(stdout);
-        }
-        if (!(vm = vds_vm_start(&o, &err))) {
-            fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-            goto out; /* libvirt refused it: another boot would not do better */
-        }
-        uint64_t deadline = vds_clock_now_ns() + (uint64_t)boot_timeout * 1000000000ull;
-        w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, &err);
+    vds_vm *vm = boot(&o, boot_attempts, boot_timeout, report, &w, &err);
+    int rc = VDS_EXIT_INFRA;
+    if (!vm) {
+        fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        goto out;
     }
     if (w != 0) {
         if (w > 0)

@@ -158,16 +158,15 @@ void vds_copy_logs(vds_runner *r, vds_scenario_result *res)
     if (!r->t->log_dir)
         return;
     GString *s = g_string_new(NULL);
-    const char *const *logs = agent_logs;
     for (size_t i = 0; i < G_N_ELEMENTS(agent_logs); i++) {
-        g_autofree char *p = g_build_filename(r->t->log_dir, logs[i], NULL);
+        g_autofree char *p = g_build_filename(r->t->log_dir, agent_logs[i], NULL);
         g_autofree char *text = NULL;
         gsize len = 0;
         if (!g_file_get_contents(p, &text, &len, NULL))
             continue;
         /* the last 3 KiB of each is what explains a failure */
         const char *from = len > 3072 ? text + len - 3072 : text;
-        g_string_append_printf(s, "==== %s (tail) ====\n%s\n", logs[i], from);
+        g_string_append_printf(s, "==== %s (tail) ====\n%s\n", agent_logs[i], from);
     }
     res->logs = g_string_free(s, FALSE);
     /* and beside the trace, for a person reading the report */

@@ -112,27 +112,28 @@ static bool settable(JsonObject *e, const char *name)
     return false;
 }
 
-/* A message the codec has no name for or refuses, or that shows what a
-   scenario cannot set (reserved bytes that are not zero): it cannot be a
-   send by meaning. */
+/* Is d data a trace describes by its digest (large)? */
+static bool by_digest(JsonNode *d)
+{
+    return d && JSON_NODE_HOLDS_OBJECT(d) &&
+           json_object_has_member(json_node_get_object(d), "sha256");
+}
+
+/* A message the codec has no name for or refuses, or one whose fields it
+   cannot build again (reserved bytes that are not zero, a capability bit
+   without a name): it cannot be a send by meaning. Data known by its
+   digest stands aside. */
 static bool unreadable(JsonObject *e)
 {
-    if (!*str(e, "type") || json_object_has_member(e, "error"))
-        return true;
+    uint32_t type;
     JsonObject *f = fields(e);
-    g_autoptr(GList) members = f ? json_object_get_members(f) : NULL;
-    for (GList *l = members; l; l = l->next)
-        if (!settable(e, l->data))
-            return true;
+    if (!vds_names_find(&vds_agent_type_names, str(e, "type"), &type) ||
+        json_object_has_member(e, "error"))
+        return true;
     if (!f)
         return false;
-    /* and what the codec describes it can build again (a capability bit
-       without a name it cannot); data known by digest stands aside */
-    uint32_t type;
-    vds_names_find(&vds_agent_type_names, str(e, "type"), &type);
-    JsonNode *d = json_object_get_member(f, "data");
-    bool digest =
-        d && JSON_NODE_HOLDS_OBJECT(d) && json_object_has_member(json_node_get_object(d), "sha256");
+    bool digest = by_digest(json_object_get_member(f, "data"));
+    g_autoptr(GList) members = json_object_get_members(f);
     g_autoptr(JsonObject) probe = json_object_new(); /* the event's own stay as they are */
     for (GList *l = members; l; l = l->next)
         if (!digest || (strcmp(l->data, "data") && strcmp(l->data, "len")))
@@ -279,56 +280,88 @@ static void quiet(synth *s, JsonObject *e, const char *what, const char *msg)
 }
 
 /* What the client sent the field agent: sent again. */
-static void on_to_agent(synth *s, guint i, JsonObject *e)
+/* The client's clipboard bookkeeping for its message e: which grab serial
+   vdsim will give, who owns the selection. Returns the mask of a grab that
+   vdsim may number itself, else NULL. */
+static const char *const *client_clipboard(synth *s, JsonObject *e, uint8_t sel)
 {
+    static const char *const serial_mask[] = {"serial", NULL};
     const char *type = str(e, "type");
     JsonObject *f = fields(e);
-    uint8_t sel = selection(e);
-    static const char *const serial_mask[] = {"serial", NULL};
     const char *const *mask = NULL;
-    if (!strcmp(type, "client-disconnected"))
-        return; /* a session boundary: vdsim makes its own */
-    if (unreadable(e)) {
-        g_autofree char *text = event_text(e);
-        comment(s, e, "the client sent %s: sent as it was", text);
-        send_raw(s, e);
-        return;
-    }
-    if (!strcmp(type, "clipboard-grab") && f && json_object_has_member(f, "serial")) {
-        gint64 serial = json_object_get_int_member(f, "serial");
-        if (serial == (gint64)s->serial[sel]) /* the normal sequence: vdsim numbers it */
-            mask = serial_mask;
-        s->serial[sel] = (uint32_t)serial + 1;
-    }
     if (!strcmp(type, "clipboard-grab")) {
+        if (f && json_object_has_member(f, "serial")) {
+            gint64 serial = json_object_get_int_member(f, "serial");
+            if (serial == (gint64)s->serial[sel]) /* the normal sequence: vdsim numbers it */
+                mask = serial_mask;
+            s->serial[sel] = (uint32_t)serial + 1;
+        }
         s->client_owns[sel] = true;
         s->guest_owns[sel] = false;
     } else if (!strcmp(type, "clipboard-release")) {
         s->client_owns[sel] = false;
     }
+    return mask;
+}
+
+/* Large data d of the client's message e: a trace knows it by its digest;
+   a capture holds it whole, and the import keeps it in a file beside the
+   scenario, else sends a placeholder. Appends the send's own keys to extra
+   and returns the fields to leave out. */
+static const char *const *large_data(synth *s, JsonObject *e, JsonNode *d, GString *extra)
+{
+    static const char *const digest_mask[] = {"data", "len", "serial", NULL};
+    const char *file = payload_file(s, e);
+    if (file) {
+        g_string_append(extra, ", payload-file: ");
+        vds_yaml_put_string(extra, file);
+    } else {
+        g_string_append_printf(
+            s->steps,
+            "  # its %" G_GINT64_FORMAT
+            " bytes are known by their digest only: a placeholder is sent\n",
+            json_object_get_int_member_with_default(json_node_get_object(d), "len", 0));
+        g_string_append(extra, ", data: \"vdsim placeholder\"");
+    }
+    return digest_mask;
+}
+
+/* The client's data d that a guest paste waited for: what it must get. */
+static void pasted(synth *s, JsonObject *e, JsonNode *d, uint8_t sel)
+{
+    s->pasting[sel] = false;
+    const char *file =
+        by_digest(d) && !strcmp(str(fields(e), "type"), "utf8-text") ? payload_file(s, e) : NULL;
+    if (!file && !(d && JSON_NODE_HOLDS_VALUE(d)))
+        return; /* bytes that are not text: nothing a paste of text shows */
+    g_string_append(s->steps, file ? "  - guest: {pasted-file: " : "  - guest: {pasted: ");
+    if (file)
+        vds_yaml_put_string(s->steps, file);
+    else
+        vds_yaml_put_json(s->steps, d);
+    g_string_append_printf(s->steps, "%s, within: 3s}\n", sel ? ", selection: primary" : "");
+    s->guest_steps++;
+}
+
+static void on_to_agent(synth *s, guint i, JsonObject *e)
+{
+    const char *type = str(e, "type");
+    JsonObject *f = fields(e);
+    uint8_t sel = selection(e);
+    if (!strcmp(type, "client-disconnected"))
+        return; /* a session boundary: vdsim makes its own */
     g_autofree char *text = event_text(e);
+    if (unreadable(e)) {
+        comment(s, e, "the client sent %s: sent as it was", text);
+        send_raw(s, e);
+        return;
+    }
+    const char *const *mask = client_clipboard(s, e, sel);
     comment(s, e, "the client sent %s", text);
     JsonNode *d = f ? json_object_get_member(f, "data") : NULL;
-    static const char *const digest_mask[] = {"data", "len", "serial", NULL};
     g_autoptr(GString) extra = g_string_new(NULL);
-    if (d && JSON_NODE_HOLDS_OBJECT(d) &&
-        json_object_has_member(json_node_get_object(d), "sha256")) {
-        /* a trace describes large data by its digest; a capture holds it
-           whole, and the import keeps it in a file beside the scenario */
-        const char *file = payload_file(s, e);
-        if (file) {
-            g_string_append(extra, ", payload-file: ");
-            vds_yaml_put_string(extra, file);
-        } else {
-            g_string_append_printf(
-                s->steps,
-                "  # its %" G_GINT64_FORMAT " bytes are known by their "
-                "digest only: a placeholder is sent\n",
-                json_object_get_int_member_with_default(json_node_get_object(d), "len", 0));
-            g_string_append(extra, ", data: \"vdsim placeholder\"");
-        }
-        mask = digest_mask;
-    }
+    if (by_digest(d))
+        mask = large_data(s, e, d, extra);
     step_open(s, "send");
     put_msg(s, e, mask, extra->str);
     s->sends++;
@@ -339,24 +372,8 @@ static void on_to_agent(synth *s, guint i, JsonObject *e)
     if (!strcmp(type, "clipboard-request") &&
         find_after(s, i, clipboard_answer, clipboard_asked, &sel) < 0)
         quiet(s, e, "clipboard request", "clipboard");
-    JsonNode *data = f ? json_object_get_member(f, "data") : NULL;
-    if (!strcmp(type, "clipboard") && s->pasting[sel]) {
-        s->pasting[sel] = false;
-        const char *file =
-            data && JSON_NODE_HOLDS_OBJECT(data) && !strcmp(str(f, "type"), "utf8-text")
-                ? payload_file(s, e)
-                : NULL;
-        if ((data && JSON_NODE_HOLDS_VALUE(data)) || file) { /* what the guest's paste gets */
-            g_string_append(s->steps, file ? "  - guest: {pasted-file: " : "  - guest: {pasted: ");
-            if (file)
-                vds_yaml_put_string(s->steps, file);
-            else
-                vds_yaml_put_json(s->steps, data);
-            g_string_append_printf(s->steps, "%s, within: 3s}\n",
-                                   sel ? ", selection: primary" : "");
-            s->guest_steps++;
-        }
-    }
+    if (!strcmp(type, "clipboard") && s->pasting[sel])
+        pasted(s, e, d, sel);
 }
 
 /* The text a guest copy offered: what the agent later sent for that

@@ -18,6 +18,12 @@ SEND_EXPECT = ("  - send: {msg: monitors-config, flags: [], monitors: [{w: 1024,
                "y: 0, depth: 32}]}\n")
 
 
+def agent_said(report):
+    """The last complaint the agents logged in a one-scenario run's report."""
+    summary = json.loads((report / "summary.json").read_text())
+    return summary["scenarios"][0].get("agent-said")
+
+
 def steps(text):
     """The scenario's steps without the field comments (they carry frames and times)."""
     return [line for line in text.splitlines() if line.startswith("  - ")]
@@ -173,9 +179,8 @@ def test_a_known_agent_bug_reproduces_from_a_capture(run, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert "verdict: reproduced" in r.stdout
     # and the agent's own word on why, from this scenario's part of its log
-    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
-    assert summary["scenarios"][0]["agent-said"] == \
-        "spice-vdagentd: invalid message size for VDAgentMonitorsConfig", summary
+    assert agent_said(tmp_path / "rep") == \
+        "spice-vdagentd: invalid message size for VDAgentMonitorsConfig"
 
 
 def test_a_divergence_is_named_field_beside_here(run, tmp_path):
@@ -303,6 +308,13 @@ def test_large_clipboard_data_goes_to_payload_files_and_replays(run, tmp_path):
     assert any(s.startswith("  - guest: {pasted-file: ") for s in sent), text
     assert any(s.startswith("  - guest-copy: {payload-file: ") for s in sent), text
     assert run("lint", str(out)).returncode == 0
+    # files that cannot be written are the output's fault (3), and no scenario names them
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    (blocked / "field.payloads").write_text("a file where the directory goes")
+    r = run("import", str(path), "-o", str(blocked / "field.yaml"))
+    assert r.returncode == 3 and "field.payloads: cannot create" in r.stderr, r.stderr
+    assert not (blocked / "field.yaml").exists()
     # without -o there is nowhere to keep them: placeholders, said so
     r = run("import", str(path))
     assert r.returncode == 0 and "digest only: a placeholder is sent" in r.stdout, r.stdout
@@ -337,6 +349,4 @@ def test_messages_the_codec_cannot_read_are_sent_as_they_were(run, tmp_path):
     r = run("replay", "--report", str(tmp_path / "rep"), str(path), timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "verdict: reproduced" in r.stdout
-    summary = json.loads((tmp_path / "rep" / "summary.json").read_text())
-    assert summary["scenarios"][0]["agent-said"] == \
-        "spice-vdagentd: unknown message type 122, ignoring", summary
+    assert agent_said(tmp_path / "rep") == "spice-vdagentd: unknown message type 122, ignoring"
