@@ -50,6 +50,36 @@ static int exec_hook(const char *cmd, const char *target)
     return 0;
 }
 
+/* vdsim run's arguments from ours (argv[1..]: its options and scenarios),
+   checked before a guest is booted for them; the target (args[2]) is known
+   once the guest is up. *report is the run's --report, or a new
+   reports/vm-STAMP added to the arguments: the guest's logs go there too.
+   New array of borrowed strings, NULL-terminated. */
+static GPtrArray *run_args(int argc, char **argv, char **report)
+{
+    *report = NULL;
+    for (int i = 1; i < argc && !*report; i++)
+        if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
+            *report = g_strdup(argv[i + 1]);
+        else if (g_str_has_prefix(argv[i], "--report="))
+            *report = g_strdup(argv[i] + 9);
+    GPtrArray *args = g_ptr_array_new();
+    g_ptr_array_add(args, "run");
+    g_ptr_array_add(args, "--target");
+    g_ptr_array_add(args, "libvirt:");
+    if (!*report) {
+        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+        g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
+        *report = g_strdup_printf("reports/vm-%s", stamp);
+        g_ptr_array_add(args, "--report");
+        g_ptr_array_add(args, *report);
+    }
+    for (int i = 1; i < argc; i++)
+        g_ptr_array_add(args, argv[i]);
+    g_ptr_array_add(args, NULL);
+    return args;
+}
+
 /* Boot until the guest's agent opens its port, a fresh domain for each of
    up to attempts boots; a failed boot's console stays in REPORT/guest/boot-K/.
    Returns the domain, with vds_vm_wait_agent's answer for it in *w; NULL
@@ -126,33 +156,8 @@ int vds_cli_vm(int argc, char **argv)
         fprintf(stderr, "vdsim vm: needs --template FILE --image DIR and scenarios (see --help)\n");
         return VDS_EXIT_USAGE;
     }
-    /* the run's --report, if given, is where the guest's logs go too */
     g_autofree char *report = NULL;
-    for (int i = 1; i < argc && !report; i++)
-        if (strcmp(argv[i], "--report") == 0 && i + 1 < argc)
-            report = g_strdup(argv[i + 1]);
-        else if (g_str_has_prefix(argv[i], "--report="))
-            report = g_strdup(argv[i] + 9);
-    bool has_report = report != NULL;
-    if (!has_report) {
-        g_autoptr(GDateTime) now = g_date_time_new_now_utc();
-        g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
-        report = g_strdup_printf("reports/vm-%s", stamp);
-    }
-
-    /* vdsim run's arguments, checked before a guest is booted for them; the
-       target is known once the guest is up */
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
-    g_ptr_array_add(args, "run");
-    g_ptr_array_add(args, "--target");
-    g_ptr_array_add(args, "libvirt:");
-    if (!has_report) {
-        g_ptr_array_add(args, "--report");
-        g_ptr_array_add(args, report);
-    }
-    for (int i = 1; i < argc; i++)
-        g_ptr_array_add(args, argv[i]);
-    g_ptr_array_add(args, NULL);
+    g_autoptr(GPtrArray) args = run_args(argc, argv, &report);
     g_autofree char **check = g_memdup2(args->pdata, args->len * sizeof(char *));
     int crc = vds_cli_run_check((int)args->len - 1, check);
     if (crc != VDS_EXIT_OK)
