@@ -85,6 +85,7 @@ int vds_cli_server(int argc, char **argv)
 {
     gint port = 5930, tls_port = -1;
     g_autofree char *host = NULL, *unix_path = NULL, *ca = NULL, *cert = NULL, *key = NULL;
+    g_autofree char *agent_root = NULL;
     GOptionEntry entries[] = {
         {"port", 0, 0, G_OPTION_ARG_INT, &port, "Plain TCP port (default 5930; 0: a free one)",
          "N"},
@@ -96,6 +97,7 @@ int vds_cli_server(int argc, char **argv)
         {"ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "TLS: CA certificate", "FILE"},
         {"cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS: server certificate", "FILE"},
         {"key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS: server key", "FILE"},
+        VDS_CLI_AGENT_ROOT_ENTRY(agent_root),
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) octx = g_option_context_new("- the embedded spice-server with the "
@@ -111,6 +113,8 @@ int vds_cli_server(int argc, char **argv)
                 gerr ? gerr->message : "bad arguments (TLS needs --ca, --cert and --key)");
         return VDS_EXIT_USAGE;
     }
+    if (vds_cli_use_agent_root("vdsim server", agent_root) != VDS_EXIT_OK)
+        return VDS_EXIT_USAGE;
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
     vds_spice_server_opts so = {.host = host,

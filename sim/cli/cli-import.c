@@ -348,6 +348,7 @@ static void judge(void *user, vds_run_result *r)
 int vds_cli_replay(int argc, char **argv)
 {
     g_autofree char *target = NULL, *report = NULL, *junit = NULL, *trace = NULL;
+    g_autofree char *agent_root = NULL;
     gint session = 0;
     gboolean verbose = FALSE;
     GOptionEntry entries[] = {
@@ -360,6 +361,7 @@ int vds_cli_replay(int argc, char **argv)
         {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write the whole run's trace to FILE",
          "FILE"},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print every message", NULL},
+        VDS_CLI_AGENT_ROOT_ENTRY(agent_root),
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new(
@@ -378,6 +380,8 @@ int vds_cli_replay(int argc, char **argv)
                 gerr ? gerr->message : "expected one capture, trace or scenario");
         return VDS_EXIT_USAGE;
     }
+    if (vds_cli_use_agent_root("vdsim replay", agent_root) != VDS_EXIT_OK)
+        return VDS_EXIT_USAGE;
     const char *in = argv[1];
     bool yaml = g_str_has_suffix(in, ".yaml") || g_str_has_suffix(in, ".yml");
     g_autofree char *default_report = NULL;

@@ -96,7 +96,7 @@ static int minimize(const vds_scenario *s, min_ctx *m, const char *out, unsigned
 
 int vds_cli_minimize(int argc, char **argv)
 {
-    g_autofree char *target = NULL, *out = NULL;
+    g_autofree char *target = NULL, *out = NULL, *agent_root = NULL;
     gint max_runs = 200, max_s = 300;
     GOptionEntry entries[] = {
         {"target", 0, 0, G_OPTION_ARG_STRING, &target, "Where the agent is (default: local)", "T"},
@@ -104,6 +104,7 @@ int vds_cli_minimize(int argc, char **argv)
          "FILE"},
         {"max-runs", 0, 0, G_OPTION_ARG_INT, &max_runs, "Stop after N runs (default 200)", "N"},
         {"max-time", 0, 0, G_OPTION_ARG_INT, &max_s, "Stop after S seconds (default 300)", "S"},
+        VDS_CLI_AGENT_ROOT_ENTRY(agent_root),
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx =
@@ -123,6 +124,8 @@ int vds_cli_minimize(int argc, char **argv)
                 gerr ? gerr->message : "expected one scenario and -o FILE");
         return VDS_EXIT_USAGE;
     }
+    if (vds_cli_use_agent_root("vdsim minimize", agent_root) != VDS_EXIT_OK)
+        return VDS_EXIT_USAGE;
     vds_scenario *s = vds_scenario_load(argv[1], &err);
     if (!s) {
         fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "target/agent-root.h"
+
 typedef struct subcommand {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -31,6 +33,23 @@ static void usage(FILE *fp)
         fprintf(fp, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
     fprintf(fp, "\n'vdsim COMMAND --help' describes a command. Exit codes: 0 ok, 1 failed or\n"
                 "malformed, 2 usage or input error, 3 infrastructure fault.\n");
+}
+
+int vds_cli_use_agent_root(const char *who, const char *dir)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    if (!dir)
+        dir = vds_agent_root(); /* the environment's is checked the same way */
+    if (!dir)
+        return VDS_EXIT_OK;
+    if (vds_agent_root_check(dir, &err) < 0) {
+        fprintf(stderr, "%s: --agent-root: %s\n", who, vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return VDS_EXIT_USAGE;
+    }
+    g_autofree char *abs = g_canonicalize_filename(dir, NULL);
+    g_setenv("VDSIM_AGENT_ROOT", abs, TRUE); /* the stack reads it; so do its children */
+    return VDS_EXIT_OK;
 }
 
 int vds_cli_main(int argc, char **argv)

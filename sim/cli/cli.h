@@ -14,6 +14,18 @@ enum vds_exit {
 };
 
 int vds_cli_main(int argc, char **argv);
+
+/* --agent-root DIR, for the commands that start the local agent stack. */
+#define VDS_CLI_AGENT_ROOT_ENTRY(var)                                                           \
+    {                                                                                           \
+        "agent-root", 0, 0, G_OPTION_ARG_FILENAME, &(var),                                      \
+            "Run the agents of this tree (tools/build-agent-root) instead of the host's; also " \
+            "$VDSIM_AGENT_ROOT",                                                                \
+            "DIR"                                                                               \
+    }
+/* Check dir (NULL: nothing to do) and hand it to the local stack. VDS_EXIT_OK,
+ * or VDS_EXIT_USAGE with the message printed after who. */
+int vds_cli_use_agent_root(const char *who, const char *dir);
 int vds_cli_decode(int argc, char **argv);
 int vds_cli_diff(int argc, char **argv);
 int vds_cli_lint(int argc, char **argv);

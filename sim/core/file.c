@@ -73,7 +73,8 @@ char *vds_file_read_all(const char *path, size_t max, const char *what, size_t *
         g_byte_array_append(buf, chunk, (guint)n);
     }
     close(fd);
-    *len = buf->len;
+    if (len)
+        *len = buf->len;
     g_byte_array_append(buf, (const guint8 *)"", 1);
     return (char *)g_byte_array_free(buf, FALSE);
 fail:

@@ -18,7 +18,8 @@ int vds_file_check(const char *path, size_t max, const char *what, vds_err *err)
  * that grows past max, or a device, is refused before it fills memory).
  * Returns new bytes, or NULL with err located at path. */
 GBytes *vds_file_read(const char *path, size_t max, const char *what, vds_err *err);
-/* The same as a new NUL-terminated buffer (g_free) of *len bytes. */
+/* The same as a new NUL-terminated buffer (g_free) of *len bytes (len may
+ * be NULL). */
 char *vds_file_read_all(const char *path, size_t max, const char *what, size_t *len, vds_err *err);
 
 /* Write len bytes to path and make them durable: written beside it, synced

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/file.h"
+#include "core/version.h"
 #include "scenario/runner-ctx.h"
 
 char *vds_report_path(const char *dir, const char *sub, const char *id, const char *ext)
@@ -50,9 +51,33 @@ static void golden_update(vds_runner *r, vds_scenario_result *res, const char *g
     vds_run_result_lost(r->run, &err);
 }
 
+/* The golden of id for the agent under test: ID@V.jsonl beside ID.jsonl holds
+   for agents from version V on, so the greatest V at or below the version
+   here wins; ID.jsonl otherwise (and when the version is unknown). Ids
+   cannot hold '@', so the names do not collide. New relative path. */
+static char *golden_name(const char *dir, const char *id, const char *version)
+{
+    g_autofree char *base = g_path_get_basename(id), *sub = g_path_get_dirname(id);
+    g_autofree char *where = g_build_filename(dir, sub, NULL);
+    g_autofree char *best = NULL;
+    GDir *d = version && strcmp(version, "unknown") ? g_dir_open(where, 0, NULL) : NULL;
+    g_autofree char *prefix = g_strconcat(base, "@", NULL);
+    for (const char *n; d && (n = g_dir_read_name(d));) {
+        if (!g_str_has_prefix(n, prefix) || !g_str_has_suffix(n, ".jsonl"))
+            continue;
+        g_autofree char *v = g_strndup(n + strlen(prefix), strlen(n) - strlen(prefix) - 6);
+        g_autofree char *range = g_strconcat(">= ", v, NULL);
+        if (vds_version_in(version, range, NULL) == 1 && (!best || vds_version_cmp(v, best) > 0))
+            g_free(best), best = g_strdup(v);
+    }
+    if (d)
+        g_dir_close(d);
+    return best ? g_strdup_printf("%s@%s.jsonl", id, best) : g_strconcat(id, ".jsonl", NULL);
+}
+
 void vds_golden_check(vds_runner *r, vds_scenario_result *res)
 {
-    g_autofree char *rel_path = g_strconcat(r->s->id, ".jsonl", NULL);
+    g_autofree char *rel_path = golden_name(r->o->golden_dir, r->s->id, r->t->agent_version);
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
     g_autofree char *golden = vds_path_under(r->o->golden_dir, rel_path, &err);

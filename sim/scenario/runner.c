@@ -157,6 +157,35 @@ static void post_check(vds_runner *r, vds_scenario_result *res)
     }
 }
 
+/* A scenario with a known-bug mark whose range holds for the agent under
+   test: its failure is the bug (XFAIL), its pass means the mark is out of
+   date (XPASS). Only FAIL and PASS are judged: an error is vdsim's. */
+static void judge_known_bug(vds_runner *r, vds_scenario_result *res)
+{
+    const char *version = r->t->agent_version;
+    const vds_known_bug *b = vds_scenario_known_bug(r->s, version);
+    if (!b || (res->status != VDS_FAIL && res->status != VDS_PASS))
+        return;
+    bool unknown = !version || strcmp(version, "unknown") == 0;
+    res->known_bug = b;
+    if (res->status == VDS_FAIL) {
+        res->status = VDS_XFAIL;
+        g_ptr_array_add(res->notes, g_strdup_printf("known bug (agent %s%s): %s (%s)", b->agent,
+                                                    unknown ? "; the version here is unknown" : "",
+                                                    b->why, b->ref));
+        r->stack_broken = true; /* a bug that held may leave the agent unusable */
+        return;
+    }
+    res->status = VDS_XPASS;
+    g_free(res->failure);
+    res->failure = unknown ? g_strdup_printf("%s: passes, but its known-bug mark (agent %s) "
+                                             "says it fails, and the version here is unknown",
+                                             r->s->file, b->agent)
+                           : g_strdup_printf("%s: known bug no longer reproduces on %s: update "
+                                             "the mark (agent %s; %s)",
+                                             r->s->file, version, b->agent, b->ref);
+}
+
 static int run_steps(vds_runner *r, vds_scenario_result *res)
 {
     unsigned repeat = r->o->repeat ? r->o->repeat : r->s->repeat;
@@ -192,6 +221,13 @@ static int ensure_started(vds_runner *r, vds_scenario_result *res)
                                        r->o->target, vds_err_str(&err, ebuf, sizeof(ebuf)));
         return -1;
     }
+    if (!r->run->agent && r->t->agent) { /* the run's first line */
+        r->run->agent = g_strdup(r->t->agent);
+        r->run->agent_version = g_strdup(r->t->agent_version);
+        g_autofree char *line = g_strdup_printf("agent under test: %s", r->t->agent);
+        if (r->o->observer.notice)
+            r->o->observer.notice(r->o->observer.user, line);
+    }
     return 0;
 }
 
@@ -206,15 +242,18 @@ static int open_trace(vds_runner *r, vds_scenario_result *res)
     vds_trace_info info = {.source = source,
                            .target = r->o->target,
                            .port_writer = r->t->kind->port_writer,
+                           .agent_version = r->t->agent_version,
                            .host_caps = r->s->client_caps,
                            .agent_caps = VDS_CAPS_VDAGENTD};
     r->trace = vds_trace_writer_open(res->trace_path, &info, &err);
     if (r->trace)
         return 0;
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
-    res->status = VDS_ERROR;
-    res->failure = g_strdup_printf("%s: its trace cannot be kept: %s", r->s->file,
-                                   vds_err_str(&err, ebuf, sizeof(ebuf)));
+    if (!res->failure) { /* a start that failed says so first */
+        res->status = VDS_ERROR;
+        res->failure = g_strdup_printf("%s: its trace cannot be kept: %s", r->s->file,
+                                       vds_err_str(&err, ebuf, sizeof(ebuf)));
+    }
     vds_run_result_lost(r->run, &err);
     return -1;
 }
@@ -274,7 +313,8 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
     r->vars = vds_match_vars_new();
     uint64_t t_start = vds_clock_now_ns();
     r->t0 = t_start;
-    if (open_trace(r, res) < 0 || ensure_started(r, res) < 0)
+    int started = ensure_started(r, res); /* first: the trace's header names the agent */
+    if (open_trace(r, res) < 0 || started < 0)
         goto out;
     vds_logs_mark(r);
     uint64_t t_setup = vds_clock_now_ns();
@@ -298,6 +338,7 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
     }
     post_check(r, res);
     vds_logs_complaint(r, res);
+    judge_known_bug(r, res);
 out:
     res->wall_ns = vds_clock_now_ns() - t_start;
     vds_runner_flush_wire(r, UINT64_MAX);
@@ -348,6 +389,8 @@ void vds_run_result_free(vds_run_result *r)
     g_free(r->target);
     g_free(r->target_kind);
     g_free(r->target_info);
+    g_free(r->agent);
+    g_free(r->agent_version);
     g_free(r->lost);
     g_free(r->verdict);
     g_free(r->verdict_detail);
@@ -373,6 +416,8 @@ int vds_run_result_exit(const vds_run_result *r)
 {
     if (r->interrupted || r->lost || vds_run_result_count(r, VDS_ERROR))
         return 3;
+    if (r->strict && vds_run_result_count(r, VDS_XPASS))
+        return 1;
     return vds_run_result_count(r, VDS_FAIL) ? 1 : 0;
 }
 
@@ -407,6 +452,7 @@ vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_
     vds_run_result *run = g_new0(vds_run_result, 1);
     vds_runner r = {.o = o, .ctx = t->ctx, .t = t, .run = run};
     run->target = g_strdup(o->target);
+    run->strict = o->strict;
     run->scenarios = scenarios;
     run->target_kind = g_strdup(t->kind->name);
     run->results = g_ptr_array_new_with_free_func((GDestroyNotify)result_free);

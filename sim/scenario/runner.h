@@ -15,6 +15,8 @@ typedef enum vds_status {
     VDS_FAIL,  /* the agent did not do what the scenario says */
     VDS_ERROR, /* infrastructure: the stack did not start, setup failed */
     VDS_SKIP,  /* not for this target (failure says why) */
+    VDS_XFAIL, /* failed where a known-bug mark says this agent fails (failure keeps how) */
+    VDS_XPASS, /* passed where a known-bug mark says it fails: the mark is out of date */
 } vds_status;
 
 typedef struct vds_latency {
@@ -36,14 +38,17 @@ typedef struct vds_scenario_result {
     char *agent_said;     /* the last line the agents logged in this scenario that reads as
                              a complaint (invalid, error, dropping, ...), or NULL */
     GPtrArray *notes;     /* char*: what a reader should know (the agent here differs) */
+    const vds_known_bug *known_bug; /* borrowed from s: the mark that held (XFAIL, XPASS) */
 } vds_scenario_result;
 
 typedef struct vds_run_result {
-    char *target;       /* as given */
-    char *target_kind;  /* the registry's name */
-    char *target_info;  /* one line about it, or NULL */
-    GPtrArray *results; /* vds_scenario_result*, in run order */
-    unsigned total;     /* scenarios asked for (more than results when interrupted) */
+    char *target;        /* as given */
+    char *target_kind;   /* the registry's name */
+    char *target_info;   /* one line about it, or NULL */
+    char *agent;         /* the agent under test, once the target said (or NULL) */
+    char *agent_version; /* its version alone, or NULL */
+    GPtrArray *results;  /* vds_scenario_result*, in run order */
+    unsigned total;      /* scenarios asked for (more than results when interrupted) */
     bool interrupted;
     uint64_t interrupted_ns; /* when, since the run's start */
     GPtrArray *scenarios;    /* borrowed: all asked for, the ones not run after results */
@@ -52,10 +57,12 @@ typedef struct vds_run_result {
     char *verdict_detail;    /* its words */
     uint64_t wall_ns;
     int64_t peak_rss_kib; /* vdsim's own VmHWM at the end, -1 unknown */
+    bool strict;          /* an XPASS fails the run */
 } vds_run_result;
 
 void vds_run_result_free(vds_run_result *r);
-/* 0 all passed (or skipped), 1 a scenario failed, 3 an infrastructure fault,
+/* 0 all passed (or skipped, or failed where a known bug says so), 1 a
+ * scenario failed (or, strict, passed where a known bug says it fails), 3 an infrastructure fault,
  * an interrupted run or results that could not be kept. */
 int vds_run_result_exit(const vds_run_result *r);
 /* Note that a result could not be kept (the first one is reported). */
@@ -85,6 +92,7 @@ typedef struct vds_run_opts {
     unsigned tol_pct;
     bool fresh_agent;               /* restart the stack for every scenario */
     bool keep_started;              /* leave the target running at the end (runs in a row) */
+    bool strict;                    /* XPASS (a known bug that no longer holds) fails the run */
     const volatile bool *interrupt; /* set (by cli's signal handler) to stop; may be NULL */
     vds_run_observer observer;
 } vds_run_opts;

@@ -10,6 +10,7 @@
 
 #include "core/file.h"
 #include "core/hex.h"
+#include "core/version.h"
 #include "proto/agent.h"
 #include "proto/spice.h"
 #include "scenario/match.h"
@@ -19,9 +20,9 @@
 #define DEFAULT_WITHIN_NS (2000ull * 1000000)
 #define MAX_REPEAT        100000
 
-static const char *const top_keys[] = {"id",          "requirement",  "targets",          "needs",
-                                       "client-caps", "ignore",       "repeat",           "steps",
-                                       "agent-after", "differential", "field-agent-caps", NULL};
+static const char *const top_keys[] = {
+    "id",    "requirement", "targets",      "needs",     "client-caps",      "ignore", "repeat",
+    "steps", "agent-after", "differential", "known-bug", "field-agent-caps", NULL};
 typedef vds_parse_ctx ctx;
 
 void vds_scenario_free(vds_scenario *s)
@@ -39,6 +40,8 @@ void vds_scenario_free(vds_scenario *s)
     if (s->diff_ignore)
         g_array_unref(s->diff_ignore);
     g_free(s->diff_why);
+    if (s->known_bugs)
+        g_ptr_array_unref(s->known_bugs);
     if (s->steps)
         g_ptr_array_unref(s->steps);
     g_free(s);
@@ -1044,6 +1047,72 @@ static int parse_differential(ctx *c, const vds_ynode *diff)
     return 0;
 }
 
+static void known_bug_free(vds_known_bug *b)
+{
+    g_free(b->agent);
+    g_free(b->ref);
+    g_free(b->why);
+    g_free(b);
+}
+
+static int parse_known_bug(ctx *c, const vds_ynode *n)
+{
+    static const char *const keys[] = {"agent", "ref", "why", NULL};
+    if (n->kind != VDS_Y_MAP)
+        return fail(c, n,
+                    "a known-bug mark is {agent: \"< 0.23.0\", ref: URL-OR-COMMIT, why: TEXT}");
+    if (known_keys(c, n, keys, "known-bug key") < 0)
+        return -1;
+    const char *v[3];
+    for (size_t i = 0; i < 3; i++) {
+        vds_ynode *e = vds_ynode_get(n, keys[i]);
+        if (!e)
+            return fail(c, n,
+                        "known-bug needs agent (the versions it holds in), ref (where upstream "
+                        "has it) and why; '%s' is missing",
+                        keys[i]);
+        if (!(v[i] = scalar(c, e, keys[i])))
+            return -1;
+    }
+    vds_err rerr = {0};
+    if (vds_version_range_check(v[0], &rerr) < 0)
+        return fail(c, vds_ynode_get(n, "agent"), "%s", rerr.msg);
+    vds_known_bug *b = g_new0(vds_known_bug, 1);
+    b->agent = g_strstrip(g_strdup(v[0]));
+    b->ref = g_strstrip(g_strdup(v[1]));
+    b->why = g_strstrip(g_strdup(v[2]));
+    g_ptr_array_add(c->s->known_bugs, b);
+    return 0;
+}
+
+/* known-bug: one mark, or a list of them (a bug fixed in one version and
+   another that came back later) */
+static int parse_known_bugs(ctx *c, const vds_ynode *n)
+{
+    if (!n)
+        return 0;
+    if (n->kind != VDS_Y_SEQ)
+        return parse_known_bug(c, n);
+    for (guint i = 0; i < n->items->len; i++)
+        if (parse_known_bug(c, n->items->pdata[i]) < 0)
+            return -1;
+    return 0;
+}
+
+const vds_known_bug *vds_scenario_known_bug(const vds_scenario *s, const char *version)
+{
+    if (!s->known_bugs->len)
+        return NULL;
+    if (!version || strcmp(version, "unknown") == 0)
+        return s->known_bugs->pdata[0];
+    for (guint i = 0; i < s->known_bugs->len; i++) {
+        const vds_known_bug *b = s->known_bugs->pdata[i];
+        if (vds_version_in(version, b->agent, NULL) == 1)
+            return b;
+    }
+    return NULL;
+}
+
 static int parse_run_keys(ctx *c, const vds_ynode *root)
 {
     vds_ynode *rep = vds_ynode_get(root, "repeat");
@@ -1100,6 +1169,7 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
     s->targets = g_ptr_array_new_with_free_func(g_free);
     s->ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
     s->diff_ignore = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    s->known_bugs = g_ptr_array_new_with_free_func((GDestroyNotify)known_bug_free);
     s->steps = g_ptr_array_new_with_free_func((GDestroyNotify)vds_step_free);
     s->client_caps = VDS_CAPS_SPICE_GTK;
     s->repeat = 1;
@@ -1108,6 +1178,8 @@ vds_scenario *vds_scenario_parse(const char *file, const char *text, size_t len,
         rc = parse_differential(&c, vds_ynode_get(root, "differential"));
     if (rc == 0)
         rc = parse_run_keys(&c, root);
+    if (rc == 0)
+        rc = parse_known_bugs(&c, vds_ynode_get(root, "known-bug"));
     if (rc == 0)
         rc = parse_steps(&c, root);
     g_hash_table_unref(c.vars);

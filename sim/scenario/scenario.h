@@ -105,6 +105,15 @@ struct vds_step {
     } u;
 };
 
+/* known-bug: a scenario asserts correct behaviour; an agent known to get it
+ * wrong is named by a version range. Where the range holds, a failure is an
+ * expected one (XFAIL) and a pass says the mark is out of date (XPASS). */
+typedef struct vds_known_bug {
+    char *agent; /* a version range (core/version.h): "< 0.23.0", ">= 0.22.1" */
+    char *ref;   /* upstream: a merge request, a commit, a source line */
+    char *why;   /* what the agent does wrong, in a sentence */
+} vds_known_bug;
+
 typedef struct vds_scenario {
     char *file;
     char *id;
@@ -125,9 +134,15 @@ typedef struct vds_scenario {
     GArray *diff_ignore;
     char *diff_why;
     unsigned repeat;
-    bool breaks_agent; /* agent-after: broken (a known agent bug leaves it unusable) */
-    GPtrArray *steps;  /* vds_step* */
+    bool breaks_agent;     /* agent-after: broken (a known agent bug leaves it unusable) */
+    GPtrArray *known_bugs; /* vds_known_bug*: known-bug marks, in file order */
+    GPtrArray *steps;      /* vds_step* */
 } vds_scenario;
+
+/* The mark whose range holds for version (borrowed), or NULL. An unknown
+ * version ("unknown" or NULL) matches the first mark: the run cannot tell,
+ * and the result says so. */
+const vds_known_bug *vds_scenario_known_bug(const vds_scenario *s, const char *version);
 
 /* Why the scenario does not run on t (new string), or NULL when it does:
  * its targets: override leaves t's kind out, or t lacks a need. */

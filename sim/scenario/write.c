@@ -382,6 +382,18 @@ char *vds_scenario_write(const vds_scenario *s)
         g_string_append_printf(out, "repeat: %u\n", s->repeat);
     if (s->breaks_agent)
         g_string_append(out, "agent-after: broken\n");
+    for (guint i = 0; i < s->known_bugs->len; i++) {
+        const vds_known_bug *b = s->known_bugs->pdata[i];
+        g_string_append(out, s->known_bugs->len > 1 ? (i ? "  - " : "known-bug:\n  - ")
+                                                    : "known-bug:\n    ");
+        const char *keys[] = {"agent", "ref", "why"};
+        const char *vals[] = {b->agent, b->ref, b->why};
+        for (size_t k = 0; k < 3; k++) {
+            g_string_append_printf(out, "%s%s: ", k ? "    " : "", keys[k]);
+            vds_yaml_put_string(out, vals[k]);
+            g_string_append_c(out, '\n');
+        }
+    }
     g_string_append(out, "steps:\n");
     for (guint i = 0; i < s->steps->len; i++) {
         const vds_step *st = s->steps->pdata[i];

@@ -11,7 +11,6 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -21,6 +20,7 @@
 #include "core/loop.h"
 #include "peer/port.h"
 #include "proto/agent.h"
+#include "target/agent-root.h"
 #include "target/local-stack.h"
 
 #define START_TIMEOUT_NS (30ull * 1000000000)
@@ -56,11 +56,12 @@ struct vds_local_stack {
     void *port_user;
     Display *xdpy;
     bool stopping;
-    bool paused;          /* spice-vdagentd stopped by a guest-agent step */
-    bool port_taken;      /* port_fn took the agent's connection */
-    bool x_gone;          /* vdsim's X connection was lost */
-    GArray *input;        /* vds_input_event: what the fake uinput got */
-    GCancellable *cancel; /* the processes' exit watches, cancelled at free */
+    bool paused;                /* spice-vdagentd stopped by a guest-agent step */
+    bool port_taken;            /* port_fn took the agent's connection */
+    bool x_gone;                /* vdsim's X connection was lost */
+    GArray *input;              /* vds_input_event: what the fake uinput got */
+    GCancellable *cancel;       /* the processes' exit watches, cancelled at free */
+    vds_agent_root_entry entry; /* where the agents run: root NULL for the host */
 };
 typedef vds_local_stack local;
 
@@ -109,21 +110,20 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
 /* Runs in the child: it dies with vdsim, however vdsim ends (crash, SIGKILL). */
 void vds_local_die_with_parent(gpointer user)
 {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    /* a process group of its own: a terminal's Ctrl-C is for vdsim, which
-       then ends the stack in order and still writes its reports */
-    setpgid(0, 0);
+    vds_agent_root_enter(NULL);
 }
 
+/* in_root: an agent, started inside the agent root when there is one */
 static GSubprocess *spawn(local *l, const char *log, const char *const *argv, const char *display,
-                          int pass_fd, vds_err *err)
+                          int pass_fd, bool in_root, vds_err *err)
 {
     g_autoptr(GSubprocessLauncher) la =
         g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDERR_MERGE | G_SUBPROCESS_FLAGS_STDIN_PIPE);
     g_autofree char *log_path = path_in(l, log);
     g_autoptr(GError) gerr = NULL;
     g_subprocess_launcher_set_stdout_file_path(la, log_path);
-    g_subprocess_launcher_set_child_setup(la, vds_local_die_with_parent, NULL, NULL);
+    g_subprocess_launcher_set_child_setup(la, vds_agent_root_enter, in_root ? &l->entry : NULL,
+                                          NULL);
     if (display)
         g_subprocess_launcher_setenv(la, "DISPLAY", display, TRUE);
     if (pass_fd >= 0)
@@ -241,14 +241,14 @@ static int start_x(local *l, vds_err *err)
             return vds_err_set(err, VDS_ERR_IO, conf, "cannot write the Xorg config");
         const char *argv[] = {"Xorg",     "-noreset", "-nolisten",  "tcp", "-config", conf,
                               "-logfile", xlog,       "-displayfd", "3",   NULL};
-        l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], err);
+        l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], false, err);
         g_free(l->owner->info);
         l->owner->info = g_strdup("Xorg with the dummy driver (16 outputs)");
     } else {
         /* Xvfb: one output that cannot grow past its start size */
         const char *argv[] = {"Xvfb",         "-nolisten",  "tcp", "-screen", "0",
                               "3840x2160x24", "-displayfd", "3",   NULL};
-        l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], err);
+        l->xserver = spawn(l, "xserver.log", argv, NULL, fds[1], false, err);
         g_free(l->owner->info);
         l->owner->info = g_strdup("Xvfb (one output, at most 3840x2160: multi-monitor layouts "
                                   "cannot apply; install xserver-xorg-video-dummy)");
@@ -407,6 +407,31 @@ static const char *find_program(const char *name, const char *env, char *buf, si
     return g_file_test(buf, G_FILE_TEST_IS_EXECUTABLE) ? buf : NULL;
 }
 
+/* The agents' programs: the agent root's, or find_program's. */
+static int find_agents(char *vdagentd, char *vdagent, size_t size, vds_err *err)
+{
+    const char *root = vds_agent_root();
+    if (root) {
+        if (vds_agent_root_check(root, err) < 0)
+            return -1;
+        g_strlcpy(vdagentd, "/usr/sbin/spice-vdagentd", size);
+        g_strlcpy(vdagent, "/usr/bin/spice-vdagent", size);
+        return 0;
+    }
+    if (!find_program("spice-vdagentd", "VDSIM_VDAGENTD", vdagentd, size) ||
+        !find_program("spice-vdagent", "VDSIM_VDAGENT", vdagent, size))
+        return vds_err_set(err, VDS_ERR_IO, NULL,
+                           "spice-vdagentd/spice-vdagent not found (Debian package spice-vdagent)");
+    return 0;
+}
+
+/* A file of the stack's dir as the agents see it: inside an agent root the
+   dir is mounted at VDS_AGENT_ROOT_RUN. */
+static char *agent_path(local *l, const char *name)
+{
+    return l->entry.root ? g_build_filename(VDS_AGENT_ROOT_RUN, name, NULL) : path_in(l, name);
+}
+
 int vds_local_stack_start(vds_local_stack *l, vds_err *err)
 {
     vds_target *t = l->owner;
@@ -415,10 +440,8 @@ int vds_local_stack_start(vds_local_stack *l, vds_err *err)
     l->x_gone = false;
     char vdagentd[256], vdagent[256];
 
-    if (!find_program("spice-vdagentd", "VDSIM_VDAGENTD", vdagentd, sizeof(vdagentd)) ||
-        !find_program("spice-vdagent", "VDSIM_VDAGENT", vdagent, sizeof(vdagent)))
-        return vds_err_set(err, VDS_ERR_IO, NULL,
-                           "spice-vdagentd/spice-vdagent not found (Debian package spice-vdagent)");
+    if (find_agents(vdagentd, vdagent, sizeof(vdagentd), err) < 0)
+        return -1;
     g_autofree char *xvfb = g_find_program_in_path("Xvfb");
     if (!have_dummy_driver() && !xvfb)
         return vds_err_set(err, VDS_ERR_IO, NULL,
@@ -426,25 +449,27 @@ int vds_local_stack_start(vds_local_stack *l, vds_err *err)
     l->dir = vds_tmp_dir_new("vdsim-local", err);
     if (!l->dir)
         return -1;
+    l->entry = (vds_agent_root_entry){vds_agent_root(), l->dir};
     t->log_dir = g_strdup(l->dir);
     if (start_x(l, err) < 0 || start_uinput(l, err) < 0 || start_listener(l, err) < 0)
         return -1;
-    g_autofree char *fifo = path_in(l, "uinput"), *port = path_in(l, "vport.sock");
-    g_autofree char *dsock = path_in(l, "vdagentd.sock"), *xfer = path_in(l, "xfer");
+    g_autofree char *dsock_here = path_in(l, "vdagentd.sock"), *xfer = path_in(l, "xfer");
+    g_autofree char *fifo = agent_path(l, "uinput"), *port = agent_path(l, "vport.sock");
+    g_autofree char *dsock = agent_path(l, "vdagentd.sock"), *xfer_in = agent_path(l, "xfer");
     g_mkdir(xfer, 0700);
     const char *dargv[] = {vdagentd, "-x", "-d", "-d", "-X",  "-f", "-u",
                            fifo,     "-s", port, "-S", dsock, NULL};
-    if (!(l->vdagentd = spawn(l, "spice-vdagentd.log", dargv, NULL, -1, err)))
+    if (!(l->vdagentd = spawn(l, "spice-vdagentd.log", dargv, NULL, -1, true, err)))
         return -1;
     uint64_t deadline = vds_clock_now_ns() + START_TIMEOUT_NS;
-    file_wait fw = {l, dsock};
+    file_wait fw = {l, dsock_here};
     if (!vds_target_wait(t, deadline, file_or_dead, &fw) || t->dead) {
         g_autofree char *tail = log_tail(l, "spice-vdagentd.log", 8);
         return vds_err_set(err, VDS_ERR_IO, NULL, "spice-vdagentd did not create %s%s%s:\n    %s",
                            dsock, t->dead ? ": " : " within 30 s", t->dead ? t->dead : "", tail);
     }
-    const char *aargv[] = {vdagent, "-x", "-d", "-s", port, "-S", dsock, "-f", xfer, NULL};
-    if (!(l->vdagent = spawn(l, "spice-vdagent.log", aargv, l->display, -1, err)))
+    const char *aargv[] = {vdagent, "-x", "-d", "-s", port, "-S", dsock, "-f", xfer_in, NULL};
+    if (!(l->vdagent = spawn(l, "spice-vdagent.log", aargv, l->display, -1, true, err)))
         return -1;
     if (!vds_target_wait(t, deadline, agent_announced, l) || t->dead) {
         g_autofree char *d = log_tail(l, "spice-vdagentd.log", 6);

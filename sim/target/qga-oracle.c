@@ -579,6 +579,27 @@ static int qga_start(vds_oracle *t, vds_err *err)
     }
 }
 
+/* Asked of the guest: its agent package and kernel. */
+static char *qga_agent(vds_oracle *o, char **version)
+{
+    qga *q = (qga *)o;
+    g_autoptr(GBytes) out = NULL;
+    int status = -1;
+    vds_err err = {0};
+    const char *script = "dpkg-query -W -f='${Version}' spice-vdagent 2>/dev/null || echo unknown;"
+                         " echo; uname -r";
+    if (qga_run(q, script, NULL, 10000000000ull, &out, &status, &err) < 0 || status != 0) {
+        *version = g_strdup("unknown");
+        return g_strdup("spice-vdagent of unknown version in the guest (the QEMU guest agent "
+                        "could not say)");
+    }
+    g_autofree char *text = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
+    g_auto(GStrv) lines = g_strsplit(g_strstrip(text), "\n", 2);
+    *version = g_strdup(lines[0] && *lines[0] ? lines[0] : "unknown");
+    return g_strdup_printf("spice-vdagent %s in the guest (kernel %s)", *version,
+                           lines[0] && lines[1] ? lines[1] : "unknown");
+}
+
 static const vds_oracle_ops qga_ops = {
     .name = "qemu-guest-agent",
     .start = qga_start,
@@ -593,6 +614,7 @@ static const vds_oracle_ops qga_ops = {
     .input_sync = qga_input_sync,
     .agent_pause = qga_agent_pause,
     .reset = qga_reset,
+    .agent = qga_agent,
     .free = qga_free,
 };
 

@@ -229,6 +229,8 @@ int vds_target_start(vds_target *t, vds_err *err)
     if (t->ops->start(t, err) < 0)
         return -1;
     t->started = true;
+    if (!t->agent && t->oracle && t->oracle->ops->agent)
+        t->agent = t->oracle->ops->agent(t->oracle, &t->agent_version);
     return 0;
 }
 
@@ -385,6 +387,8 @@ void vds_target_free(vds_target *t)
     g_clear_pointer(&t->dead, g_free);
     g_clear_pointer(&t->info, g_free);
     g_clear_pointer(&t->log_dir, g_free);
+    g_clear_pointer(&t->agent, g_free);
+    g_clear_pointer(&t->agent_version, g_free);
     /* the oracle may look at what the link owns (the local stack) */
     vds_oracle_free(g_steal_pointer(&t->oracle));
     t->ops->free(t);

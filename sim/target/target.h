@@ -146,6 +146,10 @@ typedef struct vds_oracle_ops {
     int (*agent_pause)(vds_oracle *o, bool stop, vds_err *err);
     /* Forget per-scenario guest state (selection owners, a paste, a pause). */
     void (*reset)(vds_oracle *o);
+    /* The agent under test, once started: one line naming it and where it
+       is from (new string), *version its Debian version alone (new string,
+       "unknown" when the guest does not say). NULL: the oracle cannot tell. */
+    char *(*agent)(vds_oracle *o, char **version);
     void (*free)(vds_oracle *o);
 } vds_oracle_ops;
 
@@ -198,11 +202,13 @@ struct vds_target {
     GMainContext *ctx;           /* borrowed */
     GQueue *rx;                  /* vds_rx*, owned: messages not yet consumed */
     bool port_open;
-    bool started;       /* vds_target_start succeeded, no vds_target_stop since */
-    uint64_t tx_offset; /* stream offset of the last message sent (per connection) */
-    char *dead;         /* why the agent stack is gone, or NULL */
-    char *info;         /* one line: X server, versions */
-    char *log_dir;      /* where the agents' logs are, while started */
+    bool started;        /* vds_target_start succeeded, no vds_target_stop since */
+    uint64_t tx_offset;  /* stream offset of the last message sent (per connection) */
+    char *dead;          /* why the agent stack is gone, or NULL */
+    char *info;          /* one line: X server, versions */
+    char *log_dir;       /* where the agents' logs are, while started */
+    char *agent;         /* the agent under test, once known (oracle's agent op) */
+    char *agent_version; /* its version alone, once known */
     /* Wire events the target sees besides agent messages (SPICE messages,
        what the agent's port carried): trace events (kind "spice" or "port",
        "t" in clock ns), borrowed by the callback. NULL: nobody listens. */

@@ -8,6 +8,7 @@
 
 #include "core/clock.h"
 #include "core/loop.h"
+#include "target/agent-root.h"
 #include "target/local-stack.h"
 
 typedef struct x11 {
@@ -248,6 +249,12 @@ static void x11_free(vds_oracle *o)
     g_free(o);
 }
 
+/* The stack's agents are the host's or the agent root's. */
+static char *x11_agent(vds_oracle *o, char **version)
+{
+    return vds_agent_under_test(version);
+}
+
 static const vds_oracle_ops x11_ops = {
     .name = "x11",
     .screen = x11_screen,
@@ -259,6 +266,7 @@ static const vds_oracle_ops x11_ops = {
     .paste_result = x11_paste_result,
     .agent_pause = x11_agent_pause,
     .reset = x11_reset,
+    .agent = x11_agent,
     .free = x11_free,
 };
 

@@ -111,7 +111,7 @@ def test_suite_in_a_guest(vdsim, image, template, target, tmp_path):
                for i in skipped), skipped
     assert "needs multi-head" in skipped["monitors/two-heads"]
     robustness = {i for i in ids | set(skipped) if i.startswith("robustness/")}
-    assert len(robustness) == 7
+    assert len(robustness) == 8
     if target == "libvirt:":
         # a token violation in QEMU's spice-server while the guest's agent is stopped,
         # the client's mouse through QEMU's inputs channel, and a 1 MiB guest copy

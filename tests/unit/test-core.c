@@ -10,6 +10,7 @@
 #include "core/image.h"
 #include "core/loop.h"
 #include "core/names.h"
+#include "core/version.h"
 
 static void buf_limit(void **state)
 {
@@ -283,6 +284,55 @@ static void files(void **state)
     g_rmdir(dir);
 }
 
+/* dpkg's own ordering examples (policy 5.6.12) and what the agents' versions need */
+static void version_order(void **state)
+{
+    static const struct {
+        const char *a, *b;
+        int sign;
+    } cases[] = {
+        {"0.22.1-3+b2", "0.23.0-1", -1},
+        {"0.23.0", "0.23.0-1", -1},
+        {"1.0~rc1", "1.0", -1},
+        {"1.0", "1.0+b1", -1},
+        {"1:0.1", "2.0", 1},
+        {"0.9", "0.10", -1},
+        {"1.0-1", "1.0-1", 0},
+        {"1.0a", "1.0+", -1},
+        {"1.0~~", "1.0~", -1},
+        {"007", "7", 0},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        int c = vds_version_cmp(cases[i].a, cases[i].b);
+        int got = (c > 0) - (c < 0);
+        if (got != cases[i].sign)
+            fail_msg("%s vs %s: %d, want %d", cases[i].a, cases[i].b, got, cases[i].sign);
+        assert_int_equal(-got, (vds_version_cmp(cases[i].b, cases[i].a) > 0) -
+                                   (vds_version_cmp(cases[i].b, cases[i].a) < 0));
+    }
+}
+
+static void version_ranges(void **state)
+{
+    vds_err err = {0};
+    assert_int_equal(vds_version_in("0.22.1-3+b2", "< 0.23.0", &err), 1);
+    assert_int_equal(vds_version_in("0.23.0-1", "< 0.23.0", &err), 0);
+    /* a bound without a revision is about the upstream version */
+    assert_int_equal(vds_version_in("0.22.1-3+b2", "<= 0.22.1", &err), 1);
+    assert_int_equal(vds_version_in("0.22.1-3+b2", "= 0.22.1", &err), 1);
+    assert_int_equal(vds_version_in("0.22.1-3+b2", "< 0.22.1-4", &err), 1);
+    assert_int_equal(vds_version_in("0.23.0-1", ">= 0.22.0, < 0.24", &err), 1);
+    assert_int_equal(vds_version_in("0.21.0-1", ">= 0.22.0, < 0.24", &err), 0);
+    assert_int_equal(vds_version_in("9", "*", &err), 1);
+    assert_int_equal(vds_version_in("0.22.1", "~ 0.23", &err), -1);
+    assert_string_equal(err.msg,
+                        "agent range '~ 0.23': '~ 0.23' does not start with < <= > >= = or !=");
+    assert_int_equal(vds_version_range_check("< 0.23.0, >= zero", &err), -1);
+    assert_string_equal(err.msg, "agent range '< 0.23.0, >= zero': 'zero' is not a Debian version");
+    assert_int_equal(vds_version_range_check("", &err), -1);
+    assert_int_equal(vds_version_range_check(">= 0.22, < 0.23", &err), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +349,8 @@ int main(void)
         cmocka_unit_test(image_sizes),
         cmocka_unit_test(image_errors),
         cmocka_unit_test(files),
+        cmocka_unit_test(version_order),
+        cmocka_unit_test(version_ranges),
     };
     return cmocka_run_group_tests_name("/core", tests, NULL, NULL);
 }

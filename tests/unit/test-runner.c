@@ -250,8 +250,11 @@ static void fake_free_all(fake *f)
     g_ptr_array_unref(f->pending);
     g_ptr_array_unref(f->sent);
     g_free(f->base.info);
+    g_free(f->base.agent_version);
     g_free(f);
 }
+
+static bool strict_run; /* run_text's --strict */
 
 /* Run one scenario text on f; returns the exit code and the summary's first
  * scenario object (new node) through *summary. */
@@ -264,8 +267,11 @@ static int run_text(fake *f, const char *yaml, JsonNode **summary)
     g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
     g_ptr_array_add(list, s);
     g_autofree char *dir = g_dir_make_tmp("vdsim-runner-XXXXXX", NULL);
-    vds_run_opts o = {
-        .target = "fake", .report_dir = dir, .tol_floor_ns = 250000000, .tol_pct = 50};
+    vds_run_opts o = {.target = "fake",
+                      .report_dir = dir,
+                      .tol_floor_ns = 250000000,
+                      .tol_pct = 50,
+                      .strict = strict_run};
     vds_run_result *res = vds_run_target(list, &o, &f->base);
     assert_int_equal(vds_report_summary(res, dir, &err), 0);
     int rc = vds_run_result_exit(res);
@@ -313,6 +319,54 @@ static void window_edges(void **state)
         }
         fake_free_all(f);
     }
+}
+
+#define KNOWN_BUG                                                                             \
+    "id: t/k\nknown-bug: {agent: \"< 0.23.0\", ref: MR-51, why: drops it}\nsteps:\n" MONITORS \
+    "  - expect: {msg: reply, type: monitors-config, within: 1s}\n"
+
+static const char *status_of(JsonNode *n)
+{
+    return json_object_get_string_member(json_node_get_object(n), "status");
+}
+
+/* One run of KNOWN_BUG: the agent's version, whether it answers, --strict. */
+static int known_bug_run(const char *version, bool answers, bool strict, JsonNode **sum)
+{
+    fake *f = fake_new();
+    f->base.agent_version = g_strdup(version);
+    if (answers)
+        add_rule(f, VD_AGENT_MONITORS_CONFIG, 1, msg(3, REPLY_OK));
+    strict_run = strict;
+    int rc = run_text(f, KNOWN_BUG, sum);
+    strict_run = false;
+    fake_free_all(f);
+    return rc;
+}
+
+static void known_bugs(void **state)
+{
+    g_autoptr(JsonNode) xfail = NULL, xpass = NULL, strict = NULL, fixed = NULL, fine = NULL;
+    /* the bug holds where the mark says: an expected failure, the run green */
+    assert_int_equal(known_bug_run("0.22.1-3+b2", false, false, &xfail), 0);
+    assert_string_equal(status_of(xfail), "xfail");
+    assert_true(json_object_get_boolean_member(json_node_get_object(xfail), "passed"));
+    assert_string_equal(failure(xfail), "t.yaml:5:5: step 2 (expect): expected reply "
+                                        "type=monitors-config within 1000 ms, got nothing");
+    JsonObject *kb = json_object_get_object_member(json_node_get_object(xfail), "known-bug");
+    assert_string_equal(json_object_get_string_member(kb, "ref"), "MR-51");
+    /* in range but the agent behaves: the mark is out of date */
+    assert_int_equal(known_bug_run("0.22.1-3+b2", true, false, &xpass), 0);
+    assert_string_equal(status_of(xpass), "xpass");
+    assert_string_equal(failure(xpass), "t.yaml: known bug no longer reproduces on 0.22.1-3+b2: "
+                                        "update the mark (agent < 0.23.0; MR-51)");
+    assert_int_equal(known_bug_run("0.22.1-3+b2", true, true, &strict), 1);
+    assert_false(json_object_get_boolean_member(json_node_get_object(strict), "passed"));
+    /* out of the range: an ordinary failure, an ordinary pass */
+    assert_int_equal(known_bug_run("0.23.0-1", false, false, &fixed), 1);
+    assert_string_equal(status_of(fixed), "fail");
+    assert_int_equal(known_bug_run("0.23.0-1", true, true, &fine), 0);
+    assert_string_equal(status_of(fine), "pass");
 }
 
 static void must_not_occur(void **state)
@@ -489,6 +543,7 @@ int main(void)
         cmocka_unit_test(steps_the_target_lacks),
         cmocka_unit_test(repeat_statistics),
         cmocka_unit_test(screen_and_display),
+        cmocka_unit_test(known_bugs),
     };
     return cmocka_run_group_tests_name("/scenario/runner", tests, NULL, NULL);
 }

@@ -212,6 +212,16 @@ static const bad bads[] = {
      "t.yaml:3:1: did not find expected node content while parsing a flow node"},
     {"id: x\n---\nid: y\n",
      "t.yaml:2:1: one scenario per file: a second YAML document starts here"},
+    {"id: x\nknown-bug: {agent: \"< 0.23\", why: w}\nsteps:\n  - send: {msg: reply}\n",
+     "t.yaml:2:12: known-bug needs agent (the versions it holds in), ref (where upstream has it) "
+     "and why; 'ref' is missing"},
+    {"id: x\nknown-bug: {agent: \"before 0.23\", ref: r, why: w}\nsteps:\n  - send: {msg: reply}\n",
+     "t.yaml:2:20: agent range 'before 0.23': 'before 0.23' does not start with < <= > >= = or !="},
+    {"id: x\nknown-bug: [{agent: \"< 0.23\", ref: r, why: w}, 3]\nsteps:\n  - send: {msg: reply}\n",
+     "t.yaml:2:48: a known-bug mark is {agent: \"< 0.23.0\", ref: URL-OR-COMMIT, why: TEXT}"},
+    {"id: x\nknown-bug: {agent: \"< 0.23\", ref: r, why: w, fixed: yes}\nsteps:\n  - send: {msg: "
+     "reply}\n",
+     "t.yaml:2:46: unknown known-bug key 'fixed' (expected one of: agent, ref, why)"},
 };
 
 static void bad_scenarios(void **state)
