@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "core/clock.h"
+#include "core/file.h"
 #include "target/libvirt.h"
 
 static volatile sig_atomic_t vm_interrupted;
@@ -109,6 +110,17 @@ static vds_vm *boot(const vds_vm_opts *o, int attempts, int timeout_s, const cha
     return vm;
 }
 
+/* The image's recipe beside the guest's logs: vdsim compare puts two
+   nights' images side by side. A disk that is not ours has none. */
+static void keep_recipe(const char *image, const char *guest_dir)
+{
+    g_autofree char *from = g_build_filename(image, "recipe.txt", NULL);
+    g_autofree char *to = g_build_filename(guest_dir, "recipe.txt", NULL);
+    g_autofree char *text = vds_file_read_all(from, 1 << 16, "recipe", NULL, NULL);
+    if (text && g_mkdir_with_parents(guest_dir, 0755) == 0)
+        vds_file_write(to, text, strlen(text), NULL);
+}
+
 int vds_cli_vm(int argc, char **argv)
 {
     g_autofree char *tmpl = NULL, *image = NULL, *uri = NULL, *name = NULL, *target = NULL;
@@ -203,6 +215,7 @@ out:
     if (vm && report) {
         g_autofree char *logs = g_build_filename(report, "guest", NULL);
         vds_vm_collect_logs(vm, logs);
+        keep_recipe(image, logs);
         printf("vm: the guest's agent logs and serial console: %s\n", logs);
     }
     vds_vm_destroy(vm);

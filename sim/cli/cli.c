@@ -24,6 +24,7 @@ static const subcommand subcommands[] = {
     {"import", vds_cli_import, "a field capture (pcap, pcapng) or a trace as a scenario"},
     {"replay", vds_cli_replay, "replay a capture, trace or scenario: reproduced or not?"},
     {"minimize", vds_cli_minimize, "reduce a failing scenario to what fails the same way"},
+    {"compare", vds_cli_compare, "what changed between two runs' reports (two nights)"},
 };
 
 static void usage(FILE *fp)

@@ -41,6 +41,7 @@ int vds_cli_minimize(int argc, char **argv);
 int vds_cli_agent(int argc, char **argv);
 int vds_cli_server(int argc, char **argv);
 int vds_cli_vm(int argc, char **argv);
+int vds_cli_compare(int argc, char **argv);
 
 /* One run with its reports: signal handlers, the console lines as it goes,
  * then judge(user, result) (may be NULL: a replay's verdict), summary.json

@@ -168,6 +168,12 @@ static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
         for (int k = 0; k < 4; k++) {
             member_double(b, names[k], pct(s, ps[k]));
         }
+        /* every sample, in run order: what vdsim compare tests */
+        json_builder_set_member_name(b, "samples-ms");
+        json_builder_begin_array(b);
+        for (guint k = 0; k < l->ns->len; k++)
+            json_builder_add_double_value(b, g_array_index(l->ns, uint64_t, k) / 1e6);
+        json_builder_end_array(b);
         json_builder_end_object(b);
     }
     json_builder_end_array(b);

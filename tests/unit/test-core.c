@@ -10,6 +10,7 @@
 #include "core/image.h"
 #include "core/loop.h"
 #include "core/names.h"
+#include "core/stats.h"
 #include "core/version.h"
 
 static void buf_limit(void **state)
@@ -333,6 +334,24 @@ static void version_ranges(void **state)
     assert_int_equal(vds_version_range_check(">= 0.22, < 0.23", &err), 0);
 }
 
+static void stats(void **state)
+{
+    double a[10], b[10], c[10];
+    for (int i = 0; i < 10; i++)
+        a[i] = i + 1, b[i] = i + 11, c[i] = i + 1;
+    /* scipy.stats.mannwhitneyu(range(1, 11), range(11, 21), method="asymptotic") */
+    assert_float_equal(vds_mann_whitney_p(a, 10, b, 10), 0.000182672, 1e-8);
+    assert_float_equal(vds_mann_whitney_p(b, 10, a, 10), 0.000182672, 1e-8);
+    assert_float_equal(vds_mann_whitney_p(a, 10, c, 10), 1.0, 1e-12);
+    double same[4] = {2, 2, 2, 2};
+    assert_float_equal(vds_mann_whitney_p(same, 4, same, 4), 1.0, 1e-12); /* all ties */
+    assert_float_equal(vds_mann_whitney_p(a, 0, b, 10), 1.0, 1e-12);
+    assert_float_equal(vds_percentile(b, 10, 50), 16, 1e-12);
+    assert_float_equal(vds_percentile(b, 10, 95), 20, 1e-12);
+    assert_float_equal(vds_percentile(b, 10, 0), 11, 1e-12);
+    assert_float_equal(vds_percentile(b, 0, 50), 0, 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +370,7 @@ int main(void)
         cmocka_unit_test(files),
         cmocka_unit_test(version_order),
         cmocka_unit_test(version_ranges),
+        cmocka_unit_test(stats),
     };
     return cmocka_run_group_tests_name("/core", tests, NULL, NULL);
 }
