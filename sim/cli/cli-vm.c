@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -81,31 +82,66 @@ static GPtrArray *run_args(int argc, char **argv, char **report)
     return args;
 }
 
+/* While a boot is waited for: one line rewritten in place on a terminal,
+   a plain line every 30 s elsewhere (CI logs). */
+typedef struct boot_progress {
+    bool tty;
+    double next_line_s;
+    bool drawn;
+} boot_progress;
+
+static void on_boot_progress(void *user, double elapsed_s, const char *console_line)
+{
+    boot_progress *p = user;
+    if (p->tty) {
+        printf("\r\033[Kvm: booting %3.0f s | %.70s", elapsed_s, console_line);
+        p->drawn = true;
+    } else if (elapsed_s >= p->next_line_s) {
+        printf("vm: still booting after %.0f s; the console's last line: %.100s\n", elapsed_s,
+               console_line);
+        p->next_line_s += 30;
+    }
+    fflush(stdout);
+}
+
+/* A failed boot: its cause on the terminal, its detail beside its console. */
+static void boot_failed(vds_vm *vm, const char *report, int attempt, const char *why,
+                        const char *detail)
+{
+    g_autofree char *dir = g_strdup_printf("%s/guest/boot-%d", report, attempt);
+    vds_vm_save_serial(vm, dir);
+    g_autofree char *path = g_build_filename(dir, "diagnosis.txt", NULL);
+    g_autofree char *text = g_strdup_printf("%s\n%s\n", why, detail ? detail : "");
+    vds_file_write(path, text, strlen(text), NULL);
+    printf("vm: %s\n  %s\n  (kept in %s)\n", why, detail ? detail : "", dir);
+    fflush(stdout);
+}
+
 /* Boot until the guest's agent opens its port, a fresh domain for each of
-   up to attempts boots; a failed boot's console stays in REPORT/guest/boot-K/.
-   Returns the domain, with vds_vm_wait_agent's answer for it in *w; NULL
-   with err when libvirt refused it (another boot would not do better). */
+   up to attempts boots, unless the guest names a cause in itself (another
+   boot would do the same); a failed boot's console and diagnosis stay in
+   REPORT/guest/boot-K/. Returns the domain, with vds_vm_wait_agent's answer
+   for it in *w; NULL with err when libvirt refused it. */
 static vds_vm *boot(const vds_vm_opts *o, int attempts, int timeout_s, const char *report, int *w,
                     vds_err *err)
 {
     vds_vm *vm = NULL;
     for (int attempt = 1; attempt <= attempts; attempt++) {
-        if (vm) {
-            g_autofree char *dir = g_strdup_printf("%s/guest/boot-%d", report, attempt - 1);
-            vds_vm_save_serial(vm, dir);
-            g_clear_pointer(&vm, vds_vm_destroy);
-            char *nl = strchr(err->msg, '\n'); /* its first line: the console follows */
-            if (nl)
-                *nl = '\0';
-            printf("vm: %s (its console: %s); booting a fresh domain, attempt %d of %d\n", err->msg,
-                   dir, attempt, attempts);
-            fflush(stdout);
-        }
         if (!(vm = vds_vm_start(o, err)))
             return NULL;
         uint64_t deadline = vds_clock_now_ns() + (uint64_t)timeout_s * 1000000000ull;
-        if ((*w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, err)) >= 0)
+        boot_progress p = {.tty = isatty(STDOUT_FILENO), .next_line_s = 30};
+        g_autofree char *detail = NULL;
+        *w = vds_vm_wait_agent(vm, deadline, &vm_interrupted, on_boot_progress, &p, &detail, err);
+        if (p.drawn)
+            printf("\n");
+        if (*w >= 0)
             break; /* up, or interrupted */
+        boot_failed(vm, report, attempt, err->msg, detail);
+        if (*w == -2 || attempt == attempts)
+            break; /* vm stays: its logs are collected */
+        g_clear_pointer(&vm, vds_vm_destroy);
+        printf("vm: booting a fresh domain, attempt %d of %d\n", attempt + 1, attempts);
     }
     return vm;
 }

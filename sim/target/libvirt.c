@@ -202,7 +202,7 @@ virDomainPtr vds_libvirt_lookup(virConnectPtr c, const char *domain, vds_err *er
 }
 
 /* Does the guest hold com.redhat.spice.0 open, by the live XML? */
-static int agent_port_open(virDomainPtr dom, bool *up, vds_err *err)
+int vds_libvirt_agent_port_up(virDomainPtr dom, bool *up, vds_err *err)
 {
     g_autofree char *xml = live_xml(dom, err);
     vds_domain_spice d;
@@ -222,7 +222,7 @@ int vds_libvirt_wait_agent_port(virDomainPtr dom, uint64_t deadline, GMainContex
         if (virDomainIsActive(dom) != 1)
             return PORT_DOMAIN_STOPPED;
         bool up;
-        if (agent_port_open(dom, &up, err) < 0)
+        if (vds_libvirt_agent_port_up(dom, &up, err) < 0)
             return -1;
         if (up)
             return PORT_UP;
@@ -410,29 +410,179 @@ vds_vm *vds_vm_start(const vds_vm_opts *o, vds_err *err)
     return vm;
 }
 
-static char *serial_tail(vds_vm *vm)
+/* The console's text (new string, "" when none). */
+static char *serial_text(vds_vm *vm)
 {
     g_autofree char *text = NULL;
     if (!vm->serial_log || !g_file_get_contents(vm->serial_log, &text, NULL, NULL))
-        return g_strdup("(no serial log)");
-    size_t n = strlen(text);
-    return g_strdup(text + (n > 600 ? n - 600 : 0));
+        return g_strdup("");
+    return g_steal_pointer(&text);
+}
+
+/* Its last non-empty line, control characters dropped (new string). */
+static char *last_line(const char *text)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (guint n = g_strv_length(lines); n > 0; n--) {
+        GString *clean = g_string_new(NULL);
+        for (const char *p = lines[n - 1]; *p; p++)
+            if ((unsigned char)*p >= 0x20 && *p != 0x7f)
+                g_string_append_c(clean, *p);
+        g_strstrip(clean->str);
+        if (clean->str[0])
+            return g_string_free(clean, FALSE);
+        g_string_free(clean, TRUE);
+    }
+    return g_strdup("");
+}
+
+/* The console from a few lines before marker on (new string), or NULL. */
+static char *console_around(const char *text, const char *marker)
+{
+    const char *m = strstr(text, marker);
+    if (!m)
+        return NULL;
+    const char *from = m;
+    for (int lines = 0; from > text && lines < 4; from--)
+        lines += from[-1] == '\n';
+    return g_strndup(from, MIN(strlen(from), 1500));
+}
+
+/* A guest that will not come up: why (new string), or NULL while it may. */
+static char *guest_failed(vds_vm *vm, const char *console)
+{
+    static const char *const panics[] = {"Kernel panic - not syncing", "end Kernel panic",
+                                         "Oops: ", "BUG: unable to handle"};
+    int state = 0, reason = 0;
+    if (virDomainGetState(vm->dom, &state, &reason, 0) == 0) {
+        if (state == VIR_DOMAIN_CRASHED ||
+            (state == VIR_DOMAIN_PAUSED && reason == VIR_DOMAIN_PAUSED_CRASHED))
+            return g_strdup("the guest's kernel crashed (pvpanic)");
+        if (state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_SHUTDOWN)
+            return g_strdup("the guest shut down before its agent connected");
+    } else {
+        return g_strdup("the guest is gone (it shut down or crashed)");
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(panics); i++)
+        if (strstr(console, panics[i]))
+            return g_strdup_printf("the guest's kernel says \"%s\"", panics[i]);
+    return NULL;
+}
+
+/* What the guest is asked at a boot timeout: key: value lines, then logs. */
+static const char diagnose_script[] =
+    "p=/dev/virtio-ports/com.redhat.spice.0\n"
+    "[ -e $p ] && echo port: yes || echo port: no\n"
+    "for c in spice-vdagentd spice-vdagent Xorg; do\n"
+    "  pid=$(pgrep -x $c | head -n 1); echo \"$c: ${pid:-none}\"\n"
+    "done\n"
+    "echo \"sessions: $(loginctl list-sessions --no-legend 2>&1 | tr -s ' \\n' ' ')\"\n"
+    "journalctl -b -q --no-pager -o cat -t spice-vdagentd 2>/dev/null | grep -q 'opening "
+    "vdagent virtio channel' && echo opened: yes || echo opened: no\n"
+    "echo '--- spice-vdagentd'; journalctl -b -q --no-pager -o short-monotonic -t "
+    "spice-vdagentd 2>&1 | tail -n 8\n"
+    "echo '--- spice-vdagent'; journalctl -b -q --no-pager -o short-monotonic -t "
+    "spice-vdagent 2>&1 | tail -n 8\n";
+
+static const char *field(char **lines, const char *key)
+{
+    size_t n = strlen(key);
+    for (char **l = lines; *l; l++)
+        if (!strncmp(*l, key, n) && (*l)[n] == ':')
+            return g_strstrip(*l + n + 1);
+    return "";
+}
+
+/* The likeliest cause first, from the guest's answers. */
+static const char *cause(char **lines)
+{
+    if (!strcmp(field(lines, "port"), "no"))
+        return "the guest has no /dev/virtio-ports/com.redhat.spice.0 (is the virtio-serial "
+               "port in the template, virtio_console in the guest's kernel?)";
+    if (!strcmp(field(lines, "spice-vdagentd"), "none"))
+        return "spice-vdagentd is not running in the guest (its package's udev rule and "
+               "socket start it when the port appears)";
+    if (!strcmp(field(lines, "Xorg"), "none"))
+        return "no X server runs in the guest: the session agent has no display";
+    if (!strcmp(field(lines, "spice-vdagent"), "none"))
+        return "spice-vdagent (the session agent) is not running in the guest's X session";
+    if (!strcmp(field(lines, "opened"), "no"))
+        return "spice-vdagentd is waiting for an active session: spice-vdagent runs but the "
+               "daemon has not opened its port (see logind's sessions)";
+    return "the agent opened its port in the guest, but the host did not see it connected";
+}
+
+char *vds_vm_diagnose(vds_vm *vm)
+{
+    vds_err err = {0};
+    vds_oracle *o = vds_qga_oracle_new(vm->name, vm->uri, NULL, &err);
+    g_autoptr(GBytes) out = NULL;
+    int status = -1;
+    int rc = o ? vds_qga_run(o, diagnose_script, 10000000000ull, &out, &status, &err) : -1;
+    vds_oracle_free(o);
+    if (rc < 0 || !out)
+        return NULL;
+    g_autofree char *text = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    g_autofree char *joined = g_strjoinv("\n    ", lines);
+    return g_strdup_printf("%s\nthe guest says:\n    %s", cause(lines), joined);
+}
+
+static char *tail_of(const char *text, size_t n)
+{
+    size_t len = strlen(text);
+    return g_strdup(text + (len > n ? len - n : 0));
 }
 
 int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t *stop,
-                      vds_err *err)
+                      vds_vm_progress_fn progress, void *user, char **detail, vds_err *err)
 {
-    int w = vds_libvirt_wait_agent_port(vm->dom, deadline, NULL, stop, err);
-    if (w == PORT_UP || w < 0)
-        return w;
-    if (w == PORT_INTERRUPTED)
-        return 1;
-    g_autofree char *tail = serial_tail(vm);
-    return vds_err_set(err, VDS_ERR_IO, vm->name, "%s; serial console ends:\n%s",
-                       w == PORT_DOMAIN_STOPPED ? "the guest stopped before its agent connected"
-                                                : "the guest's agent did not open " AGENT_PORT
-                                                  " in time",
-                       tail);
+    uint64_t t0 = vds_clock_now_ns();
+    for (;;) {
+        uint64_t step = MIN(deadline, vds_clock_now_ns() + 1000000000ull);
+        int w = vds_libvirt_wait_agent_port(vm->dom, step, NULL, stop, err);
+        if (w == PORT_UP || w < 0)
+            return w;
+        if (w == PORT_INTERRUPTED)
+            return 1;
+        double took = (vds_clock_now_ns() - t0) / 1e9;
+        g_autofree char *console = serial_text(vm);
+        g_autofree char *why = guest_failed(vm, console);
+        if (why || w == PORT_DOMAIN_STOPPED) {
+            g_autofree char *around = console_around(console, "Kernel panic");
+            if (!around)
+                around = tail_of(console, 1500);
+            if (detail)
+                *detail = g_strdup_printf("the console:\n%s", around);
+            return vds_err_set(err, VDS_ERR_IO, vm->name, "%s after %.0f s",
+                               why ? why : "the guest stopped before its agent connected", took);
+        }
+        g_autofree char *last = last_line(console);
+        if (progress)
+            progress(user, took, last);
+        if (vds_clock_now_ns() < deadline)
+            continue;
+        g_autofree char *said = vds_vm_diagnose(vm);
+        if (said) {
+            char *nl = strchr(said, '\n');
+            if (detail)
+                *detail = g_strdup(nl ? nl + 1 : "");
+            if (nl)
+                *nl = '\0';
+            vds_err_set(err, VDS_ERR_IO, vm->name,
+                        "the guest's agent did not open " AGENT_PORT " within %.0f s: %s", took,
+                        said);
+            return -2; /* the guest named its cause: booting again would not change it */
+        }
+        g_autofree char *tail = tail_of(console, 1500);
+        if (detail)
+            *detail = g_strdup_printf("serial console ends:\n%s", tail);
+        return vds_err_set(err, VDS_ERR_IO, vm->name,
+                           "the guest's agent did not open " AGENT_PORT
+                           " within %.0f s, and the QEMU guest agent does not answer either: the "
+                           "guest did not finish booting",
+                           took);
+    }
 }
 
 char *vds_vm_target(const vds_vm *vm)
@@ -462,8 +612,11 @@ void vds_vm_collect_logs(vds_vm *vm, const char *dir)
     g_autoptr(GBytes) out = NULL;
     int status;
     if (vds_qga_run(o,
-                    "journalctl -b --no-pager -u spice-vdagentd -u vdsim-session -u "
-                    "qemu-guest-agent 2>&1 | tail -n 2000",
+                    "for t in spice-vdagentd spice-vdagent; do echo \"--- $t\"; journalctl -b "
+                    "-q --no-pager -o short-monotonic -t $t 2>&1 | tail -n 1000; done; "
+                    "echo '--- qemu-guest-agent'; journalctl -b -q --no-pager -u "
+                    "qemu-guest-agent 2>&1 | tail -n 200; echo '--- X session'; "
+                    "tail -n 200 /root/xsession.log 2>&1",
                     10000000000ull, &out, &status, &err) == 0) {
         g_autofree char *path = g_build_filename(dir, "guest-agent.log", NULL);
         g_file_set_contents(path, g_bytes_get_data(out, NULL), (gssize)g_bytes_get_size(out), NULL);

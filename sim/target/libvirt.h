@@ -85,6 +85,8 @@ virConnectPtr vds_libvirt_connect(const char *uri, vds_err *err);
 virDomainPtr vds_libvirt_lookup(virConnectPtr c, const char *domain, vds_err *err);
 
 enum { PORT_UP = 0, PORT_TIMEOUT, PORT_DOMAIN_STOPPED, PORT_INTERRUPTED };
+/* Does the guest hold com.redhat.spice.0 open now, by the live XML? */
+int vds_libvirt_agent_port_up(virDomainPtr dom, bool *up, vds_err *err);
 /* Wait until the guest holds com.redhat.spice.0 open, iterating ctx (NULL:
    the default context) meanwhile: PORT_UP, PORT_TIMEOUT at the deadline,
    PORT_DOMAIN_STOPPED, PORT_INTERRUPTED once *stop is set (stop may be
@@ -108,11 +110,27 @@ typedef struct vds_vm_opts {
  * template, start it as a transient domain that libvirt destroys if vdsim's
  * connection goes away. NULL with err. */
 vds_vm *vds_vm_start(const vds_vm_opts *o, vds_err *err);
+/* Told about once a second while a boot is waited for: seconds since the
+ * wait began and the console's last line (borrowed, may be ""). */
+typedef void (*vds_vm_progress_fn)(void *user, double elapsed_s, const char *console_line);
+
 /* Wait until the guest holds the agent's port open: 0; 1 as soon as *stop
- * (a signal handler's flag, may be NULL) is set; -1 with err at deadline
- * (clock ns), when the guest stops, or when libvirt fails. */
+ * (a signal handler's flag, may be NULL) is set; -1 with err when libvirt
+ * fails, at once when the guest cannot come up (a kernel panic, by pvpanic
+ * or on the console; a crash; a shutdown) with the console lines that show
+ * it, or at deadline (clock ns) with the cause the guest gives through the
+ * QEMU guest agent ("spice-vdagentd is waiting for an active session").
+ * -2 (not -1) when the guest answered and named a cause in itself, which
+ * another boot would not change. err holds the one-line cause, *detail (new string; detail may be
+ * NULL) what shows it: the console's lines, the guest's answers. progress (may be NULL) hears how
+ * it goes. */
 int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t *stop,
-                      vds_err *err);
+                      vds_vm_progress_fn progress, void *user, char **detail, vds_err *err);
+/* What the guest says about its agent, asked through the QEMU guest agent:
+ * the port, the processes, logind's sessions, the agents' last log lines,
+ * and one sentence naming the likeliest cause first. New string, or NULL
+ * when the guest agent does not answer. */
+char *vds_vm_diagnose(vds_vm *vm);
 /* The target string for vds_target_new: libvirt:NAME or chardev:PATH?domain=. New string. */
 char *vds_vm_target(const vds_vm *vm);
 /* Copy the guest's agent logs (journal of spice-vdagentd and the X session,

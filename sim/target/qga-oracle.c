@@ -557,14 +557,22 @@ static int qga_start(vds_oracle *t, vds_err *err)
     }
     g_autoptr(GBytes) out = NULL;
     int status;
-    if (qga_run(q, "systemctl restart spice-vdagentd.service vdsim-session.service", NULL,
-                30000000000ull, &out, &status, err) < 0)
+    /* A new desktop session, as the guest's own units make it: X ends, so
+       the login on tty1 ends and autologin starts a new one with its
+       autostart agent; the daemon, ended too, comes back through its
+       package's socket when that agent connects. No unit of the agent's
+       package is named: they differ between packagings. */
+    if (qga_run(q, "pkill -x Xorg; pkill -x spice-vdagentd; exit 0", NULL, 30000000000ull, &out,
+                &status, err) < 0)
         return -1;
-    if (status != 0)
-        return vds_err_set(err, VDS_ERR_IO, q->name,
-                           "restarting the guest's agent: systemctl exited with %d", status);
     uint64_t deadline = vds_clock_now_ns() + 60000000000ull;
-    vds_loop_sleep(q->base.ctx, 500000000ull); /* the old port closes first */
+    bool up = true; /* the old port closes first */
+    while (up && vds_clock_now_ns() < deadline) {
+        if (vds_libvirt_agent_port_up(q->dom, &up, err) < 0)
+            return -1;
+        if (up)
+            vds_loop_sleep(q->base.ctx, 100000000ull);
+    }
     switch (vds_libvirt_wait_agent_port(q->dom, deadline, q->base.ctx, NULL, err)) {
     case PORT_UP:
         return qga_capture_input(q, err);
