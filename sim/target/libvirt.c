@@ -493,19 +493,21 @@ static const char *field(char **lines, const char *key)
     return "";
 }
 
-/* The likeliest cause first, from the guest's answers. */
-static const char *cause(char **lines)
+const char *vds_vm_cause(char **lines)
 {
+    /* what the rest stands on first: the port, X, the session agent (which
+       socket-activates the daemon), the daemon, the daemon's session */
     if (!strcmp(field(lines, "port"), "no"))
         return "the guest has no /dev/virtio-ports/com.redhat.spice.0 (is the virtio-serial "
                "port in the template, virtio_console in the guest's kernel?)";
-    if (!strcmp(field(lines, "spice-vdagentd"), "none"))
-        return "spice-vdagentd is not running in the guest (its package's udev rule and "
-               "socket start it when the port appears)";
     if (!strcmp(field(lines, "Xorg"), "none"))
-        return "no X server runs in the guest: the session agent has no display";
+        return "no X server runs in the guest: no desktop session started, so no session "
+               "agent either";
     if (!strcmp(field(lines, "spice-vdagent"), "none"))
         return "spice-vdagent (the session agent) is not running in the guest's X session";
+    if (!strcmp(field(lines, "spice-vdagentd"), "none"))
+        return "spice-vdagentd is not running in the guest (its package's udev rule and "
+               "socket start it when the port appears and the session agent connects)";
     if (!strcmp(field(lines, "opened"), "no"))
         return "spice-vdagentd is waiting for an active session: spice-vdagent runs but the "
                "daemon has not opened its port (see logind's sessions)";
@@ -525,7 +527,7 @@ char *vds_vm_diagnose(vds_vm *vm)
     g_autofree char *text = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     g_autofree char *joined = g_strjoinv("\n    ", lines);
-    return g_strdup_printf("%s\nthe guest says:\n    %s", cause(lines), joined);
+    return g_strdup_printf("%s\nthe guest says:\n    %s", vds_vm_cause(lines), joined);
 }
 
 static char *tail_of(const char *text, size_t n)

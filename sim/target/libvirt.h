@@ -131,6 +131,9 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t
  * and one sentence naming the likeliest cause first. New string, or NULL
  * when the guest agent does not answer. */
 char *vds_vm_diagnose(vds_vm *vm);
+/* The cause vds_vm_diagnose names, from the guest's "key: value" answer
+ * lines (port, Xorg, spice-vdagent, spice-vdagentd, opened). Borrowed. */
+const char *vds_vm_cause(char **lines);
 /* The target string for vds_target_new: libvirt:NAME or chardev:PATH?domain=. New string. */
 char *vds_vm_target(const vds_vm *vm);
 /* Copy the guest's agent logs (journal of spice-vdagentd and the X session,

@@ -47,6 +47,27 @@ def image():
     return path
 
 
+@pytest.fixture(scope="module")
+def sid_image():
+    """Today's Debian unstable: a newer agent (0.23.0), kernel and packaging."""
+    if os.geteuid() != 0:
+        pytest.fail("the VM tests need root (debootstrap, libvirt's qemu:///system)")
+    r = sh(os.path.join(SOURCE, "tools", "build-guest-image"), "--suite", "sid", timeout=1800)
+    assert r.returncode == 0, "the sid guest image did not build:\n" + r.stderr[-3000:]
+    return r.stdout.strip().splitlines()[-1]
+
+
+def template_with(tmp_path, extra_cmdline):
+    """The spicevmc template with more on the guest kernel's command line."""
+    with open(os.path.join(SOURCE, "vmconfigs", "debian12-spicevmc.xml")) as f:
+        xml = f.read()
+    xml = xml.replace("systemd.show_status=0</cmdline>",
+                      "systemd.show_status=0 %s</cmdline>" % extra_cmdline)
+    path = tmp_path / "template.xml"
+    path.write_text(xml)
+    return str(path)
+
+
 def domains():
     r = sh("virsh", "-c", "qemu:///system", "list", "--all", "--name")
     return {n for n in r.stdout.split() if n}
@@ -277,3 +298,66 @@ def test_missing_image_and_domain_are_named(run, tmp_path):
             os.path.join(SOURCE, "scenarios", "caps", "announce.yaml"))
     assert r.returncode == 3
     assert "vdsim-no-such-domain: no such domain" in r.stderr
+
+
+CORE = [os.path.join(SOURCE, "scenarios", d) for d in ("caps", "monitors", "mouse", "clipboard")]
+
+
+def test_core_suite_in_a_sid_guest(vdsim, sid_image, tmp_path):
+    """A nightly image: sid's agent, kernel and packaging, booted by the
+    same templates; its agent's version in the run, the bug 0.23.0 fixed
+    passing, the ones it kept expected failures, and its recipe kept."""
+    report = tmp_path / "rep"
+    r = subprocess.run([vdsim, "vm", "--template",
+                        os.path.join(SOURCE, "vmconfigs", "debian12-spicevmc.xml"),
+                        "--image", sid_image, "--report", str(report), *CORE],
+                       capture_output=True, text=True, timeout=1500)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    assert "agent under test: spice-vdagent 0.23.0" in out and "in the guest (kernel " in out
+    with open(report / "summary.json") as f:
+        s = json.load(f)
+    assert s["agent-version"].startswith("0.23.0")
+    res = {x["id"]: x for x in s["scenarios"]}
+    assert res["monitors/physical-size"]["status"] == "pass"
+    assert res["caps/no-selection"]["status"] == "xfail"
+    ran = [x for x in s["scenarios"] if x["status"] != "skip"]
+    assert len(ran) >= 15 and all(x["status"] in ("pass", "xfail") for x in ran), out
+    assert "debian sid" in (report / "guest" / "recipe.txt").read_text()
+
+
+def test_a_kernel_panic_ends_the_boot_at_once(vdsim, image, tmp_path):
+    """init=/bin/false: the kernel panics in the initramfs. vdsim stops
+    waiting as soon as the console shows it, long before its timeout, and
+    says so with the console's lines; no second boot for a cause like that
+    would help only by chance, so one attempt here."""
+    report = tmp_path / "r"
+    t0 = time.monotonic()
+    r = subprocess.run([vdsim, "vm", "--boot-timeout", "900", "--boot-attempts", "1",
+                        "--template", template_with(tmp_path, "init=/bin/false"),
+                        "--image", image, "--report", str(report),
+                        os.path.join(SOURCE, "scenarios", "caps")],
+                       capture_output=True, text=True, timeout=900)
+    took = time.monotonic() - t0
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert took < 300, "waited %.0f s for a guest whose kernel had panicked" % took
+    assert "the guest's kernel" in r.stderr, r.stderr
+    diagnosis = (report / "guest" / "boot-1" / "diagnosis.txt").read_text()
+    assert "Kernel panic - not syncing" in diagnosis, diagnosis
+
+
+def test_a_boot_timeout_names_its_cause(vdsim, image, tmp_path):
+    """No desktop session (the autologin on tty1 masked): at the timeout vdsim
+    asks the guest through the QEMU guest agent and names the cause instead
+    of "did not open in time", and does not boot again for it."""
+    report = tmp_path / "r"
+    r = subprocess.run([vdsim, "vm", "--boot-timeout", "200", "--boot-attempts", "2",
+                        "--template", template_with(tmp_path, "systemd.mask=getty@tty1.service"),
+                        "--image", image, "--report", str(report),
+                        os.path.join(SOURCE, "scenarios", "caps")],
+                       capture_output=True, text=True, timeout=900)
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "no X server runs in the guest" in r.stderr, r.stdout + r.stderr
+    assert "attempt 2 of 2" not in r.stdout
+    diagnosis = (report / "guest" / "boot-1" / "diagnosis.txt").read_text()
+    assert "port: yes" in diagnosis and "Xorg: none" in diagnosis, diagnosis

@@ -212,6 +212,33 @@ static void warm_frame_dropped(void **state)
     expect_filtered(true, "3:0:1 3:1:1", "");
 }
 
+/* The cause a boot timeout names, from the guest's answers. */
+static void boot_causes(void **state)
+{
+    static const struct {
+        const char *answers, *starts;
+    } cases[] = {
+        {"port: no\nXorg: none\n", "the guest has no /dev/virtio-ports/com.redhat.spice.0"},
+        {"port: yes\nXorg: none\nspice-vdagent: none\nspice-vdagentd: none\n",
+         "no X server runs in the guest"},
+        {"port: yes\nXorg: 512\nspice-vdagent: none\nspice-vdagentd: none\n",
+         "spice-vdagent (the session agent) is not running"},
+        {"port: yes\nXorg: 512\nspice-vdagent: 600\nspice-vdagentd: none\n",
+         "spice-vdagentd is not running in the guest"},
+        {"port: yes\nXorg: 512\nspice-vdagent: 600\nspice-vdagentd: 601\nsessions: 1 0 root "
+         "seat0 tty1\nopened: no\n--- spice-vdagentd\n",
+         "spice-vdagentd is waiting for an active session"},
+        {"port: yes\nXorg: 512\nspice-vdagent: 600\nspice-vdagentd: 601\nopened: yes\n",
+         "the agent opened its port in the guest, but the host did not see it"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_auto(GStrv) lines = g_strsplit(cases[i].answers, "\n", -1);
+        const char *got = vds_vm_cause(lines);
+        if (!g_str_has_prefix(got, cases[i].starts))
+            fail_msg("case %zu: %s", i, got);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -219,6 +246,7 @@ int main(void)
         cmocka_unit_test(warm_frame_dropped), cmocka_unit_test(target_names),
         cmocka_unit_test(chardev_names),      cmocka_unit_test(lookup_test_driver),
         cmocka_unit_test(remote_uris),        cmocka_unit_test(test_default_domain),
+        cmocka_unit_test(boot_causes),
     };
     return cmocka_run_group_tests_name("/libvirt", tests, NULL, NULL);
 }
