@@ -338,6 +338,79 @@ static char *fill_template(const char *path, const char *tmpl, const char *const
 }
 
 /* Overlay, template, domain: the steps of vds_vm_start that can fail. */
+#define CREATE_TIMEOUT_S 120
+
+/* virDomainCreateXML in a thread of its own, so that a libvirtd that never
+   answers (seen here: stuck probing QEMU's capabilities after its probe
+   process died) is an error after a while and not a run that hangs. */
+typedef struct create_call {
+    gint refs;
+    virConnectPtr conn; /* a reference of the call's own */
+    char *xml;
+    GMutex lock;
+    GCond done_cond;
+    bool done;
+    virDomainPtr dom;
+    char *why;
+} create_call;
+
+static void create_call_unref(create_call *c)
+{
+    if (!g_atomic_int_dec_and_test(&c->refs))
+        return;
+    if (c->dom) /* the caller gave up on it: AUTODESTROY ends it with the connection */
+        virDomainFree(c->dom);
+    virConnectClose(c->conn);
+    g_free(c->xml);
+    g_free(c->why);
+    g_mutex_clear(&c->lock);
+    g_cond_clear(&c->done_cond);
+    g_free(c);
+}
+
+static gpointer create_thread(gpointer user)
+{
+    create_call *c = user;
+    virDomainPtr dom = virDomainCreateXML(c->conn, c->xml, VIR_DOMAIN_START_AUTODESTROY);
+    char *why = dom ? NULL : vds_libvirt_error();
+    g_mutex_lock(&c->lock);
+    c->dom = dom;
+    c->why = why;
+    c->done = true;
+    g_cond_signal(&c->done_cond);
+    g_mutex_unlock(&c->lock);
+    create_call_unref(c);
+    return NULL;
+}
+
+static virDomainPtr create_within(virConnectPtr conn, const char *xml, int timeout_s, char **why)
+{
+    create_call *c = g_new0(create_call, 1);
+    c->refs = 2;
+    virConnectRef(conn);
+    c->conn = conn;
+    c->xml = g_strdup(xml);
+    g_mutex_init(&c->lock);
+    g_cond_init(&c->done_cond);
+    g_thread_unref(g_thread_new("vdsim-create", create_thread, c));
+    gint64 end = g_get_monotonic_time() + (gint64)timeout_s * G_TIME_SPAN_SECOND;
+    virDomainPtr dom = NULL;
+    g_mutex_lock(&c->lock);
+    while (!c->done && g_cond_wait_until(&c->done_cond, &c->lock, end))
+        ;
+    if (c->done) {
+        dom = g_steal_pointer(&c->dom);
+        *why = c->why ? g_strdup_printf("libvirt refused the domain: %s", c->why) : NULL;
+    } else {
+        *why = g_strdup_printf("libvirtd did not start the domain within %d s (a libvirtd stuck "
+                               "probing QEMU does this; restart it, e.g. tools/lib/libvirt-up)",
+                               timeout_s);
+    }
+    g_mutex_unlock(&c->lock);
+    create_call_unref(c);
+    return dom;
+}
+
 static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const char *kernel,
                    const char *initrd, const char *disk, vds_err *err)
 {
@@ -378,11 +451,12 @@ static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const cha
     if (!(vm->conn = vds_libvirt_connect(vm->uri, err)))
         return -1;
     /* AUTODESTROY: if vdsim dies, libvirt destroys the domain with the connection */
-    vm->dom = virDomainCreateXML(vm->conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+    char *why = NULL;
+    vm->dom = create_within(vm->conn, xml, CREATE_TIMEOUT_S, &why);
     if (!vm->dom) {
-        g_autofree char *why = vds_libvirt_error();
-        return vds_err_set(err, VDS_ERR_IO, o->template_path, "libvirt refused the domain: %s",
-                           why);
+        vds_err_set(err, VDS_ERR_IO, o->template_path, "%s", why);
+        g_free(why);
+        return -1;
     }
     if (!strstr(tmpl, "@CHARDEV@"))
         g_clear_pointer(&vm->chardev, g_free);

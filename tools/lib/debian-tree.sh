@@ -50,9 +50,10 @@ tree_debootstrap() {
         return 1
     fi
     tree_say "apt-get install ${3//,/ }"
+    # /proc for the maintainer scripts; not the host's /dev: a package's
+    # postinst (udev's) set the host's /dev/kvm to the tree's "kvm" group id,
+    # which libvirtd then could not use. debootstrap made the tree's own nodes.
     mount -t proc proc "$2/proc"
-    mount --rbind /dev "$2/dev"
-    mount --make-rslave "$2/dev"
     local rc=0
     chroot "$2" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
         "apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get install -y -q --no-install-recommends ${3//,/ }" \
@@ -64,7 +65,7 @@ tree_debootstrap() {
 # tree_umount ROOT: what tree_debootstrap and the image recipes mounted
 tree_umount() {
     local m
-    for m in proc sys dev; do
+    for m in proc sys; do
         mountpoint -q "$1/$m" 2> /dev/null && umount -R "$1/$m" 2> /dev/null || true
     done
 }
