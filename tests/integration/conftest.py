@@ -24,6 +24,21 @@ def run(vdsim):
     return _run
 
 
+def sh(*args, timeout=900):
+    """A command from the source tree, its output captured."""
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=SOURCE)
+
+
+def build_tree(tool, *args, what):
+    """tools/build-guest-image or tools/build-agent-root (cached): the
+    directory it prints, or a failure naming what did not build and why."""
+    if os.geteuid() != 0:
+        pytest.fail("building %s needs root (debootstrap, chroot)" % what)
+    r = sh(os.path.join(SOURCE, "tools", tool), *args, timeout=1800)
+    assert r.returncode == 0, "%s did not build:\n%s" % (what, r.stderr[-3000:])
+    return r.stdout.strip().splitlines()[-1]
+
+
 def fixture(*parts):
     return os.path.join(SOURCE, "fixtures", *parts)
 

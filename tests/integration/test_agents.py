@@ -10,22 +10,14 @@ import subprocess
 
 import pytest
 
-from conftest import SOURCE, fixture
+from conftest import SOURCE, build_tree, fixture
 
 SCEN = os.path.join(SOURCE, "scenarios")
 
 
-def sh(*args, timeout=900):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=SOURCE)
-
-
 @pytest.fixture(scope="module")
 def sid_root():
-    if os.geteuid() != 0:
-        pytest.fail("building an agent root needs root (debootstrap)")
-    r = sh(os.path.join(SOURCE, "tools", "build-agent-root"), "--suite", "sid", timeout=1800)
-    assert r.returncode == 0, "the sid agent root did not build:\n" + r.stderr[-3000:]
-    root = r.stdout.strip().splitlines()[-1]
+    root = build_tree("build-agent-root", "--suite", "sid", what="the sid agent root")
     assert os.access(os.path.join(root, "usr/sbin/spice-vdagentd"), os.X_OK)
     return root
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from conftest import SOURCE
+from conftest import SOURCE, build_tree, sh
 
 TEMPLATES = ("debian12-spicevmc.xml", "debian12-unix.xml")
 SUITE = [os.path.join(SOURCE, "scenarios", d)
@@ -29,19 +29,13 @@ def suite(template):
     return files
 
 
-def sh(*args, timeout=900):
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, cwd=SOURCE)
-
-
 @pytest.fixture(scope="module")
 def image():
     if os.geteuid() != 0:
         pytest.fail("the VM tests need root (debootstrap, libvirt's qemu:///system)")
     up = sh(os.path.join(SOURCE, "tools", "lib", "libvirt-up"))
     assert up.returncode == 0, "libvirt does not answer: " + up.stderr
-    r = sh(os.path.join(SOURCE, "tools", "build-guest-image"), timeout=1800)
-    assert r.returncode == 0, "the guest image did not build:\n" + r.stderr[-3000:]
-    path = r.stdout.strip().splitlines()[-1]
+    path = build_tree("build-guest-image", what="the guest image")
     for f in ("vmlinuz", "initrd.img", "disk.img", "recipe.txt"):
         assert os.path.exists(os.path.join(path, f)), f
     return path
@@ -50,11 +44,7 @@ def image():
 @pytest.fixture(scope="module")
 def sid_image():
     """Today's Debian unstable: a newer agent (0.23.0), kernel and packaging."""
-    if os.geteuid() != 0:
-        pytest.fail("the VM tests need root (debootstrap, libvirt's qemu:///system)")
-    r = sh(os.path.join(SOURCE, "tools", "build-guest-image"), "--suite", "sid", timeout=1800)
-    assert r.returncode == 0, "the sid guest image did not build:\n" + r.stderr[-3000:]
-    return r.stdout.strip().splitlines()[-1]
+    return build_tree("build-guest-image", "--suite", "sid", what="the sid guest image")
 
 
 def template_with(tmp_path, extra_cmdline):
