@@ -150,7 +150,10 @@ static vds_vm *boot(const vds_vm_opts *o, int attempts, int timeout_s, const cha
    nights' images side by side. A disk that is not ours has none. */
 static void keep_recipe(const char *image, const char *guest_dir)
 {
-    g_autofree char *from = g_build_filename(image, "recipe.txt", NULL);
+    /* an image dir holds it; a whole disk has it beside it, if anywhere */
+    g_autofree char *dir =
+        g_file_test(image, G_FILE_TEST_IS_DIR) ? g_strdup(image) : g_path_get_dirname(image);
+    g_autofree char *from = g_build_filename(dir, "recipe.txt", NULL);
     g_autofree char *to = g_build_filename(guest_dir, "recipe.txt", NULL);
     g_autofree char *text = vds_file_read_all(from, 1 << 16, "recipe", NULL, NULL);
     if (text && g_mkdir_with_parents(guest_dir, 0755) == 0)
@@ -161,16 +164,20 @@ int vds_cli_vm(int argc, char **argv)
 {
     g_autofree char *tmpl = NULL, *image = NULL, *uri = NULL, *name = NULL, *target = NULL;
     g_autofree char *exec_cmd = NULL;
-    gboolean kvm = FALSE;
+    gboolean kvm = FALSE, uefi = FALSE;
     gint boot_timeout = 300, boot_attempts = 2;
     GOptionEntry entries[] = {
         {"template", 0, 0, G_OPTION_ARG_FILENAME, &tmpl, "Domain XML template (vmconfigs/*.xml)",
          "FILE"},
         {"image", 0, 0, G_OPTION_ARG_FILENAME, &image,
-         "Guest image dir (what tools/build-guest-image prints)", "DIR"},
+         "Guest image: the dir tools/build-guest-image prints (direct kernel boot), or a "
+         "whole bootable disk, qcow2 or raw (with vmconfigs/disk-spicevmc.xml)",
+         "DIR|DISK"},
         {"uri", 0, 0, G_OPTION_ARG_STRING, &uri, "libvirt URI (default qemu:///system)", "URI"},
         {"name", 0, 0, G_OPTION_ARG_STRING, &name, "Domain name (default vdsim-PID)", "NAME"},
         {"kvm", 0, 0, G_OPTION_ARG_NONE, &kvm, "Use KVM instead of TCG", NULL},
+        {"uefi", 0, 0, G_OPTION_ARG_NONE, &uefi,
+         "Boot a whole disk with UEFI (OVMF) instead of BIOS", NULL},
         {"boot-timeout", 0, 0, G_OPTION_ARG_INT, &boot_timeout,
          "Seconds for the guest's agent to open its port (default 300)", "S"},
         {"boot-attempts", 0, 0, G_OPTION_ARG_INT, &boot_attempts,
@@ -191,11 +198,12 @@ int vds_cli_vm(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_ignore_unknown_options(ctx, TRUE); /* the rest is vdsim run's */
     g_option_context_set_description(
-        ctx, "Boots a transient domain (an overlay over the image; libvirt destroys it if vdsim\n"
-             "dies), waits for the guest's agent, runs the scenarios with --target\n"
-             "libvirt:NAME (spicevmc templates) or chardev:SOCKET (unix templates), copies the\n"
-             "guest's agent logs into REPORT/guest/ and destroys the domain. Exit status as\n"
-             "vdsim run; 3 when the guest does not boot.");
+        ctx,
+        "Boots a transient domain (an overlay over the image; libvirt destroys it if vdsim\n"
+        "dies), waits for the guest's agent, runs the scenarios with --target\n"
+        "libvirt:NAME (spicevmc templates) or chardev:SOCKET (unix templates), copies the\n"
+        "guest's agent logs into REPORT/guest/ and destroys the domain. Exit status as\n"
+        "vdsim run; 2 when the template or image does not fit, 3 when the guest does not boot.");
     if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
         fprintf(stderr, "vdsim vm: %s\n", gerr->message);
         return VDS_EXIT_USAGE;
@@ -218,7 +226,8 @@ int vds_cli_vm(int argc, char **argv)
                      .image_dir = image,
                      .uri = uri,
                      .name = name,
-                     .domain_type = kvm ? "kvm" : "qemu"};
+                     .domain_type = kvm ? "kvm" : "qemu",
+                     .uefi = uefi};
     uint64_t t0 = vds_clock_now_ns();
     printf("vm: booting %s from %s (%s)\n", tmpl, image, kvm ? "KVM" : "TCG");
     fflush(stdout);
@@ -227,6 +236,8 @@ int vds_cli_vm(int argc, char **argv)
     int rc = VDS_EXIT_INFRA;
     if (!vm) {
         fprintf(stderr, "vdsim vm: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        if (err.code == VDS_ERR_USAGE) /* a template, an image that does not fit */
+            rc = VDS_EXIT_USAGE;
         goto out;
     }
     if (w != 0) {

@@ -163,6 +163,8 @@ vds_target *vds_target_chardev_new(const char *name, GMainContext *ctx, vds_err 
     vds_oracle *oracle = NULL;
     if (domain && !(oracle = vds_qga_oracle_new(domain, uri, ctx, err)))
         return NULL;
+    if (oracle)
+        vds_qga_oracle_probe(oracle);
     chardev *c = g_new0(chardev, 1);
     vds_target_init(&c->base, &chardev_ops, "chardev", ctx);
     vds_target_set_oracle(&c->base, oracle);

@@ -285,6 +285,8 @@ vds_target *vds_target_libvirt_new(const char *name, GMainContext *ctx, vds_err 
         g_autofree char *spice = vds_domain_spice_uri_for(&d, uri, err);
         vds_oracle *oracle = spice ? vds_qga_oracle_new(domain, uri, ctx, err) : NULL;
         if (oracle)
+            vds_qga_oracle_probe(oracle);
+        if (oracle)
             t = vds_target_client_new_with(name, spice, d.password, oracle, ctx, err);
     }
     vds_domain_spice_clear(&d);
@@ -337,7 +339,6 @@ static char *fill_template(const char *path, const char *tmpl, const char *const
     return g_string_free(s, FALSE);
 }
 
-/* Overlay, template, domain: the steps of vds_vm_start that can fail. */
 #define CREATE_TIMEOUT_S 120
 
 /* virDomainCreateXML in a thread of its own, so that a libvirtd that never
@@ -411,6 +412,35 @@ static virDomainPtr create_within(virConnectPtr conn, const char *xml, int timeo
     return dom;
 }
 
+/* A whole disk's format as qemu-img reads it ("qcow2", "raw"): new string,
+   or NULL with err. */
+static char *disk_format(const char *disk, vds_err *err)
+{
+    const char *argv[] = {"qemu-img", "info", "--output=json", disk, NULL};
+    g_autofree char *out = NULL, *qerr = NULL;
+    g_autoptr(GError) ge = NULL;
+    int status = 0;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &qerr,
+                      &status, &ge) ||
+        !g_spawn_check_wait_status(status, NULL))
+        return vds_err_set(err, VDS_ERR_USAGE, disk, "not a disk image qemu-img reads: %s",
+                           ge ? ge->message : g_strstrip(qerr)),
+               NULL;
+    g_autoptr(JsonParser) p = json_parser_new();
+    JsonNode *root = json_parser_load_from_data(p, out, -1, NULL) ? json_parser_get_root(p) : NULL;
+    const char *fmt =
+        root && JSON_NODE_HOLDS_OBJECT(root)
+            ? json_object_get_string_member_with_default(json_node_get_object(root), "format", NULL)
+            : NULL;
+    if (!fmt || (strcmp(fmt, "qcow2") && strcmp(fmt, "raw")))
+        return vds_err_set(err, VDS_ERR_USAGE, disk, "a disk image is qcow2 or raw, not %s",
+                           fmt ? fmt : "(unknown)"),
+               NULL;
+    return g_strdup(fmt);
+}
+
+/* Overlay, template, domain: the steps of vds_vm_start that can fail.
+   kernel and initrd are NULL for a whole disk that boots by itself. */
 static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const char *kernel,
                    const char *initrd, const char *disk, vds_err *err)
 {
@@ -424,8 +454,11 @@ static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const cha
     vm->chardev = g_build_filename(vm->dir, "agent-port.sock", NULL);
     /* a throwaway overlay: the cached image is never written */
     g_autofree char *abs_disk = g_canonicalize_filename(disk, NULL);
+    g_autofree char *fmt = kernel ? g_strdup("raw") : disk_format(abs_disk, err);
+    if (!fmt)
+        return -1;
     const char *argv[] = {"qemu-img", "create", "-q",     "-f",    "qcow2", "-F",
-                          "raw",      "-b",     abs_disk, overlay, NULL};
+                          fmt,        "-b",     abs_disk, overlay, NULL};
     g_autofree char *qerr = NULL;
     int status = 0;
     if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &qerr,
@@ -433,16 +466,29 @@ static int vm_boot(vds_vm *vm, const vds_vm_opts *o, const char *tmpl, const cha
         !g_spawn_check_wait_status(status, NULL))
         return vds_err_set(err, VDS_ERR_IO, overlay, "qemu-img create: %s",
                            ge ? ge->message : g_strstrip(qerr));
-    g_autofree char *abs_kernel = g_canonicalize_filename(kernel, NULL);
-    g_autofree char *abs_initrd = g_canonicalize_filename(initrd, NULL);
+    g_autofree char *abs_kernel = kernel ? g_canonicalize_filename(kernel, NULL) : g_strdup("");
+    g_autofree char *abs_initrd = initrd ? g_canonicalize_filename(initrd, NULL) : g_strdup("");
     const char *pw = vds_secret_spice_password();
     g_autofree char *passwd = pw && *pw ? g_markup_printf_escaped("passwd='%s'", pw) : g_strdup("");
+    const char *efi = o->uefi ? "firmware='efi'" : "";
+    /* secure boot off: libvirt would pick Debian's OVMF with Microsoft's keys
+       enrolled, which refuses an unsigned loader ("Access Denied") */
+    const char *efi_features =
+        o->uefi ? "<firmware><feature enabled='no' name='secure-boot'/></firmware>" : "";
+    /* clang-format off */
     const char *kv[] = {
-        "@NAME@",    vm->name,    "@DOMAIN_TYPE@",     o->domain_type ? o->domain_type : "qemu",
-        "@KERNEL@",  abs_kernel,  "@INITRD@",          abs_initrd,
-        "@DISK@",    overlay,     "@SERIAL_LOG@",      vm->serial_log,
-        "@CHARDEV@", vm->chardev, "@GRAPHICS_PASSWD@", passwd,
+        "@NAME@", vm->name,
+        "@DOMAIN_TYPE@", o->domain_type ? o->domain_type : "qemu",
+        "@KERNEL@", abs_kernel,
+        "@INITRD@", abs_initrd,
+        "@DISK@", overlay,
+        "@SERIAL_LOG@", vm->serial_log,
+        "@CHARDEV@", vm->chardev,
+        "@GRAPHICS_PASSWD@", passwd,
+        "@FIRMWARE@", efi,
+        "@FIRMWARE_FEATURES@", efi_features,
         NULL};
+    /* clang-format on */
     g_autofree char *xml = fill_template(o->template_path, tmpl, kv, err);
     if (!xml)
         return -1;
@@ -469,11 +515,28 @@ vds_vm *vds_vm_start(const vds_vm_opts *o, vds_err *err)
     g_autoptr(GError) ge = NULL;
     if (!g_file_get_contents(o->template_path, &tmpl, NULL, &ge))
         return vds_err_set(err, VDS_ERR_USAGE, o->template_path, "%s", ge->message), NULL;
-    g_autofree char *kernel = read_image_file(o->image_dir, "vmlinuz", err);
-    g_autofree char *initrd = kernel ? read_image_file(o->image_dir, "initrd.img", err) : NULL;
-    g_autofree char *disk = initrd ? read_image_file(o->image_dir, "disk.img", err) : NULL;
-    if (!disk)
-        return NULL;
+    g_autofree char *kernel = NULL, *initrd = NULL, *disk = NULL;
+    bool direct = strstr(tmpl, "@KERNEL@") != NULL;
+    if (g_file_test(o->image_dir, G_FILE_TEST_IS_REGULAR)) { /* a whole disk */
+        if (direct)
+            return vds_err_set(err, VDS_ERR_USAGE, o->template_path,
+                               "this template boots a kernel from an image directory; a whole "
+                               "disk (%s) boots with vmconfigs/disk-spicevmc.xml",
+                               o->image_dir),
+                   NULL;
+        disk = g_strdup(o->image_dir);
+    } else if (!direct) {
+        return vds_err_set(err, VDS_ERR_USAGE, o->template_path,
+                           "this template boots a whole disk with its own loader: give --image "
+                           "a disk (qcow2 or raw; tools/build-guest-image makes DIR/bootable.raw)"),
+               NULL;
+    } else {
+        kernel = read_image_file(o->image_dir, "vmlinuz", err);
+        initrd = kernel ? read_image_file(o->image_dir, "initrd.img", err) : NULL;
+        disk = initrd ? read_image_file(o->image_dir, "disk.img", err) : NULL;
+        if (!disk)
+            return NULL;
+    }
     vds_vm *vm = g_new0(vds_vm, 1);
     vm->uri = g_strdup(o->uri ? o->uri : "qemu:///system");
     vm->name = o->name ? g_strdup(o->name) : g_strdup_printf("vdsim-%d", (int)getpid());
@@ -527,6 +590,9 @@ static char *guest_failed(vds_vm *vm, const char *console)
 {
     static const char *const panics[] = {"Kernel panic - not syncing", "end Kernel panic",
                                          "Oops: ", "BUG: unable to handle"};
+    /* OVMF and SeaBIOS when nothing on the disk boots */
+    static const char *const firmware[] = {"No bootable option or device was found",
+                                           "No bootable device"};
     int state = 0, reason = 0;
     if (virDomainGetState(vm->dom, &state, &reason, 0) == 0) {
         if (state == VIR_DOMAIN_CRASHED ||
@@ -535,11 +601,17 @@ static char *guest_failed(vds_vm *vm, const char *console)
         if (state == VIR_DOMAIN_SHUTOFF || state == VIR_DOMAIN_SHUTDOWN)
             return g_strdup("the guest shut down before its agent connected");
     } else {
-        return g_strdup("the guest is gone (it shut down or crashed)");
+        return g_strdup("the guest is gone (it shut down, crashed, or its firmware found nothing "
+                        "to boot and restarted)");
     }
     for (size_t i = 0; i < G_N_ELEMENTS(panics); i++)
         if (strstr(console, panics[i]))
             return g_strdup_printf("the guest's kernel says \"%s\"", panics[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(firmware); i++)
+        if (strstr(console, firmware[i]))
+            return g_strdup_printf("the guest's firmware says \"%s\" (no loader on the disk, "
+                                   "or one it refused: Secure Boot?)",
+                                   firmware[i]);
     return NULL;
 }
 
@@ -617,15 +689,19 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t
     for (;;) {
         uint64_t step = MIN(deadline, vds_clock_now_ns() + 1000000000ull);
         int w = vds_libvirt_wait_agent_port(vm->dom, step, NULL, stop, err);
-        if (w == PORT_UP || w < 0)
+        if (w == PORT_UP)
             return w;
         if (w == PORT_INTERRUPTED)
             return 1;
         double took = (vds_clock_now_ns() - t0) / 1e9;
         g_autofree char *console = serial_text(vm);
         g_autofree char *why = guest_failed(vm, console);
+        if (w < 0 && !why)
+            return -1; /* libvirt failed, the guest is still there */
         if (why || w == PORT_DOMAIN_STOPPED) {
             g_autofree char *around = console_around(console, "Kernel panic");
+            if (!around)
+                around = console_around(console, "BdsDxe: failed");
             if (!around)
                 around = tail_of(console, 1500);
             if (detail)

@@ -65,6 +65,11 @@ int vds_chardev_target_parse(const char *name, char **path, char **domain, char 
 vds_oracle *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext *ctx,
                                vds_err *err);
 
+/* Ask the guest what its tools allow (X, xrandr, xclip, pkill, setsid) and
+ * take from o the capabilities whose piece is missing, each with its reason
+ * (vds_oracle_lack). A guest agent that does not answer takes them all. */
+void vds_qga_oracle_probe(vds_oracle *o);
+
 /* Run a shell script in the guest through o (a qga oracle, borrowed): its
  * output (new bytes) and exit status. */
 int vds_qga_run(vds_oracle *o, const char *script, uint64_t timeout_ns, GBytes **out, int *status,
@@ -100,7 +105,8 @@ typedef struct vds_vm vds_vm;
 
 typedef struct vds_vm_opts {
     const char *template_path; /* vmconfigs/NAME.xml */
-    const char *image_dir;     /* tools/build-guest-image's output */
+    const char *image_dir;     /* tools/build-guest-image's output, or a whole disk */
+    bool uefi;                 /* a whole disk boots with OVMF, not SeaBIOS */
     const char *uri;           /* libvirt URI, NULL: qemu:///system */
     const char *name;          /* domain name, NULL: vdsim-<pid> */
     const char *domain_type;   /* qemu (TCG) or kvm; NULL: qemu */

@@ -642,6 +642,43 @@ vds_oracle *vds_qga_oracle_new(const char *domain, const char *uri, GMainContext
     return &q->base;
 }
 
+/* What the guest's own tools allow, asked once: each missing piece takes away
+   the capability that needs it, named, so that its scenarios are skipped
+   with the reason instead of failing obscurely. */
+void vds_qga_oracle_probe(vds_oracle *o)
+{
+    static const char script[] =
+        "for c in xrandr xclip pkill setsid; do command -v $c >/dev/null && echo \"$c: yes\" "
+        "|| echo \"$c: no\"; done; pgrep -x Xorg >/dev/null && echo 'x: yes' || echo 'x: no'";
+    static const struct {
+        const char *key;
+        unsigned caps;
+        const char *why;
+    } needs[] = {
+        {"x", VDS_CAP_SCREEN | VDS_CAP_CLIPBOARD,
+         "the guest runs no X server (its screen and selections cannot be looked at)"},
+        {"xrandr", VDS_CAP_SCREEN, "the guest has no xrandr (Debian: x11-xserver-utils)"},
+        {"xclip", VDS_CAP_CLIPBOARD, "the guest has no xclip (Debian: xclip)"},
+        {"pkill", VDS_CAP_INPUT | VDS_CAP_AGENT_CONTROL, "the guest has no pkill (Debian: procps)"},
+        {"setsid", VDS_CAP_INPUT, "the guest has no setsid (Debian: util-linux)"},
+    };
+    g_autoptr(GBytes) out = NULL;
+    int status = -1;
+    vds_err err = {0};
+    if (qga_run((qga *)o, script, NULL, 10000000000ull, &out, &status, &err) < 0) {
+        g_autofree char *why =
+            g_strdup_printf("the guest's QEMU guest agent does not answer (%s)", err.msg);
+        vds_oracle_lack(o, o->caps, why);
+        return;
+    }
+    g_autofree char *text = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
+    for (size_t i = 0; i < G_N_ELEMENTS(needs); i++) {
+        g_autofree char *no = g_strdup_printf("%s: no", needs[i].key);
+        if (strstr(text, no))
+            vds_oracle_lack(o, needs[i].caps, needs[i].why);
+    }
+}
+
 int vds_qga_run(vds_oracle *o, const char *script, uint64_t timeout_ns, GBytes **out, int *status,
                 vds_err *err)
 {

@@ -202,7 +202,18 @@ void vds_oracle_free(vds_oracle *o)
     if (o->input)
         g_array_unref(o->input);
     vds_warm_filter_clear(&o->warm);
+    for (size_t i = 0; i < G_N_ELEMENTS(o->missing); i++)
+        g_free(o->missing[i]);
     o->ops->free(o);
+}
+
+void vds_oracle_lack(vds_oracle *o, unsigned cap, const char *why)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(o->missing); i++)
+        if ((cap & (1u << i)) && (o->caps & (1u << i))) {
+            o->caps &= ~(1u << i);
+            o->missing[i] = g_strdup(why);
+        }
 }
 
 void vds_target_init(vds_target *t, const vds_link_ops *ops, const char *kind, GMainContext *ctx)
@@ -307,6 +318,9 @@ char *vds_target_lacks(const vds_target *t, unsigned needs)
     if ((first & (VDS_CAP_RAW_PORT | VDS_CAP_SPICE_CLIENT)) || !t->oracle)
         return g_strdup_printf("needs %s; %s: %s%s", names, t->kind->name, t->kind->how,
                                t->oracle ? "" : ", with no guest oracle");
+    unsigned bit = (unsigned)__builtin_ctz(first);
+    if (bit < G_N_ELEMENTS(t->oracle->missing) && t->oracle->missing[bit])
+        return g_strdup_printf("needs %s; %s: %s", names, t->kind->name, t->oracle->missing[bit]);
     return g_strdup_printf("needs %s; %s: sees the guest through %s, which lacks it (%s)", names,
                            t->kind->name, t->oracle->ops->name, vds_cap_doc(first));
 }

@@ -185,7 +185,14 @@ struct vds_oracle {
        filter so the move never counts as a scenario's input. */
     bool warm_mouse;
     vds_warm_filter warm;
+    /* What the guest lacks for a capability the oracle would otherwise have,
+       by cap bit ("the guest has no xclip"); owned, NULL where nothing is. */
+    char *missing[32];
 };
+
+/* The guest lacks what cap needs: o loses cap, and a scenario that needs it
+   is skipped with why (copied). Call before vds_target_set_oracle. */
+void vds_oracle_lack(vds_oracle *o, unsigned cap, const char *why);
 
 /* Initialise o's common part (input allocated here). */
 void vds_oracle_init(vds_oracle *o, const vds_oracle_ops *ops, unsigned caps, GMainContext *ctx);

@@ -51,6 +51,22 @@ static void lacks(void **state)
     g_autofree char *two = vds_target_lacks(&t, VDS_CAP_SCREEN | VDS_CAP_INPUT);
     assert_string_equal(two, "needs screen, input; libvirt: reaches the agent through a SPICE "
                              "server, with no guest oracle");
+    /* an oracle whose guest lacks a tool: the cap goes, the reason is named */
+    static const vds_oracle_ops oops = {.name = "qemu-guest-agent",
+                                        .free = (void (*)(vds_oracle *))g_free};
+    vds_oracle *o = g_new0(vds_oracle, 1);
+    vds_oracle_init(o, &oops, VDS_CAP_SCREEN | VDS_CAP_CLIPBOARD | VDS_CAP_INPUT, NULL);
+    vds_oracle_lack(o, VDS_CAP_CLIPBOARD, "the guest has no xclip (Debian: xclip)");
+    vds_oracle_lack(o, VDS_CAP_MULTI_HEAD, "not had, not taken");
+    vds_target_set_oracle(&t, o);
+    assert_null(vds_target_lacks(&t, VDS_CAP_SCREEN | VDS_CAP_INPUT));
+    g_autofree char *clip = vds_target_lacks(&t, VDS_CAP_CLIPBOARD | VDS_CAP_SCREEN);
+    assert_string_equal(clip, "needs clipboard; libvirt: the guest has no xclip (Debian: xclip)");
+    g_autofree char *multi = vds_target_lacks(&t, VDS_CAP_MULTI_HEAD);
+    assert_string_equal(multi, "needs multi-head; libvirt: sees the guest through "
+                               "qemu-guest-agent, which lacks it (has an X screen with more "
+                               "than one output)");
+    vds_oracle_free(o);
     g_queue_free(t.rx);
     g_autofree char *names = vds_caps_text(VDS_CAP_ALL);
     assert_string_equal(names, "raw-port, spice-client, screen, clipboard, input, input-frames, "
