@@ -65,6 +65,8 @@ def at_moment(p, report, moment):
         time.sleep(1.2)
     else:  # "between": the first scenario has just been reported
         line = p.stdout.readline()
+        assert line.startswith("agent under test: spice-vdagent "), line  # the run's first line
+        line = p.stdout.readline()
         assert line.startswith(("PASS", "FAIL")), line
 
 
@@ -260,7 +262,8 @@ def test_guest_checks_on_a_target_without_an_oracle_are_skipped(vdsim, tmp_path)
     try:
         wait_for("the server's socket", lambda: os.path.exists(sock))
         r = subprocess.run([vdsim, "run", "--target", "spice+unix://" + sock, "--report",
-                            str(tmp_path / "rep"), os.path.join(SOURCE, "scenarios", "monitors")],
+                            str(tmp_path / "rep"), os.path.join(SOURCE, "scenarios", "monitors"),
+                            os.path.join(SOURCE, "scenarios", "caps", "announce.yaml")],
                            capture_output=True, text=True, timeout=300)
         assert r.returncode == 0, r.stdout + r.stderr
         summary = json.loads((tmp_path / "rep" / "summary.json").read_text())

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -356,17 +357,20 @@ def test_a_boot_timeout_names_its_cause(vdsim, image, tmp_path):
 
 
 @pytest.mark.parametrize("firmware", ["bios", "uefi"])
-def test_a_whole_disk_boots_with_its_own_loader(vdsim, image, firmware, tmp_path):
+def test_a_whole_disk_boots_with_its_own_loader(vdsim, image, firmware, tmp_path, request):
     """A disk as a distribution ships it: no kernel beside it, its own
     loader (SYSLINUX from SeaBIOS, GRUB from OVMF), here in qcow2 for UEFI
     and raw for BIOS. The guest is asked what it has; ours has everything,
     so nothing is skipped for a missing tool."""
     disk = os.path.join(image, "bootable.raw")
     if firmware == "uefi":
-        qcow = tmp_path / "disk.qcow2"
-        r = sh("qemu-img", "convert", "-O", "qcow2", disk, str(qcow))
+        # where QEMU (libvirt-qemu) may read it: pytest's own tmp is root's alone
+        where = tempfile.mkdtemp(prefix="vdsim-disk-", dir="/var/tmp")
+        os.chmod(where, 0o755)
+        request.addfinalizer(lambda: shutil.rmtree(where, ignore_errors=True))
+        r = sh("qemu-img", "convert", "-O", "qcow2", disk, os.path.join(where, "disk.qcow2"))
         assert r.returncode == 0, r.stderr
-        disk = str(qcow)
+        disk = os.path.join(where, "disk.qcow2")
     report = tmp_path / "rep"
     r = subprocess.run([vdsim, "vm", "--template",
                         os.path.join(SOURCE, "vmconfigs", "disk-spicevmc.xml"),
