@@ -676,6 +676,10 @@ char *vds_vm_diagnose(vds_vm *vm)
     return g_strdup_printf("%s\nthe guest says:\n    %s", vds_vm_cause(lines), joined);
 }
 
+/* A guest whose console stays empty this long is not booting: the kernel
+   writes within seconds even under TCG on a loaded host (seen: 2-5 s). */
+#define SILENT_S 90
+
 static char *tail_of(const char *text, size_t n)
 {
     size_t len = strlen(text);
@@ -712,6 +716,14 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t
         g_autofree char *last = last_line(console);
         if (progress)
             progress(user, took, last);
+        if (!*last && took >= SILENT_S) { /* firmware, loader and kernel all write there */
+            if (detail)
+                *detail = g_strdup("the serial console is empty");
+            return vds_err_set(err, VDS_ERR_IO, vm->name,
+                               "the guest has printed nothing on its console in %.0f s: its "
+                               "vCPUs do not seem to run (with --kvm: is KVM usable here?)",
+                               took);
+        }
         if (vds_clock_now_ns() < deadline)
             continue;
         g_autofree char *said = vds_vm_diagnose(vm);
