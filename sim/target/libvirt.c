@@ -643,20 +643,27 @@ const char *vds_vm_cause(char **lines)
 {
     /* what the rest stands on first: the port, X, the session agent (which
        socket-activates the daemon), the daemon, the daemon's session */
-    if (!strcmp(field(lines, "port"), "no"))
-        return "the guest has no /dev/virtio-ports/com.redhat.spice.0 (is the virtio-serial "
-               "port in the template, virtio_console in the guest's kernel?)";
-    if (!strcmp(field(lines, "Xorg"), "none"))
-        return "no X server runs in the guest: no desktop session started, so no session "
-               "agent either";
-    if (!strcmp(field(lines, "spice-vdagent"), "none"))
-        return "spice-vdagent (the session agent) is not running in the guest's X session";
-    if (!strcmp(field(lines, "spice-vdagentd"), "none"))
-        return "spice-vdagentd is not running in the guest (its package's udev rule and "
-               "socket start it when the port appears and the session agent connects)";
-    if (!strcmp(field(lines, "opened"), "no"))
-        return "spice-vdagentd is waiting for an active session: spice-vdagent runs but the "
-               "daemon has not opened its port (see logind's sessions)";
+    static const struct {
+        const char *key, *value, *cause;
+    } causes[] = {
+        {"port", "no",
+         "the guest has no /dev/virtio-ports/com.redhat.spice.0 (is the virtio-serial port in "
+         "the template, virtio_console in the guest's kernel?)"},
+        {"Xorg", "none",
+         "no X server runs in the guest: no desktop session started, so no session agent "
+         "either"},
+        {"spice-vdagent", "none",
+         "spice-vdagent (the session agent) is not running in the guest's X session"},
+        {"spice-vdagentd", "none",
+         "spice-vdagentd is not running in the guest (its package's udev rule and socket start "
+         "it when the port appears and the session agent connects)"},
+        {"opened", "no",
+         "spice-vdagentd is waiting for an active session: spice-vdagent runs but the daemon "
+         "has not opened its port (see logind's sessions)"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(causes); i++)
+        if (!strcmp(field(lines, causes[i].key), causes[i].value))
+            return causes[i].cause;
     return "the agent opened its port in the guest, but the host did not see it connected";
 }
 
