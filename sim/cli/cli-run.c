@@ -111,7 +111,8 @@ static int cli_run(int argc, char **argv, bool check_only)
     g_autofree char *target = NULL, *golden = NULL, *trace = NULL, *junit = NULL, *report = NULL;
     gboolean update = FALSE, fresh = FALSE, verbose = FALSE, strict = FALSE;
     g_autofree char *agent_root = NULL;
-    gint repeat = 0, tol_ms = 250, tol_pct = 50;
+    gint repeat = 0, tol_ms = 250, tol_pct = 50, repeat_run = 0;
+    gboolean until_fail = FALSE;
     g_autofree char *shard = NULL;
     GOptionEntry entries[] = {
         {"target", 0, 0, G_OPTION_ARG_STRING, &target,
@@ -127,6 +128,12 @@ static int cli_run(int argc, char **argv, bool check_only)
         {"report", 0, 0, G_OPTION_ARG_FILENAME, &report,
          "Directory for summary.json, traces and logs (default reports/run-TIME)", "DIR"},
         {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Run each scenario's steps N times", "N"},
+        {"repeat-run", 0, 0, G_OPTION_ARG_INT, &repeat_run,
+         "Run each scenario N times as fresh sessions: pass rate, 95% interval, flaky", "N"},
+        {"until-fail", 0, 0, G_OPTION_ARG_NONE, &until_fail,
+         "Stop at the first failing run and keep its trace (up to N runs each with "
+         "--repeat-run, else 1000)",
+         NULL},
         {"tolerance-ms", 0, 0, G_OPTION_ARG_INT, &tol_ms, "Golden timing floor (default 250)", "N"},
         {"tolerance-pct", 0, 0, G_OPTION_ARG_INT, &tol_pct, "Golden timing share (default 50)",
          "N"},
@@ -155,7 +162,7 @@ static int cli_run(int argc, char **argv, bool check_only)
         fprintf(stderr, "%s: %s\n", who, gerr->message);
         return VDS_EXIT_USAGE;
     }
-    if (argc < 2 || repeat < 0 || tol_ms < 0 || tol_pct < 0) {
+    if (argc < 2 || repeat < 0 || tol_ms < 0 || tol_pct < 0 || repeat_run < 0) {
         fprintf(stderr, "%s: expected scenario files or directories (and non-negative numbers)\n",
                 who);
         return VDS_EXIT_USAGE;
@@ -164,6 +171,13 @@ static int cli_run(int argc, char **argv, bool check_only)
         return VDS_EXIT_USAGE;
     if (update && !golden) {
         fprintf(stderr, "%s: --update-golden needs --golden DIR\n", who);
+        return VDS_EXIT_USAGE;
+    }
+    if (update && (repeat_run > 1 || until_fail)) {
+        fprintf(stderr,
+                "%s: --update-golden writes one run's trace: not with --repeat-run or "
+                "--until-fail\n",
+                who);
         return VDS_EXIT_USAGE;
     }
     g_autoptr(GPtrArray) files = vds_scenario_collect(argv + 1, &err);
@@ -221,6 +235,8 @@ static int cli_run(int argc, char **argv, bool check_only)
                                     .tol_pct = (unsigned)tol_pct,
                                     .fresh_agent = fresh,
                                     .strict = strict,
+                                    .repeat_run = (unsigned)repeat_run,
+                                    .until_fail = until_fail,
                                 },
                                 junit, verbose);
     vds_run_opts o = {
@@ -234,6 +250,8 @@ static int cli_run(int argc, char **argv, bool check_only)
         .tol_pct = (unsigned)tol_pct,
         .fresh_agent = fresh,
         .strict = strict,
+        .repeat_run = (unsigned)repeat_run,
+        .until_fail = until_fail,
     };
     return vds_cli_run_and_report(scenarios, &o, junit, verbose, NULL, NULL);
 }

@@ -69,3 +69,22 @@ double vds_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb
         z = 0;
     return erfc(z / M_SQRT2);
 }
+
+void vds_wilson95(unsigned k, unsigned n, double *lo, double *hi)
+{
+    const double z = 1.959963984540054; /* the normal's 97.5th percentile */
+    if (n == 0 || k > n) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    double p = (double)k / n, z2n = z * z / n;
+    double centre = (p + z2n / 2) / (1 + z2n);
+    double half = z / (1 + z2n) * sqrt(p * (1 - p) / n + z2n / (4.0 * n));
+    *lo = MAX(0.0, centre - half);
+    *hi = MIN(1.0, centre + half);
+    if (k == 0) /* exact at the ends, not off by rounding */
+        *lo = 0;
+    if (k == n)
+        *hi = 1;
+}

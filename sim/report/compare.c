@@ -7,8 +7,7 @@
 
 #include "core/file.h"
 #include "core/stats.h"
-
-#define SUMMARY_MAX (256u << 20)
+#include "report/summary-load.h"
 
 const vds_runs_compare_opts vds_runs_compare_defaults = {
     .alpha = 0.01, .min_shift_pct = 10, .min_shift_ms = 0.1, .min_samples = 8};
@@ -33,18 +32,10 @@ static void run_clear(run *r)
     g_free(r->recipe);
 }
 
-static const char *str_or(JsonObject *o, const char *key, const char *dflt)
-{
-    JsonNode *n = json_object_get_member(o, key);
-    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
-               ? json_node_get_string(n)
-               : dflt;
-}
-
 /* Summaries written before statuses existed have passed and skipped. */
 static const char *status_of(JsonObject *s)
 {
-    const char *st = str_or(s, "status", NULL);
+    const char *st = vds_json_str(s, "status", NULL);
     if (st)
         return st;
     if (json_object_get_boolean_member_with_default(s, "skipped", FALSE))
@@ -55,30 +46,15 @@ static const char *status_of(JsonObject *s)
 static int load_run(const char *dir, run *r, vds_err *err)
 {
     r->path = g_build_filename(dir, "summary.json", NULL);
-    size_t len = 0;
-    g_autofree char *text = vds_file_read_all(r->path, SUMMARY_MAX, "summary", &len, err);
-    if (!text)
+    r->root = vds_summary_load(dir, err);
+    if (!r->root)
         return -1;
-    g_autoptr(JsonParser) p = json_parser_new();
-    g_autoptr(GError) gerr = NULL;
-    if (!json_parser_load_from_data(p, text, (gssize)len, &gerr))
-        return vds_err_set(err, VDS_ERR_PARSE, r->path, "not JSON: %s", gerr->message);
-    r->root = json_node_copy(json_parser_get_root(p));
-    JsonObject *top = JSON_NODE_HOLDS_OBJECT(r->root) ? json_node_get_object(r->root) : NULL;
-    JsonNode *sc = top ? json_object_get_member(top, "scenarios") : NULL;
-    if (!sc || !JSON_NODE_HOLDS_ARRAY(sc))
-        return vds_err_set(err, VDS_ERR_PARSE, r->path,
-                           "not a vdsim summary: no 'scenarios' array (is this a report "
-                           "directory of vdsim run?)");
     r->by_id = g_hash_table_new(g_str_hash, g_str_equal);
     r->order = g_ptr_array_new();
-    JsonArray *a = json_node_get_array(sc);
+    JsonArray *a = json_object_get_array_member(json_node_get_object(r->root), "scenarios");
     for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonNode *e = json_array_get_element(a, i);
-        JsonObject *s = JSON_NODE_HOLDS_OBJECT(e) ? json_node_get_object(e) : NULL;
-        const char *id = s ? str_or(s, "id", NULL) : NULL;
-        if (!id)
-            return vds_err_set(err, VDS_ERR_PARSE, r->path, "scenario %u has no 'id'", i + 1);
+        JsonObject *s = json_array_get_object_element(a, i);
+        const char *id = vds_json_str(s, "id", NULL);
         g_hash_table_insert(r->by_id, (gpointer)id, s);
         g_ptr_array_add(r->order, (gpointer)id);
     }
@@ -130,7 +106,7 @@ static void scenario_change(GString *out, unsigned *regressions, const char *id,
         word = "changed";
     *regressions += bad;
     g_string_append_printf(out, "  %-15s %s: %s -> %s", word, id, sa, sb);
-    const char *why = str_or(b, "failure", NULL);
+    const char *why = vds_json_str(b, "failure", NULL);
     if (why && strcmp(sb, "pass"))
         g_string_append_printf(out, "\n                  %s", why);
     g_string_append_c(out, '\n');
@@ -156,7 +132,7 @@ static void latency_change(GString *out, unsigned *regressions, unsigned *tested
                            JsonObject *lb)
 {
     g_autoptr(GArray) a = samples(la), b = samples(lb);
-    const char *what = str_or(lb, "msg", "?");
+    const char *what = vds_json_str(lb, "msg", "?");
     gint64 step = json_object_get_int_member_with_default(lb, "step", 0);
     if (a->len < o->min_samples || b->len < o->min_samples)
         return;
@@ -187,7 +163,7 @@ static JsonObject *latency_at(JsonObject *s, gint64 step, const char *msg)
     for (guint i = 0; i < json_array_get_length(a); i++) {
         JsonObject *l = json_array_get_object_element(a, i);
         if (l && json_object_get_int_member_with_default(l, "step", -1) == step &&
-            !g_strcmp0(str_or(l, "msg", NULL), msg))
+            !g_strcmp0(vds_json_str(l, "msg", NULL), msg))
             return l;
     }
     return NULL;
@@ -209,7 +185,7 @@ static void latencies(GString *out, unsigned *regressions, const vds_runs_compar
             JsonObject *lb = json_array_get_object_element(arr, k);
             JsonObject *la =
                 lb ? latency_at(a, json_object_get_int_member_with_default(lb, "step", -1),
-                                str_or(lb, "msg", ""))
+                                vds_json_str(lb, "msg", ""))
                    : NULL;
             if (la)
                 latency_change(lines, regressions, &tested, o, id, la, lb);
@@ -239,8 +215,8 @@ static void header(GString *out, run *ra, run *rb, const char *dir_a, const char
 {
     JsonObject *a = json_node_get_object(ra->root), *b = json_node_get_object(rb->root);
     g_string_append_printf(out, "vdsim compare\n  A: %s\n  B: %s\n", dir_a, dir_b);
-    side_by_side(out, "agent", str_or(a, "agent", NULL), str_or(b, "agent", NULL));
-    side_by_side(out, "target", str_or(a, "target", NULL), str_or(b, "target", NULL));
+    side_by_side(out, "agent", vds_json_str(a, "agent", NULL), vds_json_str(b, "agent", NULL));
+    side_by_side(out, "target", vds_json_str(a, "target", NULL), vds_json_str(b, "target", NULL));
     if (ra->recipe || rb->recipe)
         side_by_side(out, "image", ra->recipe, rb->recipe);
 }

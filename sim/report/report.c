@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/clock.h"
 #include "core/file.h"
 #include "trace/trace.h"
 
@@ -49,40 +51,157 @@ static const char *status_word(vds_status s)
 
 static const char *const status_keys[] = {"pass", "fail", "error", "skip", "xfail", "xpass"};
 
-/* Does this result leave the run green? PASS, SKIP, XFAIL, and XPASS unless
-   the run is strict. */
-static bool run_ok(const vds_run_result *run, const vds_scenario_result *res)
+/* Every vds_latency of runs (vds_scenario_result*), merged by step and
+   message: each run's samples after the run before's (new vds_latency*,
+   their what borrowed). */
+static GPtrArray *merged_latencies(GPtrArray *runs)
 {
-    return res->status == VDS_PASS || res->status == VDS_SKIP || res->status == VDS_XFAIL ||
-           (res->status == VDS_XPASS && !run->strict);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vds_latency_free);
+    for (guint i = 0; i < runs->len; i++) {
+        const vds_scenario_result *res = runs->pdata[i];
+        for (guint j = 0; res->latencies && j < res->latencies->len; j++) {
+            const vds_latency *l = res->latencies->pdata[j];
+            vds_latency *m = NULL;
+            for (guint k = 0; k < out->len && !m; k++) {
+                vds_latency *o = out->pdata[k];
+                if (o->step == l->step && strcmp(o->what, l->what) == 0)
+                    m = o;
+            }
+            if (!m) {
+                m = g_new0(vds_latency, 1);
+                m->step = l->step;
+                m->what = l->what;
+                m->ns = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+                g_ptr_array_add(out, m);
+            }
+            g_array_append_vals(m->ns, l->ns->data, l->ns->len);
+        }
+    }
+    return out;
 }
+
+static char *latencies_text(GPtrArray *lats)
+{
+    GString *lat = g_string_new(NULL);
+    for (guint i = 0; i < lats->len; i++) {
+        g_autofree char *l = latency_text(lats->pdata[i]);
+        g_string_append_printf(lat, "%s%s", i ? "; " : "", l);
+    }
+    return g_string_free(lat, FALSE);
+}
+
+/* How often a scenario of many runs passed: "97/100 passed (95 % CI 91.5-99.0 %)". */
+static char *rate_text(const vds_result_group *g)
+{
+    return g_strdup_printf("%u/%u passed (95 %% CI %.1f-%.1f %%)", g->passed, g->judged,
+                           100 * g->rate_lo, 100 * g->rate_hi);
+}
+
+/* The progress line's longest: one terminal line, so \r can take it back. */
+#define PROGRESS_COLS 79
+/* Without a terminal, a progress line this often. */
+#define PROGRESS_EVERY_NS (30ull * 1000000000)
 
 typedef struct console {
     FILE *out;
     bool verbose;
+    bool tty;        /* stderr is a terminal: a progress line rewritten in place */
+    bool shown;      /* it is on the screen */
+    uint64_t t0;     /* the first scenario's start */
+    uint64_t said;   /* the last plain progress line */
+    unsigned failed; /* runs that failed the run so far */
 } console;
 
-static void on_scenario(void *user, const vds_run_result *run, const vds_scenario_result *res)
+static console the_console; /* one console per process: the observer outlives the call */
+
+static void progress_clear(console *c)
 {
-    FILE *out = ((console *)user)->out;
-    GString *lat = g_string_new(NULL);
-    for (guint i = 0; i < res->latencies->len; i++) {
-        g_autofree char *l = latency_text(res->latencies->pdata[i]);
-        g_string_append_printf(lat, "%s%s", i ? "; " : "", l);
+    if (!c->shown)
+        return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    c->shown = false;
+}
+
+static void on_begin(void *user, const vds_run_result *run, const vds_scenario *s, unsigned run_no)
+{
+    console *c = user;
+    uint64_t now = vds_clock_now_ns();
+    if (!c->t0)
+        c->t0 = c->said = now;
+    g_autofree char *runs =
+        run->repeat_run > 1 ? g_strdup_printf(", run %u of %u", run_no, run->repeat_run) : NULL;
+    double elapsed = (now - c->t0) / 1e9;
+    if (c->tty) {
+        g_autofree char *line =
+            g_strdup_printf("[%u/%u%s] %.0f s, %u failed: %s", run->started, run->total,
+                            runs ? runs : "", elapsed, c->failed, s->id);
+        if (g_utf8_strlen(line, -1) > PROGRESS_COLS)
+            *g_utf8_offset_to_pointer(line, PROGRESS_COLS) = 0;
+        fprintf(stderr, "\r\033[K%s", line);
+        fflush(stderr);
+        c->shown = true;
+    } else if (now - c->said >= PROGRESS_EVERY_NS) {
+        fprintf(c->out, "progress: scenario %u of %u%s, %.0f s, %u failed\n", run->started,
+                run->total, runs ? runs : "", elapsed, c->failed);
+        fflush(c->out);
+        c->said = now;
     }
-    fprintf(out, "%s %-40s %u steps %6.2f s%s%s%s\n", status_word(res->status), res->s->id,
-            res->steps_run, res->wall_ns / 1e9, lat->len ? "  (" : "", lat->str,
-            lat->len ? ")" : "");
+}
+
+static void print_result(FILE *out, const char *word, const char *id, const char *runs,
+                         const vds_scenario_result *res, GPtrArray *lats, uint64_t wall_ns)
+{
+    g_autofree char *lat = latencies_text(lats);
+    fprintf(out, "%s %-40s%s %u steps %6.2f s%s%s%s\n", word, id, runs ? runs : "", res->steps_run,
+            wall_ns / 1e9, *lat ? "  (" : "", lat, *lat ? ")" : "");
     if (res->status != VDS_PASS && res->failure)
         fprintf(out, "  %s\n", res->failure);
     if (res->status != VDS_PASS && res->agent_said)
         fprintf(out, "  the agent logged: %s\n", res->agent_said);
     for (guint i = 0; res->notes && i < res->notes->len; i++)
         fprintf(out, "  note: %s\n", (char *)res->notes->pdata[i]);
-    if (run->results->len == 1 && run->target_info)
-        fprintf(out, "  target: %s\n", run->target_info);
-    g_string_free(lat, TRUE);
-    fflush(out);
+}
+
+/* Under --repeat-run: a failing run as it happens, and the scenario's line
+   when its runs are done. */
+static void on_repeated(console *c, const vds_run_result *run, const vds_scenario_result *res)
+{
+    if (!vds_result_ok(run, res)) {
+        g_autofree char *runs = g_strdup_printf(" run %u", res->run_no);
+        g_autoptr(GPtrArray) none = g_ptr_array_new();
+        print_result(c->out, status_word(res->status), res->s->id, runs, res, none, res->wall_ns);
+    }
+    if (!res->last_run)
+        return;
+    vds_result_group *g = vds_result_group_last(run);
+    g_autoptr(GPtrArray) lats = merged_latencies(g->runs);
+    g_autofree char *lat = latencies_text(lats);
+    g_autofree char *rate = rate_text(g);
+    uint64_t wall = 0;
+    for (guint i = 0; i < g->runs->len; i++)
+        wall += ((vds_scenario_result *)g->runs->pdata[i])->wall_ns;
+    fprintf(c->out, "%s %-40s %s, %.2f s%s%s%s\n", g->flaky ? "FLAKY" : status_word(g->status),
+            g->s->id, rate, wall / 1e9, *lat ? "  (" : "", lat, *lat ? ")" : "");
+    if (g->status == VDS_SKIP && g->first->failure)
+        fprintf(c->out, "  %s\n", g->first->failure);
+    vds_result_group_free(g);
+}
+
+static void on_scenario(void *user, const vds_run_result *run, const vds_scenario_result *res)
+{
+    console *c = user;
+    progress_clear(c);
+    c->failed += !vds_result_ok(run, res);
+    if (run->repeat_run > 1) {
+        on_repeated(c, run, res);
+    } else {
+        print_result(c->out, status_word(res->status), res->s->id, NULL, res, res->latencies,
+                     res->wall_ns);
+        if (run->results->len == 1 && run->target_info)
+            fprintf(c->out, "  target: %s\n", run->target_info);
+    }
+    fflush(c->out);
 }
 
 static void on_event(void *user, JsonObject *ev)
@@ -90,31 +209,47 @@ static void on_event(void *user, JsonObject *ev)
     console *c = user;
     if (!c->verbose)
         return;
+    progress_clear(c);
     g_autofree char *line = vds_trace_event_text(ev);
     fprintf(c->out, "    %s\n", line);
 }
 
 static void on_notice(void *user, const char *text)
 {
-    fprintf(((console *)user)->out, "%s\n", text);
+    console *c = user;
+    progress_clear(c);
+    fprintf(c->out, "%s\n", text);
 }
 
 vds_run_observer vds_report_console(FILE *out, bool verbose)
 {
-    static console c; /* one console per process: the observer outlives the call */
-    c.out = out;
-    c.verbose = verbose;
-    return (vds_run_observer){on_scenario, on_event, on_notice, &c};
+    the_console = (console){.out = out, .verbose = verbose, .tty = isatty(STDERR_FILENO)};
+    return (vds_run_observer){.begin = on_begin,
+                              .scenario = on_scenario,
+                              .event = on_event,
+                              .notice = on_notice,
+                              .user = &the_console};
+}
+
+/* Scenarios by the status of their runs (the worst run's). */
+static unsigned count_groups(GPtrArray *groups, vds_status st)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < groups->len; i++)
+        n += ((vds_result_group *)groups->pdata[i])->status == st;
+    return n;
 }
 
 void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *report_dir,
                                const char *junit_path)
 {
-    unsigned failed = vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR);
-    unsigned skipped = vds_run_result_count(r, VDS_SKIP);
-    unsigned not_run = r->total - r->results->len;
-    fprintf(out, "%u passed, %u failed", vds_run_result_count(r, VDS_PASS), failed);
-    unsigned xfail = vds_run_result_count(r, VDS_XFAIL), xpass = vds_run_result_count(r, VDS_XPASS);
+    progress_clear(&the_console);
+    g_autoptr(GPtrArray) groups = vds_result_groups(r);
+    unsigned failed = count_groups(groups, VDS_FAIL) + count_groups(groups, VDS_ERROR);
+    unsigned skipped = count_groups(groups, VDS_SKIP);
+    unsigned not_run = r->total - r->started;
+    fprintf(out, "%u passed, %u failed", count_groups(groups, VDS_PASS), failed);
+    unsigned xfail = count_groups(groups, VDS_XFAIL), xpass = count_groups(groups, VDS_XPASS);
     if (xfail)
         fprintf(out, ", %u xfail (known agent bugs)", xfail);
     if (xpass)
@@ -122,10 +257,21 @@ void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *r
                 r->strict ? ": failures under --strict" : "");
     if (skipped)
         fprintf(out, ", %u skipped (not for target %s)", skipped, r->target_kind);
+    if (r->repeat_run > 1) {
+        unsigned flaky = 0;
+        for (guint i = 0; i < groups->len; i++)
+            flaky += ((vds_result_group *)groups->pdata[i])->flaky;
+        fprintf(out, "; %u runs, %u failed, %u flaky scenario%s", r->results->len,
+                vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR), flaky,
+                flaky == 1 ? "" : "s");
+    }
     if (not_run)
-        fprintf(out, " (%u not run: interrupted)", not_run);
+        fprintf(out, " (%u not run: %s)", not_run,
+                r->stopped ? "stopped at the first failure" : "interrupted");
     else if (r->interrupted)
         fprintf(out, " (interrupted)");
+    else if (r->stopped)
+        fprintf(out, " (stopped at the first failure)");
     if (r->lost)
         fprintf(out, "\nresults not kept: %s", r->lost);
     fprintf(out, "\nresults: %s/summary.json  traces: %s/traces/%s%s\n", report_dir, report_dir,
@@ -151,12 +297,12 @@ static void member_double(JsonBuilder *b, const char *key, double v)
     json_builder_add_double_value(b, v);
 }
 
-static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
+static void add_latencies(JsonBuilder *b, GPtrArray *lats)
 {
     json_builder_set_member_name(b, "latencies");
     json_builder_begin_array(b);
-    for (guint j = 0; j < res->latencies->len; j++) {
-        vds_latency *l = res->latencies->pdata[j];
+    for (guint j = 0; j < lats->len; j++) {
+        vds_latency *l = lats->pdata[j];
         g_autoptr(GArray) s = g_array_copy(l->ns);
         g_array_sort(s, cmp_u64);
         json_builder_begin_object(b);
@@ -179,14 +325,68 @@ static void add_latencies(JsonBuilder *b, const vds_scenario_result *res)
     json_builder_end_array(b);
 }
 
-static void add_scenario(JsonBuilder *b, const vds_run_result *run, const vds_scenario_result *res)
+/* What one run of a scenario says, beside its id. */
+static void add_run_members(JsonBuilder *b, const vds_run_result *run,
+                            const vds_scenario_result *res)
 {
-    json_builder_begin_object(b);
-    member_str(b, "id", res->s->id);
-    member_str(b, "file", res->s->file);
     member_str(b, "status", status_keys[res->status]);
     json_builder_set_member_name(b, "passed"); /* it does not fail the run */
-    json_builder_add_boolean_value(b, run_ok(run, res));
+    json_builder_add_boolean_value(b, vds_result_ok(run, res));
+    if (res->failure)
+        member_str(b, "failure", res->failure);
+    if (res->failed_step)
+        member_int(b, "failed-step", res->failed_step);
+    if (res->agent_said)
+        member_str(b, "agent-said", res->agent_said);
+    if (res->trace_path)
+        member_str(b, "trace", res->trace_path);
+}
+
+/* Under --repeat-run: how often it passed, and every run that did not. */
+static void add_runs(JsonBuilder *b, const vds_run_result *run, const vds_result_group *g)
+{
+    json_builder_set_member_name(b, "runs");
+    json_builder_begin_object(b);
+    member_int(b, "n", g->runs->len);
+    member_int(b, "judged", g->judged);
+    member_int(b, "passed", g->passed);
+    member_double(b, "pass-rate", g->judged ? (double)g->passed / g->judged : 0);
+    json_builder_set_member_name(b, "wilson-95");
+    json_builder_begin_array(b);
+    json_builder_add_double_value(b, g->rate_lo);
+    json_builder_add_double_value(b, g->rate_hi);
+    json_builder_end_array(b);
+    json_builder_set_member_name(b, "flaky");
+    json_builder_add_boolean_value(b, g->flaky);
+    json_builder_set_member_name(b, "outcomes"); /* one letter per run, in order */
+    g_autoptr(GString) o = g_string_new(NULL);
+    for (guint i = 0; i < g->runs->len; i++) {
+        const vds_scenario_result *res = g->runs->pdata[i];
+        g_string_append_c(o, "PFESxX"[res->status]);
+    }
+    json_builder_add_string_value(b, o->str);
+    json_builder_set_member_name(b, "not-passed");
+    json_builder_begin_array(b);
+    for (guint i = 0; i < g->runs->len; i++) {
+        const vds_scenario_result *res = g->runs->pdata[i];
+        if (res->status == VDS_PASS || res->status == VDS_SKIP)
+            continue;
+        json_builder_begin_object(b);
+        member_int(b, "run", res->run_no);
+        add_run_members(b, run, res);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    json_builder_end_object(b);
+}
+
+static void add_scenario(JsonBuilder *b, const vds_run_result *run, const vds_result_group *g)
+{
+    const vds_scenario_result *res = g->first;
+    json_builder_begin_object(b);
+    member_str(b, "id", g->s->id);
+    member_str(b, "file", g->s->file);
+    add_run_members(b, run, res);
     if (res->known_bug) {
         json_builder_set_member_name(b, "known-bug");
         json_builder_begin_object(b);
@@ -199,19 +399,17 @@ static void add_scenario(JsonBuilder *b, const vds_run_result *run, const vds_sc
         json_builder_set_member_name(b, "skipped");
         json_builder_add_boolean_value(b, true);
     }
+    if (res->golden_path)
+        member_str(b, "golden", res->golden_path);
+    if (res->log_path)
+        member_str(b, "logs", res->log_path);
     member_int(b, "steps-run", res->steps_run);
     member_double(b, "wall-ms", res->wall_ns / 1e6);
     member_double(b, "setup-ms", res->setup_ns / 1e6);
-    if (res->failure) {
-        member_str(b, "failure", res->failure);
-    }
-    if (res->agent_said) {
-        member_str(b, "agent-said", res->agent_said);
-    }
-    if (res->trace_path) {
-        member_str(b, "trace", res->trace_path);
-    }
-    add_latencies(b, res);
+    if (run->repeat_run > 1)
+        add_runs(b, run, g);
+    g_autoptr(GPtrArray) lats = merged_latencies(g->runs);
+    add_latencies(b, lats);
     json_builder_end_object(b);
 }
 
@@ -224,13 +422,19 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
     member_str(b, "target-info", r->target_info ? r->target_info : "");
     member_str(b, "agent", r->agent ? r->agent : "");
     member_str(b, "agent-version", r->agent_version ? r->agent_version : "unknown");
+    member_str(b, "host", g_get_host_name());
+    g_autoptr(GDateTime) started =
+        g_date_time_new_from_unix_utc(r->started_unix_us / G_USEC_PER_SEC);
+    g_autofree char *when = started ? g_date_time_format_iso8601(started) : g_strdup("");
+    member_str(b, "started", when);
     json_builder_set_member_name(b, "interrupted");
     json_builder_add_boolean_value(b, r->interrupted);
-    if (r->interrupted) {
+    if (r->interrupted)
         member_double(b, "interrupted-at-ms", r->interrupted_ns / 1e6);
+    if (r->started < r->total) {
         json_builder_set_member_name(b, "not-run");
         json_builder_begin_array(b);
-        for (guint i = r->results->len; r->scenarios && i < r->scenarios->len; i++)
+        for (guint i = r->started; r->scenarios && i < r->scenarios->len; i++)
             json_builder_add_string_value(b, ((vds_scenario *)r->scenarios->pdata[i])->id);
         json_builder_end_array(b);
     }
@@ -243,10 +447,21 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
         member_str(b, "detail", r->verdict_detail ? r->verdict_detail : "");
         json_builder_end_object(b);
     }
+    if (r->repeat_run > 1) {
+        member_int(b, "repeat-run", r->repeat_run);
+        json_builder_set_member_name(b, "until-fail");
+        json_builder_add_boolean_value(b, r->until_fail);
+    }
+    if (r->stopped) {
+        json_builder_set_member_name(b, "stopped-at-first-failure");
+        json_builder_add_boolean_value(b, true);
+    }
+    member_double(b, "wall-ms", r->wall_ns / 1e6);
     json_builder_set_member_name(b, "scenarios");
     json_builder_begin_array(b);
-    for (guint i = 0; i < r->results->len; i++)
-        add_scenario(b, r, r->results->pdata[i]);
+    g_autoptr(GPtrArray) groups = vds_result_groups(r);
+    for (guint i = 0; i < groups->len; i++)
+        add_scenario(b, r, groups->pdata[i]);
     json_builder_end_array(b);
     json_builder_end_object(b);
     g_autoptr(JsonNode) root = json_builder_get_root(b);
@@ -255,25 +470,53 @@ int vds_report_summary(const vds_run_result *r, const char *report_dir, vds_err 
     return vds_file_write(path, text, strlen(text), err);
 }
 
-static void junit_case(GString *f, const vds_run_result *run, const vds_scenario_result *res)
+static void junit_props(GString *f, const vds_result_group *g)
 {
-    g_autofree char *id = g_markup_escape_text(res->s->id, -1);
-    g_autofree char *family = g_path_get_dirname(res->s->id);
+    g_string_append_printf(f,
+                           "    <properties>\n"
+                           "      <property name=\"runs\" value=\"%u\"/>\n"
+                           "      <property name=\"passed\" value=\"%u\"/>\n"
+                           "      <property name=\"pass-rate\" value=\"%.4f\"/>\n"
+                           "      <property name=\"wilson-95\" value=\"%.4f-%.4f\"/>\n"
+                           "      <property name=\"flaky\" value=\"%s\"/>\n"
+                           "    </properties>\n",
+                           g->runs->len, g->passed, g->judged ? (double)g->passed / g->judged : 0.0,
+                           g->rate_lo, g->rate_hi, g->flaky ? "true" : "false");
+}
+
+static void junit_case(GString *f, const vds_run_result *run, const vds_result_group *g)
+{
+    const vds_scenario_result *res = g->first;
+    g_autofree char *id = g_markup_escape_text(g->s->id, -1);
+    g_autofree char *family = g_path_get_dirname(g->s->id);
     g_autofree char *cls = g_markup_escape_text(family, -1);
-    g_autofree char *file = g_markup_escape_text(res->s->file, -1);
+    g_autofree char *file = g_markup_escape_text(g->s->file, -1);
+    uint64_t wall = 0;
+    for (guint i = 0; i < g->runs->len; i++)
+        wall += ((vds_scenario_result *)g->runs->pdata[i])->wall_ns;
     g_string_append_printf(f,
                            "  <testcase classname=\"%s\" name=\"%s\" file=\"%s\" time=\"%.3f\">\n",
-                           cls, id, file, res->wall_ns / 1e9);
+                           cls, id, file, wall / 1e9);
+    if (run->repeat_run > 1)
+        junit_props(f, g);
+    /* many runs: the message says how often, then the first such run's failure */
+    g_autofree char *rate = NULL;
+    if (run->repeat_run > 1) {
+        g_autofree char *r = rate_text(g);
+        rate = g_strdup_printf("%s%s; run %u: ", g->flaky ? "flaky: " : "", r, res->run_no);
+    }
     if (res->status == VDS_XFAIL) { /* as pytest writes an xfail */
-        g_autofree char *m = g_markup_printf_escaped(
-            "expected failure: known bug (agent %s): %s (%s): %s", res->known_bug->agent,
-            res->known_bug->why, res->known_bug->ref, res->failure ? res->failure : "failed");
+        g_autofree char *m =
+            g_markup_printf_escaped("%sexpected failure: known bug (agent %s): %s (%s): %s",
+                                    rate ? rate : "", res->known_bug->agent, res->known_bug->why,
+                                    res->known_bug->ref, res->failure ? res->failure : "failed");
         g_string_append_printf(f, "    <skipped type=\"xfail\" message=\"%s\"/>\n", m);
     } else if (res->status == VDS_XPASS && !run->strict) {
-        g_autofree char *m = g_markup_escape_text(res->failure, -1);
+        g_autofree char *m = g_markup_printf_escaped("%s%s", rate ? rate : "", res->failure);
         g_string_append_printf(f, "    <system-out>XPASS: %s</system-out>\n", m);
     } else if (res->status != VDS_PASS) {
-        g_autofree char *m = g_markup_escape_text(res->failure ? res->failure : "failed", -1);
+        g_autofree char *m = g_markup_printf_escaped("%s%s", rate ? rate : "",
+                                                     res->failure ? res->failure : "failed");
         g_string_append_printf(f, "    <%s message=\"%s\"/>\n",
                                res->status == VDS_SKIP ? "skipped" : "failure", m);
     }
@@ -288,8 +531,10 @@ static void junit_case(GString *f, const vds_run_result *run, const vds_scenario
 static void junit_not_run(GString *f, const vds_run_result *r)
 {
     g_autofree char *why =
-        g_strdup_printf("not run: the run was interrupted after %.1f s", r->interrupted_ns / 1e9);
-    for (guint i = r->results->len; r->scenarios && i < r->scenarios->len; i++) {
+        r->stopped ? g_strdup("not run: the run stopped at the first failure (--until-fail)")
+                   : g_strdup_printf("not run: the run was interrupted after %.1f s",
+                                     r->interrupted_ns / 1e9);
+    for (guint i = r->started; r->scenarios && i < r->scenarios->len; i++) {
         const vds_scenario *s = r->scenarios->pdata[i];
         g_autofree char *id = g_markup_escape_text(s->id, -1);
         g_autofree char *family = g_path_get_dirname(s->id);
@@ -304,12 +549,13 @@ static void junit_not_run(GString *f, const vds_run_result *r)
 
 int vds_report_junit(const vds_run_result *r, const char *path, vds_err *err)
 {
-    unsigned failures = vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR);
-    unsigned skipped = vds_run_result_count(r, VDS_SKIP) + vds_run_result_count(r, VDS_XFAIL);
-    unsigned total = r->scenarios ? r->scenarios->len : r->results->len;
+    g_autoptr(GPtrArray) groups = vds_result_groups(r);
+    unsigned failures = count_groups(groups, VDS_FAIL) + count_groups(groups, VDS_ERROR);
+    unsigned skipped = count_groups(groups, VDS_SKIP) + count_groups(groups, VDS_XFAIL);
+    unsigned total = r->scenarios ? r->scenarios->len : groups->len;
     if (r->strict)
-        failures += vds_run_result_count(r, VDS_XPASS);
-    skipped += total - r->results->len; /* not run */
+        failures += count_groups(groups, VDS_XPASS);
+    skipped += total - groups->len; /* not run */
     g_autoptr(GString) f = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     g_autofree char *target = g_markup_escape_text(r->target, -1);
     g_string_append_printf(f,
@@ -333,10 +579,9 @@ int vds_report_junit(const vds_run_result *r, const char *path, vds_err *err)
         g_string_append_printf(f, "    <property name=\"results-not-kept\" value=\"%s\"/>\n", lost);
     }
     g_string_append(f, "  </properties>\n");
-    for (guint i = 0; i < r->results->len; i++)
-        junit_case(f, r, r->results->pdata[i]);
-    if (r->interrupted)
-        junit_not_run(f, r);
+    for (guint i = 0; i < groups->len; i++)
+        junit_case(f, r, groups->pdata[i]);
+    junit_not_run(f, r);
     g_string_append(f, "</testsuite>\n");
     return vds_file_write(path, f->str, f->len, err);
 }

@@ -15,6 +15,14 @@ char *vds_report_path(const char *dir, const char *sub, const char *id, const ch
     return g_build_filename(dir, sub, name, NULL);
 }
 
+char *vds_runner_result_path(vds_runner *r, const char *sub, const char *ext)
+{
+    if (r->run->repeat_run <= 1)
+        return vds_report_path(r->o->report_dir, sub, r->s->id, ext);
+    g_autofree char *numbered = g_strdup_printf(".run%u%s", r->res->run_no, ext);
+    return vds_report_path(r->o->report_dir, sub, r->s->id, numbered);
+}
+
 static char *golden_failure(vds_runner *r, vds_scenario_result *res, const char *golden,
                             const vds_diff *d)
 {
@@ -90,6 +98,7 @@ void vds_golden_check(vds_runner *r, vds_scenario_result *res)
         golden_update(r, res, golden);
         return;
     }
+    res->golden_path = g_strdup(golden);
     if (!g_file_test(golden, G_FILE_TEST_EXISTS)) {
         res->status = VDS_FAIL;
         res->failure = g_strdup_printf("%s: no golden trace %s (write it with --update-golden)",
@@ -117,6 +126,8 @@ void vds_golden_check(vds_runner *r, vds_scenario_result *res)
 }
 
 static const char *const agent_logs[] = {"spice-vdagentd.log", "spice-vdagent.log"};
+/* What a failure copies of each log: its last lines explain it. */
+#define LOG_COPY_MAX 8192
 
 void vds_logs_mark(vds_runner *r)
 {
@@ -189,17 +200,27 @@ void vds_copy_logs(vds_runner *r, vds_scenario_result *res)
         gsize len = 0;
         if (!g_file_get_contents(p, &text, &len, NULL))
             continue;
-        /* the last 3 KiB of each is what explains a failure */
-        const char *from = len > 3072 ? text + len - 3072 : text;
-        g_string_append_printf(s, "==== %s (tail) ====\n%s\n", agent_logs[i], from);
+        /* this scenario's lines (a log shorter than the mark is a restarted
+           stack's), at most their last 8 KiB, from a line's start */
+        gsize from = (gsize)r->log_from[i] <= len ? (gsize)r->log_from[i] : 0;
+        bool cut = len - from > LOG_COPY_MAX;
+        if (cut) {
+            from = len - LOG_COPY_MAX;
+            const char *nl = memchr(text + from, '\n', len - from);
+            from = nl ? (gsize)(nl + 1 - text) : from;
+        }
+        g_string_append_printf(s, "==== %s: this scenario's lines%s ====\n%s\n", agent_logs[i],
+                               cut ? " (the last 8 KiB)" : "", text + from);
     }
     res->logs = g_string_free(s, FALSE);
     /* and beside the trace, for a person reading the report */
     vds_err err = {0};
     g_autofree char *dir = g_build_filename(r->o->report_dir, "logs", NULL);
-    g_autofree char *path = vds_report_path(r->o->report_dir, "logs", r->s->id, ".log");
+    g_autofree char *path = vds_runner_result_path(r, "logs", ".log");
     if (g_mkdir_with_parents(dir, 0755) < 0)
         vds_err_set(&err, VDS_ERR_IO, dir, "cannot create: %s", g_strerror(errno));
     if (err.code || vds_file_write(path, res->logs, strlen(res->logs), &err) < 0)
         vds_run_result_lost(r->run, &err);
+    else
+        res->log_path = g_steal_pointer(&path);
 }

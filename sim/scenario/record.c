@@ -119,3 +119,49 @@ void vds_runner_note(vds_runner *r, const char *what, JsonNode *detail)
     g_autoptr(JsonNode) ev = json_builder_get_root(b);
     vds_runner_record(r, ev);
 }
+
+/* The longest step body a step event quotes: enough to name the message. */
+#define STEP_BODY_MAX 160
+
+void vds_runner_step_event(vds_runner *r, const vds_step *st, unsigned rep, const char *failed)
+{
+    g_autoptr(JsonBuilder) b = json_builder_new();
+    json_builder_begin_object(b);
+    json_builder_set_member_name(b, "t");
+    json_builder_add_int_value(b, (gint64)vds_runner_rel(r, vds_clock_now_ns()));
+    json_builder_set_member_name(b, "kind");
+    json_builder_add_string_value(b, "step");
+    json_builder_set_member_name(b, "step");
+    json_builder_add_int_value(b, st->index);
+    if (failed) {
+        json_builder_set_member_name(b, "failed");
+        json_builder_add_string_value(b, failed);
+    } else {
+        const vds_step_desc *d = &vds_step_table[st->kind];
+        g_autoptr(GString) body = g_string_new(NULL);
+        d->write(body, st);
+        if (body->len > STEP_BODY_MAX) {
+            /* cut at a character, not inside one */
+            const char *end = g_utf8_find_prev_char(body->str, body->str + STEP_BODY_MAX);
+            g_string_truncate(body, end ? (gsize)(end - body->str) : 0);
+            g_string_append(body, "...");
+        }
+        json_builder_set_member_name(b, "what");
+        json_builder_add_string_value(b, d->key);
+        json_builder_set_member_name(b, "body");
+        json_builder_add_string_value(b, body->str);
+        json_builder_set_member_name(b, "line");
+        json_builder_add_int_value(b, st->line);
+        if (rep) {
+            json_builder_set_member_name(b, "rep");
+            json_builder_add_int_value(b, rep);
+        }
+        if (st->within_ns) {
+            json_builder_set_member_name(b, "within-ms");
+            json_builder_add_double_value(b, st->within_ns / 1e6);
+        }
+    }
+    json_builder_end_object(b);
+    g_autoptr(JsonNode) ev = json_builder_get_root(b);
+    vds_runner_record(r, ev);
+}

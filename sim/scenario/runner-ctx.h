@@ -37,6 +37,10 @@ uint64_t vds_runner_rel(vds_runner *r, uint64_t t);
 void vds_runner_record(vds_runner *r, JsonNode *ev);
 /* A note; without detail (borrowed) it is a stimulus. */
 void vds_runner_note(vds_runner *r, const char *what, JsonNode *detail);
+/* A step begins (failed NULL; rep counts repetitions from 0, written when
+ * not 0), or failed, saying how: a "step" event, which the report draws and
+ * comparisons leave out. */
+void vds_runner_step_event(vds_runner *r, const vds_step *st, unsigned rep, const char *failed);
 /* The trace event of a received message (new node). */
 JsonNode *vds_runner_rx_event(vds_runner *r, const vds_rx *rx);
 /* The target's observe callback (user: the runner). */
@@ -68,3 +72,6 @@ void vds_logs_mark(vds_runner *r);
 void vds_logs_complaint(vds_runner *r, vds_scenario_result *res);
 /* REPORT/traces/<id>.jsonl, ... (new string). */
 char *vds_report_path(const char *dir, const char *sub, const char *id, const char *ext);
+/* The same for the scenario's current run: <id>.run<K><ext> when a scenario
+ * runs more than once (new string). */
+char *vds_runner_result_path(vds_runner *r, const char *sub, const char *ext);

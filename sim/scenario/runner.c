@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/stats.h"
 #include "proto/agent.h"
 #include "scenario/match.h"
 #include "scenario/runner-ctx.h"
@@ -34,10 +35,14 @@ int vds_step_fail(vds_runner *r, const vds_step *st, const char *fmt, ...)
     g_autofree char *msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_autofree char *stall = r->t->ops->stall ? r->t->ops->stall(r->t) : NULL;
-    if (!r->res->failure)
-        r->res->failure = g_strdup_printf("%s:%u:%u: step %u (%s): %s%s%s", r->s->file, st->line,
-                                          st->col, st->index, vds_step_kind_name(st->kind), msg,
-                                          stall ? "; " : "", stall ? stall : "");
+    if (r->res->failure)
+        return -1;
+    r->res->failure =
+        g_strdup_printf("%s:%u:%u: step %u (%s): %s%s%s", r->s->file, st->line, st->col, st->index,
+                        vds_step_kind_name(st->kind), msg, stall ? "; " : "", stall ? stall : "");
+    r->res->failed_step = st->index;
+    g_autofree char *failed = g_strdup_printf("%s%s%s", msg, stall ? "; " : "", stall ? stall : "");
+    vds_runner_step_event(r, st, 0, failed);
     return -1;
 }
 
@@ -48,7 +53,7 @@ int vds_step_fail_await(vds_runner *r, const vds_step *st, vds_await_status why)
     return vds_step_fail(r, st, "the agent stack is gone: %s", r->t->dead);
 }
 
-static void latency_free(vds_latency *l)
+void vds_latency_free(vds_latency *l)
 {
     g_array_unref(l->ns);
     g_free(l);
@@ -194,6 +199,7 @@ static int run_steps(vds_runner *r, vds_scenario_result *res)
             const vds_step *st = r->s->steps->pdata[i];
             uint64_t start = vds_clock_now_ns();
             r->step = st->index;
+            vds_runner_step_event(r, st, rep, NULL);
             if (r->t->dead || vds_runner_interrupted(r))
                 return vds_step_fail_await(r, st,
                                            r->t->dead ? VDS_AWAIT_DEAD : VDS_AWAIT_INTERRUPTED);
@@ -237,7 +243,7 @@ static int open_trace(vds_runner *r, vds_scenario_result *res)
     vds_err err = {0};
     g_autofree char *tdir = g_build_filename(r->o->report_dir, "traces", NULL);
     g_mkdir_with_parents(tdir, 0755);
-    res->trace_path = vds_report_path(r->o->report_dir, "traces", r->s->id, ".jsonl");
+    res->trace_path = vds_runner_result_path(r, "traces", ".jsonl");
     g_autofree char *source = g_strdup_printf("scenario:%s", r->s->file);
     vds_trace_info info = {.source = source,
                            .target = r->o->target,
@@ -304,7 +310,7 @@ static void run_one(vds_runner *r, vds_scenario_result *res)
 {
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
-    res->latencies = g_ptr_array_new_with_free_func((GDestroyNotify)latency_free);
+    res->latencies = g_ptr_array_new_with_free_func((GDestroyNotify)vds_latency_free);
     res->notes = g_ptr_array_new_with_free_func(g_free);
     if ((res->failure = vds_scenario_not_for(r->s, r->t))) {
         res->status = VDS_SKIP;
@@ -372,6 +378,8 @@ static void result_free(vds_scenario_result *res)
 {
     g_free(res->failure);
     g_free(res->trace_path);
+    g_free(res->golden_path);
+    g_free(res->log_path);
     g_free(res->logs);
     g_free(res->agent_said);
     if (res->latencies)
@@ -395,6 +403,88 @@ void vds_run_result_free(vds_run_result *r)
     g_free(r->verdict);
     g_free(r->verdict_detail);
     g_free(r);
+}
+
+bool vds_result_ok(const vds_run_result *run, const vds_scenario_result *res)
+{
+    return res->status == VDS_PASS || res->status == VDS_SKIP || res->status == VDS_XFAIL ||
+           (res->status == VDS_XPASS && !run->strict);
+}
+
+/* How bad a status is for the scenario's line, worst last. */
+static int severity(vds_status s)
+{
+    static const vds_status order[] = {VDS_SKIP,  VDS_PASS, VDS_XFAIL,
+                                       VDS_XPASS, VDS_FAIL, VDS_ERROR};
+    for (size_t i = 0; i < G_N_ELEMENTS(order); i++)
+        if (order[i] == s)
+            return (int)i;
+    return 0;
+}
+
+static void group_judge(vds_result_group *g)
+{
+    unsigned failed = 0;
+    for (guint i = 0; i < g->runs->len; i++) {
+        const vds_scenario_result *res = g->runs->pdata[i];
+        if (!g->first || severity(res->status) > severity(g->status)) {
+            g->status = res->status;
+            g->first = res;
+        }
+        if (res->status == VDS_SKIP)
+            continue;
+        g->judged++;
+        /* what the agent did: an XFAIL is the bug showing, an XPASS it not showing */
+        if (res->status == VDS_PASS || res->status == VDS_XPASS)
+            g->passed++;
+        else
+            failed++;
+    }
+    g->flaky = g->passed && failed;
+    vds_wilson95(g->passed, g->judged, &g->rate_lo, &g->rate_hi);
+}
+
+void vds_result_group_free(vds_result_group *g)
+{
+    if (!g)
+        return;
+    g_ptr_array_unref(g->runs);
+    g_free(g);
+}
+
+vds_result_group *vds_result_group_last(const vds_run_result *r)
+{
+    if (!r->results->len)
+        return NULL;
+    vds_result_group *g = g_new0(vds_result_group, 1);
+    guint end = r->results->len, from = end - 1;
+    g->s = ((vds_scenario_result *)r->results->pdata[from])->s;
+    while (from > 0 && ((vds_scenario_result *)r->results->pdata[from - 1])->s == g->s)
+        from--;
+    g->runs = g_ptr_array_sized_new(end - from);
+    for (guint i = from; i < end; i++)
+        g_ptr_array_add(g->runs, r->results->pdata[i]);
+    group_judge(g);
+    return g;
+}
+
+GPtrArray *vds_result_groups(const vds_run_result *r)
+{
+    GPtrArray *groups = g_ptr_array_new_with_free_func((GDestroyNotify)vds_result_group_free);
+    vds_result_group *g = NULL;
+    for (guint i = 0; i < r->results->len; i++) {
+        vds_scenario_result *res = r->results->pdata[i];
+        if (!g || g->s != res->s) { /* a scenario's runs follow each other */
+            g = g_new0(vds_result_group, 1);
+            g->s = res->s;
+            g->runs = g_ptr_array_new();
+            g_ptr_array_add(groups, g);
+        }
+        g_ptr_array_add(g->runs, res);
+    }
+    for (guint i = 0; i < groups->len; i++)
+        group_judge(groups->pdata[i]);
+    return groups;
 }
 
 unsigned vds_run_result_count(const vds_run_result *r, vds_status st)
@@ -446,6 +536,18 @@ static void open_run_trace(vds_runner *r)
         vds_run_result_lost(r->run, &err);
 }
 
+/* A run like one before it: its trace and logs go (its figures stay). */
+static void forget_run(vds_scenario_result *res)
+{
+    if (res->trace_path)
+        g_unlink(res->trace_path);
+    if (res->log_path)
+        g_unlink(res->log_path);
+    g_clear_pointer(&res->trace_path, g_free);
+    g_clear_pointer(&res->log_path, g_free);
+    g_clear_pointer(&res->logs, g_free);
+}
+
 vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_target *t)
 {
     vds_err err = {0};
@@ -464,17 +566,37 @@ vds_run_result *vds_run_target(GPtrArray *scenarios, const vds_run_opts *o, vds_
         vds_run_result_lost(run, &err);
     }
     r.run_t0 = vds_clock_now_ns();
+    run->started_unix_us = g_get_real_time();
     open_run_trace(&r);
-    for (guint i = 0; i < scenarios->len && !vds_runner_interrupted(&r); i++) {
-        vds_scenario_result *res = g_new0(vds_scenario_result, 1);
-        res->s = r.s = scenarios->pdata[i];
-        r.res = res;
-        run_one(&r, res);
-        g_ptr_array_add(run->results, res);
-        if (!run->target_info && t->info)
-            run->target_info = g_strdup(t->info);
-        if (o->observer.scenario)
-            o->observer.scenario(o->observer.user, run, res);
+    run->repeat_run = o->repeat_run ? o->repeat_run : o->until_fail ? VDS_UNTIL_FAIL_MAX : 1;
+    run->until_fail = o->until_fail;
+    for (guint i = 0; i < scenarios->len && !vds_runner_interrupted(&r) && !run->stopped; i++) {
+        run->started++;
+        r.s = scenarios->pdata[i];
+        unsigned seen = 0; /* the statuses its runs had so far, a bit each */
+        for (unsigned k = 1; k <= run->repeat_run; k++) {
+            if (o->observer.begin)
+                o->observer.begin(o->observer.user, run, r.s, k);
+            vds_scenario_result *res = g_new0(vds_scenario_result, 1);
+            res->s = r.s;
+            res->run_no = k;
+            r.res = res;
+            run_one(&r, res);
+            bool failed = !vds_result_ok(run, res);
+            run->stopped = o->until_fail && failed && !vds_runner_interrupted(&r);
+            res->last_run = k == run->repeat_run || run->stopped || vds_runner_interrupted(&r) ||
+                            res->status == VDS_SKIP;
+            if (!failed && (seen & (1u << res->status)))
+                forget_run(res); /* of many runs: the failing ones, and one of each other kind */
+            seen |= 1u << res->status;
+            g_ptr_array_add(run->results, res);
+            if (!run->target_info && t->info)
+                run->target_info = g_strdup(t->info);
+            if (o->observer.scenario)
+                o->observer.scenario(o->observer.user, run, res);
+            if (res->last_run)
+                break;
+        }
     }
     run->interrupted = vds_runner_interrupted(&r);
     if (run->interrupted)

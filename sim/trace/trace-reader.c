@@ -218,7 +218,7 @@ JsonObject *vds_trace_reader_header(vds_trace_reader *r)
     return json_node_get_object(r->header);
 }
 
-static const char *const kinds[] = {"agent", "framing-error", "spice", "port", "note"};
+static const char *const kinds[] = {"agent", "framing-error", "spice", "port", "note", "step"};
 
 static int check_event(vds_trace_reader *r, JsonObject *ev, vds_err *err)
 {

@@ -298,6 +298,15 @@ char *vds_trace_event_text(JsonObject *ev)
         if (chunks != 1)
             g_string_append_printf(s, " chunks=%" G_GINT64_FORMAT, chunks);
         append_fields(s, ev);
+    } else if (strcmp(kind, "step") == 0) {
+        gint64 step = json_object_get_int_member_with_default(ev, "step", 0);
+        const char *failed = json_object_get_string_member_with_default(ev, "failed", NULL);
+        if (failed)
+            g_string_append_printf(s, "step %" G_GINT64_FORMAT " failed: %s", step, failed);
+        else
+            g_string_append_printf(s, "step %" G_GINT64_FORMAT " %s: %s", step,
+                                   json_object_get_string_member_with_default(ev, "what", "?"),
+                                   json_object_get_string_member_with_default(ev, "body", ""));
     } else {
         g_string_append(s, kind);
         const char *note = json_object_get_string_member_with_default(ev, "note", NULL);

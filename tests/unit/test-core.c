@@ -350,6 +350,24 @@ static void stats(void **state)
     assert_float_equal(vds_percentile(b, 10, 95), 20, 1e-12);
     assert_float_equal(vds_percentile(b, 10, 0), 11, 1e-12);
     assert_float_equal(vds_percentile(b, 0, 50), 0, 1e-12);
+    /* Wilson's score interval: Newcombe (1998), Stat. Med. 17:857, table I */
+    static const struct {
+        unsigned k, n;
+        double lo, hi;
+    } wilson[] = {{81, 263, 0.2553, 0.3662},
+                  {15, 148, 0.0624, 0.1605},
+                  {0, 20, 0, 0.1611},
+                  {1, 29, 0.0061, 0.1718},
+                  {10, 10, 0.7225, 1}};
+    for (size_t i = 0; i < G_N_ELEMENTS(wilson); i++) {
+        double lo, hi;
+        vds_wilson95(wilson[i].k, wilson[i].n, &lo, &hi);
+        assert_float_equal(lo, wilson[i].lo, 5e-5);
+        assert_float_equal(hi, wilson[i].hi, 5e-5);
+    }
+    double lo, hi;
+    vds_wilson95(0, 0, &lo, &hi); /* nothing judged: nothing known */
+    assert_true(lo == 0 && hi == 1);
 }
 
 int main(void)

@@ -3,6 +3,7 @@
 #include "test-util.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 
 #include "core/clock.h"
 #include "proto/agent.h"
@@ -11,8 +12,10 @@
 #include "target/target.h"
 
 typedef struct rule {
-    uint32_t on_type;  /* when a message of this type is sent... */
-    uint64_t after_ns; /* ...deliver reply this much later */
+    uint32_t on_type;        /* when a message of this type is sent... */
+    uint64_t after_ns;       /* ...deliver reply this much later */
+    uint64_t every_other_ns; /* when set: every second time this much later instead */
+    unsigned hits;
     GBytes *reply;
 } rule;
 
@@ -86,7 +89,9 @@ static int fake_send(vds_target *t, uint32_t port, const uint8_t *m, size_t len,
     for (guint i = 0; i < f->rules->len; i++) {
         rule *r = f->rules->pdata[i];
         if (r->on_type == type)
-            deliver_at(f, f->now + r->after_ns, r->reply);
+            deliver_at(
+                f, f->now + (r->every_other_ns && r->hits++ % 2 ? r->every_other_ns : r->after_ns),
+                r->reply);
     }
     return 0;
 }
@@ -254,7 +259,10 @@ static void fake_free_all(fake *f)
     g_free(f);
 }
 
-static bool strict_run; /* run_text's --strict */
+static bool strict_run;     /* run_text's --strict */
+static unsigned repeat_run; /* its --repeat-run */
+static bool until_fail;     /* its --until-fail */
+static JsonNode *last_root; /* the last run_text's whole summary */
 
 /* Run one scenario text on f; returns the exit code and the summary's first
  * scenario object (new node) through *summary. */
@@ -271,7 +279,9 @@ static int run_text(fake *f, const char *yaml, JsonNode **summary)
                       .report_dir = dir,
                       .tol_floor_ns = 250000000,
                       .tol_pct = 50,
-                      .strict = strict_run};
+                      .strict = strict_run,
+                      .repeat_run = repeat_run,
+                      .until_fail = until_fail};
     vds_run_result *res = vds_run_target(list, &o, &f->base);
     assert_int_equal(vds_report_summary(res, dir, &err), 0);
     int rc = vds_run_result_exit(res);
@@ -282,6 +292,8 @@ static int run_text(fake *f, const char *yaml, JsonNode **summary)
     JsonArray *a =
         json_object_get_array_member(json_node_get_object(json_parser_get_root(p)), "scenarios");
     *summary = json_node_copy(json_array_get_element(a, 0));
+    g_clear_pointer(&last_root, json_node_unref);
+    last_root = json_node_copy(json_parser_get_root(p));
     /* the report dir: summary, traces/ */
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
@@ -532,6 +544,49 @@ static void repeat_statistics(void **state)
     fake_free_all(f);
 }
 
+/* --repeat-run: an agent that answers in time every other run is flaky, at
+   a pass rate of 1/2 with its Wilson interval; --until-fail stops at the
+   first failing run and keeps its trace. */
+static void repeat_run_flaky(void **state)
+{
+    static const char text[] = "id: t/f\nsteps:\n" MONITORS
+                               "  - expect: {msg: reply, type: monitors-config, within: 500ms}\n";
+    for (int stop = 0; stop < 2; stop++) {
+        fake *f = fake_new();
+        add_rule(f, VD_AGENT_MONITORS_CONFIG, 100, msg(3, REPLY_OK));
+        ((rule *)f->rules->pdata[f->rules->len - 1])->every_other_ns = 900000000;
+        repeat_run = 4;
+        until_fail = stop;
+        g_autoptr(JsonNode) sum = NULL;
+        assert_int_equal(run_text(f, text, &sum), 1);
+        repeat_run = 0;
+        until_fail = false;
+        JsonObject *runs = json_object_get_object_member(json_node_get_object(sum), "runs");
+        JsonObject *root = json_node_get_object(last_root);
+        assert_string_equal(status_of(sum), "fail");
+        if (stop) {
+            assert_string_equal(json_object_get_string_member(runs, "outcomes"), "PF");
+            assert_true(json_object_get_boolean_member(root, "stopped-at-first-failure"));
+        } else {
+            assert_string_equal(json_object_get_string_member(runs, "outcomes"), "PFPF");
+            assert_int_equal(json_object_get_int_member(runs, "passed"), 2);
+            JsonArray *w = json_object_get_array_member(runs, "wilson-95");
+            assert_true(fabs(json_array_get_double_element(w, 0) - 0.1500) < 1e-4);
+            assert_true(fabs(json_array_get_double_element(w, 1) - 0.8500) < 1e-4);
+            assert_false(json_object_has_member(root, "stopped-at-first-failure"));
+        }
+        assert_true(json_object_get_boolean_member(runs, "flaky"));
+        /* the failing runs are listed with their located failure */
+        JsonObject *f2 =
+            json_array_get_object_element(json_object_get_array_member(runs, "not-passed"), 0);
+        assert_int_equal(json_object_get_int_member(f2, "run"), 2);
+        assert_int_equal(json_object_get_int_member(f2, "failed-step"), 2);
+        assert_non_null(strstr(json_object_get_string_member(f2, "failure"), "t.yaml:4:5:"));
+        fake_free_all(f);
+    }
+    g_clear_pointer(&last_root, json_node_unref);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +599,7 @@ int main(void)
         cmocka_unit_test(repeat_statistics),
         cmocka_unit_test(screen_and_display),
         cmocka_unit_test(known_bugs),
+        cmocka_unit_test(repeat_run_flaky),
     };
     return cmocka_run_group_tests_name("/scenario/runner", tests, NULL, NULL);
 }
