@@ -142,30 +142,43 @@ static int write_payloads(const payload_place *pl, GPtrArray *files, vds_err *er
     return 0;
 }
 
+vds_spice_session *vds_cli_capture_session(const char *path, unsigned session, vds_capture *c,
+                                           vds_capture_sessions *ss, vds_err *err)
+{
+    if (vds_capture_read(path, c, err) < 0)
+        return NULL;
+    vds_capture_sessions_find(c, ss);
+    if (!ss->sessions->len) {
+        fprintf(stderr, "%s: %" G_GUINT64_FORMAT " frames, no SPICE session vdsim can read\n", path,
+                c->frames);
+        list_sessions(ss, stderr);
+        vds_err_set(err, VDS_ERR_USAGE, path, "no SPICE session in it");
+    } else if (!session && ss->sessions->len > 1) {
+        fprintf(stderr, "%s holds %u SPICE sessions:\n", path, ss->sessions->len);
+        list_sessions(ss, stderr);
+        vds_err_set(err, VDS_ERR_USAGE, path, "pick one with --session N");
+    } else if (session > ss->sessions->len) {
+        vds_err_set(err, VDS_ERR_USAGE, path, "no session %u (the capture holds %u)", session,
+                    ss->sessions->len);
+    } else {
+        return ss->sessions->pdata[session ? session - 1 : 0];
+    }
+    vds_capture_sessions_clear(ss);
+    vds_capture_clear(c);
+    return NULL;
+}
+
 /* The scenario text for a capture's session (session 0: the only one). */
 static char *import_capture(const char *path, unsigned session, const payload_place *pl,
                             GPtrArray *files, vds_err *err)
 {
     vds_capture c;
-    if (vds_capture_read(path, &c, err) < 0)
-        return NULL;
     vds_capture_sessions ss;
-    vds_capture_sessions_find(&c, &ss);
+    vds_spice_session *s = vds_cli_capture_session(path, session, &c, &ss, err);
+    if (!s)
+        return NULL;
     char *text = NULL;
-    if (!ss.sessions->len) {
-        fprintf(stderr, "%s: %" G_GUINT64_FORMAT " frames, no SPICE session vdsim can read\n", path,
-                c.frames);
-        list_sessions(&ss, stderr);
-        vds_err_set(err, VDS_ERR_USAGE, path, "no SPICE session to import");
-    } else if (!session && ss.sessions->len > 1) {
-        fprintf(stderr, "%s holds %u SPICE sessions:\n", path, ss.sessions->len);
-        list_sessions(&ss, stderr);
-        vds_err_set(err, VDS_ERR_USAGE, path, "pick one with --session N");
-    } else if (session > ss.sessions->len) {
-        vds_err_set(err, VDS_ERR_USAGE, path, "no session %u (the capture holds %u)", session,
-                    ss.sessions->len);
-    } else {
-        vds_spice_session *s = ss.sessions->pdata[session ? session - 1 : 0];
+    {
         g_autoptr(GPtrArray) lo = left_out(&c, s);
         g_autoptr(GPtrArray) ev = g_ptr_array_new();
         for (guint i = 0; i < s->events->len; i++)

@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "scenario/differential.h"
+#include "report/html.h"
 #include "report/report.h"
 #include "scenario/runner.h"
 
@@ -39,8 +40,10 @@ int vds_cli_run_and_report(GPtrArray *scenarios, const vds_run_opts *base, const
     if (judge)
         judge(user, r);
     /* a run whose results could not be kept does not pass */
+    g_autofree char *page = g_build_filename(o.report_dir, "index.html", NULL);
     if (vds_report_summary(r, o.report_dir, &err) < 0 ||
-        (junit && vds_report_junit(r, junit, &err) < 0))
+        (junit && vds_report_junit(r, junit, &err) < 0) ||
+        vds_report_html_run(o.report_dir, page, &err) < 0)
         vds_run_result_lost(r, &err);
     vds_report_console_totals(stdout, r, o.report_dir, junit);
     if (r->lost)

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "scenario/runner.h"
+#include "trace/spice-import.h"
 
 enum vds_exit {
     VDS_EXIT_OK = 0,    /* all passed / everything decoded / traces equal */
@@ -42,6 +43,13 @@ int vds_cli_agent(int argc, char **argv);
 int vds_cli_server(int argc, char **argv);
 int vds_cli_vm(int argc, char **argv);
 int vds_cli_compare(int argc, char **argv);
+int vds_cli_report(int argc, char **argv);
+
+/* A capture's SPICE session N (0: the only one): read into c and ss (clear
+ * both after) and returned (borrowed from ss). NULL with err, having said
+ * on stderr what the capture holds when the choice is not clear. */
+vds_spice_session *vds_cli_capture_session(const char *path, unsigned session, vds_capture *c,
+                                           vds_capture_sessions *ss, vds_err *err);
 
 /* One run with its reports: signal handlers, the console lines as it goes,
  * then judge(user, result) (may be NULL: a replay's verdict), summary.json

@@ -274,8 +274,9 @@ void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *r
         fprintf(out, " (stopped at the first failure)");
     if (r->lost)
         fprintf(out, "\nresults not kept: %s", r->lost);
-    fprintf(out, "\nresults: %s/summary.json  traces: %s/traces/%s%s\n", report_dir, report_dir,
-            junit_path ? "  junit: " : "", junit_path ? junit_path : "");
+    fprintf(out, "\nresults: %s/summary.json  report: %s/index.html  traces: %s/traces/%s%s\n",
+            report_dir, report_dir, report_dir, junit_path ? "  junit: " : "",
+            junit_path ? junit_path : "");
     fflush(out);
 }
 

@@ -69,15 +69,10 @@ JsonNode *vds_runner_rx_event(vds_runner *r, const vds_rx *rx)
  * AGENT_DATA messages). */
 #define WIRE_QUEUE_MAX 256
 
-void vds_runner_on_wire(void *user, JsonNode *ev)
+/* Queue ev (clock ns; a reference is taken) in time order. */
+static void queue_event(vds_runner *r, JsonNode *ev)
 {
-    vds_runner *r = user;
-    if (!r->trace)
-        return;
-    /* a read's messages carry the read's time, replies sent while handling
-       them a later one: keep the queue in time order */
     gint64 t = json_object_get_int_member(json_node_get_object(ev), "t");
-    json_object_set_int_member(json_node_get_object(ev), "step", r->step);
     GList *at = r->wire.tail;
     while (at && json_object_get_int_member(json_node_get_object(at->data), "t") > t)
         at = at->prev;
@@ -85,6 +80,17 @@ void vds_runner_on_wire(void *user, JsonNode *ev)
         g_queue_insert_after(&r->wire, at, json_node_ref(ev));
     else
         g_queue_push_head(&r->wire, json_node_ref(ev));
+}
+
+void vds_runner_on_wire(void *user, JsonNode *ev)
+{
+    vds_runner *r = user;
+    if (!r->trace)
+        return;
+    /* a read's messages carry the read's time, replies sent while handling
+       them a later one: keep the queue in time order */
+    json_object_set_int_member(json_node_get_object(ev), "step", r->step);
+    queue_event(r, ev);
     if (r->wire.length > WIRE_QUEUE_MAX) {
         /* a long transfer: whatever the runner records later is no older
            than the oldest message it has not taken yet (or than now), and
@@ -125,10 +131,12 @@ void vds_runner_note(vds_runner *r, const char *what, JsonNode *detail)
 
 void vds_runner_step_event(vds_runner *r, const vds_step *st, unsigned rep, const char *failed)
 {
+    if (!r->trace)
+        return;
     g_autoptr(JsonBuilder) b = json_builder_new();
     json_builder_begin_object(b);
     json_builder_set_member_name(b, "t");
-    json_builder_add_int_value(b, (gint64)vds_runner_rel(r, vds_clock_now_ns()));
+    json_builder_add_int_value(b, (gint64)vds_clock_now_ns());
     json_builder_set_member_name(b, "kind");
     json_builder_add_string_value(b, "step");
     json_builder_set_member_name(b, "step");
@@ -163,5 +171,7 @@ void vds_runner_step_event(vds_runner *r, const vds_step *st, unsigned rep, cons
     }
     json_builder_end_object(b);
     g_autoptr(JsonNode) ev = json_builder_get_root(b);
-    vds_runner_record(r, ev);
+    /* among the wire events: a message the step takes may have come before
+       it began, and is recorded when taken, with the time it came */
+    queue_event(r, ev);
 }

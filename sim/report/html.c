@@ -1,0 +1,549 @@
+/* The HTML report (html.h): the page's data is built here as one JSON
+ * object, the page's script draws it. The data is bounded so that a
+ * 1000-repetition run stays a page a browser opens: events per scenario,
+ * bytes per event, samples per latency and log lines are capped, and what
+ * was left out is counted on the page. */
+#include "report/html.h"
+
+#include <string.h>
+
+#include "core/file.h"
+#include "report/summary-load.h"
+#include "trace/trace.h"
+
+GResource *vds_page_get_resource(void); /* report-page.c, made by glib-compile-resources */
+
+#define EVENTS_HEAD 1200 /* a long trace: its first events... */
+#define EVENTS_TAIL 600  /* ...and its last, where a failure is */
+#define STRING_MAX  240  /* a field's text, in bytes */
+#define RAW_HEX_MAX 512  /* raw bytes shown, as hex digits (256 bytes; the trace has more) */
+#define SAMPLES_MAX 20000
+#define LOG_CONTEXT 12 /* log lines either side of the agent's complaint */
+#define LOG_MAX     (1u << 20)
+#define TRACE_MAX   (1ull << 30)
+
+/* --- bounding what goes in ------------------------------------------------ */
+
+/* s cut to at most max bytes at a character, with how long it was. */
+static char *cut_text(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len <= max)
+        return g_strdup(s);
+    const char *end = g_utf8_find_prev_char(s, s + max);
+    return g_strdup_printf("%.*s... (%zu bytes)", (int)(end ? end - s : 0), s, len);
+}
+
+/* A copy of n (the reader's nodes are immutable) with strings longer than
+   max cut and arrays past 64 elements ended with "..." (new node). */
+static JsonNode *bounded_copy(JsonNode *n, size_t max)
+{
+    if (JSON_NODE_HOLDS_OBJECT(n)) {
+        JsonObject *o = json_object_new();
+        JsonObjectIter it;
+        const char *k;
+        JsonNode *v;
+        json_object_iter_init(&it, json_node_get_object(n));
+        while (json_object_iter_next(&it, &k, &v))
+            json_object_set_member(o, k, bounded_copy(v, max));
+        JsonNode *out = json_node_new(JSON_NODE_OBJECT);
+        json_node_take_object(out, o);
+        return out;
+    }
+    if (JSON_NODE_HOLDS_ARRAY(n)) {
+        JsonArray *in = json_node_get_array(n), *a = json_array_new();
+        guint len = json_array_get_length(in);
+        for (guint i = 0; i < len && i < 64; i++) /* sixteen monitors are 16 */
+            json_array_add_element(a, bounded_copy(json_array_get_element(in, i), max));
+        if (len > 64)
+            json_array_add_string_element(a, "...");
+        JsonNode *out = json_node_new(JSON_NODE_ARRAY);
+        json_node_take_array(out, a);
+        return out;
+    }
+    if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING &&
+        strlen(json_node_get_string(n)) > max) {
+        g_autofree char *c = cut_text(json_node_get_string(n), max);
+        JsonNode *out = json_node_new(JSON_NODE_VALUE);
+        json_node_set_string(out, c);
+        return out;
+    }
+    return json_node_copy(n); /* a number, a boolean, null: never changed */
+}
+
+/* An event as the page shows it: every member, long text and raw bytes cut
+   (new node). */
+static JsonNode *page_event(JsonObject *ev)
+{
+    JsonObject *o = json_object_new();
+    JsonObjectIter it;
+    const char *k;
+    JsonNode *v;
+    /* AGENT_DATA's bytes are an agent message, which is an event of its own:
+       its SPICE event shows their start, once */
+    bool agent_data = !strcmp(vds_json_str(ev, "kind", ""), "spice") &&
+                      !strcmp(vds_json_str(ev, "type", ""), "agent-data");
+    size_t raw_max = agent_data ? RAW_HEX_MAX / 4 : RAW_HEX_MAX;
+    json_object_iter_init(&it, ev);
+    while (json_object_iter_next(&it, &k, &v)) {
+        if (!strcmp(k, "raw") && JSON_NODE_HOLDS_VALUE(v) &&
+            json_node_get_value_type(v) == G_TYPE_STRING &&
+            strlen(json_node_get_string(v)) > raw_max) {
+            const char *hex = json_node_get_string(v);
+            json_object_set_int_member(o, "raw-len", (gint64)strlen(hex) / 2);
+            g_autofree char *head = g_strndup(hex, raw_max);
+            json_object_set_string_member(o, "raw", head);
+            continue;
+        }
+        if (agent_data && !strcmp(k, "fields"))
+            continue; /* its data is the raw bytes again */
+        /* a field's text is cut shorter than the runner's own words */
+        bool data = !strcmp(k, "fields") || !strcmp(k, "observed");
+        json_object_set_member(o, k, bounded_copy(v, data ? STRING_MAX : 4 * STRING_MAX));
+    }
+    JsonNode *out = json_node_new(JSON_NODE_OBJECT);
+    json_node_take_object(out, o);
+    return out;
+}
+
+/* --- reading traces --------------------------------------------------------- */
+
+typedef struct trace_view {
+    JsonObject *header; /* owned, or NULL */
+    JsonArray *events;  /* owned: page events, a {"kind":"gap"} where some were left out */
+    GQueue tail;        /* JsonNode*: the last EVENTS_TAIL past the head, while adding */
+    char *error;        /* why reading stopped early, located, or NULL */
+    guint64 n_events;   /* in the trace */
+} trace_view;
+
+static void trace_view_clear(trace_view *v)
+{
+    if (v->header)
+        json_object_unref(v->header);
+    if (v->events)
+        json_array_unref(v->events);
+    g_queue_clear_full(&v->tail, (GDestroyNotify)json_node_unref);
+    g_free(v->error);
+}
+
+/* One more event (borrowed): the first EVENTS_HEAD go in, then the last
+   EVENTS_TAIL are kept until trace_view_end. */
+static void trace_view_add(trace_view *v, JsonObject *ev)
+{
+    if (!v->events)
+        v->events = json_array_new();
+    v->n_events++;
+    if (v->n_events <= EVENTS_HEAD) {
+        json_array_add_element(v->events, page_event(ev));
+        return;
+    }
+    g_queue_push_tail(&v->tail, page_event(ev));
+    if (v->tail.length > EVENTS_TAIL)
+        json_node_unref(g_queue_pop_head(&v->tail));
+}
+
+/* The events left out between the head and the tail as a gap, then the tail. */
+static void trace_view_end(trace_view *v)
+{
+    if (!v->events)
+        v->events = json_array_new();
+    guint64 left_out = v->n_events - MIN(v->n_events, EVENTS_HEAD) - v->tail.length;
+    if (left_out) {
+        JsonObject *gap = json_object_new();
+        json_object_set_string_member(gap, "kind", "gap");
+        json_object_set_int_member(gap, "left-out", (gint64)left_out);
+        json_array_add_object_element(v->events, gap);
+    }
+    JsonNode *n;
+    while ((n = g_queue_pop_head(&v->tail)))
+        json_array_add_element(v->events, n);
+}
+
+/* The trace at path. -1 when even its header cannot be read (v->error says
+   why); a bad line later ends the events, said in v->error. */
+static int read_trace(const char *path, trace_view *v)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    vds_trace_reader *r = vds_file_check(path, TRACE_MAX, "trace", &err) == 0
+                              ? vds_trace_reader_open(path, &err)
+                              : NULL;
+    if (!r) {
+        v->error = g_strdup(vds_err_str(&err, ebuf, sizeof(ebuf)));
+        trace_view_end(v);
+        return -1;
+    }
+    v->header = json_object_ref(vds_trace_reader_header(r));
+    vds_trace_line l;
+    int rc;
+    while ((rc = vds_trace_reader_next(r, &l, &err)) > 0)
+        trace_view_add(v, l.event);
+    if (rc < 0)
+        v->error = g_strdup(vds_err_str(&err, ebuf, sizeof(ebuf)));
+    trace_view_end(v);
+    vds_trace_reader_free(r);
+    return 0;
+}
+
+/* Is this event a stimulus (a message to the agent, a guest action), a
+   reply (a message from the agent), or neither? As the golden check times
+   them. */
+static int stimulus_or_reply(JsonObject *e)
+{
+    const char *kind = vds_json_str(e, "kind", "");
+    const char *dir = vds_json_str(e, "dir", "");
+    if (!strcmp(kind, "agent"))
+        return !strcmp(dir, "from-agent") ? 2 : 1;
+    return !strcmp(kind, "note") && !json_object_has_member(e, "observed");
+}
+
+/* step -> the golden's first reply gap in it (ms), from the golden's trace. */
+static GHashTable *golden_gaps(const char *path)
+{
+    GHashTable *gaps = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+    vds_err err = {0};
+    vds_trace_reader *r = vds_file_check(path, TRACE_MAX, "golden", &err) == 0
+                              ? vds_trace_reader_open(path, &err)
+                              : NULL;
+    vds_trace_line l;
+    gint64 stim = 0;
+    while (r && vds_trace_reader_next(r, &l, &err) > 0) {
+        int what = stimulus_or_reply(l.event);
+        gint64 t = json_object_get_int_member_with_default(l.event, "t", 0);
+        gint64 step = json_object_get_int_member_with_default(l.event, "step", 0);
+        if (what == 1)
+            stim = t;
+        else if (what == 2 && !g_hash_table_contains(gaps, GINT_TO_POINTER(step))) {
+            double *ms = g_new(double, 1);
+            *ms = (t - stim) / 1e6;
+            g_hash_table_insert(gaps, GINT_TO_POINTER(step), ms);
+        }
+    }
+    vds_trace_reader_free(r);
+    return gaps;
+}
+
+/* --- paths and logs ------------------------------------------------------- */
+
+/* How the page at out_dir links to path: relative under its directory, a
+   file: URI elsewhere (new string). */
+static char *link_to(const char *out_dir, const char *path)
+{
+    g_autofree char *abs = g_canonicalize_filename(path, NULL);
+    size_t n = strlen(out_dir);
+    if (!strncmp(abs, out_dir, n) && abs[n] == '/')
+        return g_uri_escape_string(abs + n + 1, "/", FALSE);
+    g_autofree char *uri = g_filename_to_uri(abs, NULL, NULL);
+    return uri ? g_steal_pointer(&uri) : g_strdup(abs);
+}
+
+/* The log's lines around the agent's complaint (or its last lines) into
+   {"link", "first", "lines", "hit"}: hit is the complaint's index, -1. */
+static JsonObject *log_excerpt(const char *out_dir, const char *path, const char *said)
+{
+    g_autofree char *text = vds_file_read_all(path, LOG_MAX, "log", NULL, NULL);
+    if (!text)
+        return NULL;
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    gint n = (gint)g_strv_length(lines), hit = -1;
+    while (n > 0 && !*lines[n - 1])
+        n--;
+    for (gint i = n - 1; said && i >= 0 && hit < 0; i--)
+        if (strstr(lines[i], said))
+            hit = i;
+    gint from = hit >= 0 ? MAX(0, hit - LOG_CONTEXT) : MAX(0, n - 2 * LOG_CONTEXT);
+    gint to = hit >= 0 ? MIN(n, hit + LOG_CONTEXT + 1) : n;
+    JsonObject *o = json_object_new();
+    g_autofree char *link = link_to(out_dir, path);
+    json_object_set_string_member(o, "link", link);
+    json_object_set_int_member(o, "first", from + 1);
+    json_object_set_int_member(o, "hit", hit >= 0 ? hit - from : -1);
+    JsonArray *a = json_array_new();
+    for (gint i = from; i < to; i++) {
+        g_autofree char *c = cut_text(lines[i], 4 * STRING_MAX);
+        json_array_add_string_element(a, c);
+    }
+    json_object_set_array_member(o, "lines", a);
+    return o;
+}
+
+/* --- a scenario's part ------------------------------------------------------ */
+
+static void add_view(JsonObject *sc, trace_view *v, const char *link)
+{
+    if (link)
+        json_object_set_string_member(sc, "trace-link", link);
+    json_object_set_int_member(sc, "trace-events", (gint64)v->n_events);
+    if (v->header)
+        json_object_set_object_member(sc, "trace-header", json_object_ref(v->header));
+    json_object_set_array_member(sc, "events", json_array_ref(v->events));
+    if (v->error)
+        json_object_set_string_member(sc, "trace-error", v->error);
+}
+
+static void add_trace(JsonObject *sc, const char *out_dir, const char *path)
+{
+    trace_view v = {0};
+    read_trace(path, &v);
+    g_autofree char *link = link_to(out_dir, path);
+    add_view(sc, &v, link);
+    trace_view_clear(&v);
+}
+
+/* The summary's latencies with their samples capped and the golden's gap. */
+static void add_latencies(JsonObject *sc, JsonObject *from, const char *golden)
+{
+    JsonNode *lat = json_object_get_member(from, "latencies");
+    if (!lat || !JSON_NODE_HOLDS_ARRAY(lat))
+        return;
+    g_autoptr(GHashTable) gaps = golden ? golden_gaps(golden) : NULL;
+    JsonArray *out = json_array_new();
+    JsonArray *a = json_node_get_array(lat);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        if (!JSON_NODE_HOLDS_OBJECT(e))
+            continue;
+        JsonNode *copy = json_node_copy(e);
+        JsonObject *o = json_node_get_object(copy);
+        JsonNode *s = json_object_get_member(o, "samples-ms");
+        if (s && JSON_NODE_HOLDS_ARRAY(s)) {
+            JsonArray *sa = json_node_get_array(s);
+            guint n = json_array_get_length(sa);
+            for (guint j = n; j > SAMPLES_MAX; j--)
+                json_array_remove_element(sa, j - 1);
+            if (n > SAMPLES_MAX)
+                json_object_set_int_member(o, "samples-left-out", n - SAMPLES_MAX);
+        }
+        gint64 step = json_object_get_int_member_with_default(o, "step", 0);
+        double *g = gaps ? g_hash_table_lookup(gaps, GINT_TO_POINTER(step)) : NULL;
+        if (g)
+            json_object_set_double_member(o, "golden-ms", *g);
+        json_array_add_element(out, copy);
+    }
+    json_object_set_array_member(sc, "latencies", out);
+}
+
+static const char *const copied[] = {
+    "id",        "file",      "status",  "passed",   "failure", "failed-step", "agent-said",
+    "known-bug", "steps-run", "wall-ms", "setup-ms", "runs",    "golden",      NULL};
+
+static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
+{
+    JsonObject *sc = json_object_new();
+    for (const char *const *k = copied; *k; k++) {
+        JsonNode *n = json_object_get_member(s, *k);
+        if (n)
+            json_object_set_member(sc, *k, json_node_copy(n));
+    }
+    const char *trace = vds_json_str(s, "trace", NULL);
+    if (trace)
+        add_trace(sc, out_dir, trace);
+    add_latencies(sc, s, vds_json_str(s, "golden", NULL));
+    const char *logs = vds_json_str(s, "logs", NULL);
+    JsonObject *log = logs ? log_excerpt(out_dir, logs, vds_json_str(s, "agent-said", NULL)) : NULL;
+    if (log)
+        json_object_set_object_member(sc, "log", log);
+    /* the other failing runs' traces, to open beside this one */
+    JsonObject *runs = json_object_get_member(s, "runs") &&
+                               JSON_NODE_HOLDS_OBJECT(json_object_get_member(s, "runs"))
+                           ? json_object_get_object_member(s, "runs")
+                           : NULL;
+    JsonNode *np = runs ? json_object_get_member(runs, "not-passed") : NULL;
+    if (np && JSON_NODE_HOLDS_ARRAY(np)) {
+        JsonArray *a = json_node_get_array(np);
+        for (guint i = 0; i < json_array_get_length(a); i++) {
+            JsonObject *f = json_array_get_object_element(a, i);
+            const char *t = f ? vds_json_str(f, "trace", NULL) : NULL;
+            if (t) {
+                g_autofree char *link = link_to(out_dir, t);
+                json_object_set_string_member(f, "trace-link", link);
+            }
+        }
+    }
+    return sc;
+}
+
+/* --- the page ---------------------------------------------------------------- */
+
+static GBytes *asset(const char *name, vds_err *err)
+{
+    g_autofree char *path = g_strconcat("/org/vdsim/report/", name, NULL);
+    g_autoptr(GError) gerr = NULL;
+    GBytes *b = g_resource_lookup_data(vds_page_get_resource(), path, 0, &gerr);
+    if (!b)
+        vds_err_set(err, VDS_ERR_IO, path, "%s", gerr->message);
+    return b;
+}
+
+/* The data as JSON that a <script> element holds as it is: every '<' escaped
+   (JSON has none outside strings), so no "</script>" or "<!--" ends it. */
+static void append_data(GString *page, JsonObject *data)
+{
+    g_autoptr(JsonNode) root = json_node_new(JSON_NODE_OBJECT);
+    json_node_set_object(root, data);
+    g_autofree char *text = json_to_string(root, FALSE);
+    for (const char *p = text; *p; p++) {
+        if (*p == '<')
+            g_string_append(page, "\\u003c");
+        else
+            g_string_append_c(page, *p);
+    }
+}
+
+static int write_page(JsonObject *data, const char *title, const char *out_path, vds_err *err)
+{
+    g_autoptr(GBytes) css = asset("report.css", err);
+    g_autoptr(GBytes) js = css ? asset("report.js", err) : NULL;
+    if (!js)
+        return -1;
+    g_autoptr(GString) page =
+        g_string_new("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+                     "<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width\">\n");
+    g_autofree char *t = g_markup_escape_text(title, -1);
+    g_string_append_printf(page, "<title>%s</title>\n<style>\n", t);
+    g_string_append_len(page, g_bytes_get_data(css, NULL), (gssize)g_bytes_get_size(css));
+    g_string_append(page, "</style>\n</head>\n<body>\n"
+                          "<noscript>This page draws the report with JavaScript. The same results "
+                          "are in summary.json and the traces beside it.</noscript>\n"
+                          "<div id=\"app\"></div>\n"
+                          "<script type=\"application/json\" id=\"vdsim-data\">");
+    append_data(page, data);
+    g_string_append(page, "</script>\n<script>\n");
+    g_string_append_len(page, g_bytes_get_data(js, NULL), (gssize)g_bytes_get_size(js));
+    g_string_append(page, "</script>\n</body>\n</html>\n");
+    return vds_file_write(out_path, page->str, page->len, err);
+}
+
+/* The page's directory, absolute: links are made relative to it. */
+static char *out_dir_of(const char *out_path)
+{
+    g_autofree char *abs = g_canonicalize_filename(out_path, NULL);
+    return g_path_get_dirname(abs);
+}
+
+static const char *const run_members[] = {
+    "target",  "target-info",      "agent",        "agent-version",
+    "host",    "started",          "wall-ms",      "interrupted",
+    "not-run", "repeat-run",       "until-fail",   "stopped-at-first-failure",
+    "verdict", "results-not-kept", "peak-rss-kib", NULL};
+
+int vds_report_html_run(const char *report_dir, const char *out_path, vds_err *err)
+{
+    g_autoptr(JsonNode) root = vds_summary_load(report_dir, err);
+    if (!root)
+        return -1;
+    JsonObject *sum = json_node_get_object(root);
+    g_autofree char *out_dir = out_dir_of(out_path);
+    JsonObject *data = json_object_new();
+    JsonObject *run = json_object_new();
+    for (const char *const *k = run_members; *k; k++) {
+        JsonNode *n = json_object_get_member(sum, *k);
+        if (n)
+            json_object_set_member(run, *k, json_node_copy(n));
+    }
+    g_autofree char *summary = g_build_filename(report_dir, "summary.json", NULL);
+    g_autofree char *summary_link = link_to(out_dir, summary);
+    json_object_set_string_member(run, "summary-link", summary_link);
+    json_object_set_object_member(data, "run", run);
+    JsonArray *out = json_array_new();
+    JsonArray *a = json_object_get_array_member(sum, "scenarios");
+    for (guint i = 0; i < json_array_get_length(a); i++)
+        json_array_add_object_element(out,
+                                      page_scenario(json_array_get_object_element(a, i), out_dir));
+    json_object_set_array_member(data, "scenarios", out);
+    g_autofree char *title =
+        g_strdup_printf("vdsim: %s on %s", vds_json_str(sum, "agent-version", "agent"),
+                        vds_json_str(sum, "target", "?"));
+    int rc = write_page(data, title, out_path, err);
+    json_object_unref(data);
+    return rc;
+}
+
+/* The replies of a trace timed from the stimulus before each, by message:
+   what a summary's latencies say for a run. */
+static JsonArray *trace_latencies(JsonArray *events)
+{
+    g_autoptr(GHashTable) by_type = g_hash_table_new(g_str_hash, g_str_equal);
+    JsonArray *out = json_array_new();
+    gint64 stim = -1;
+    for (guint i = 0; i < json_array_get_length(events); i++) {
+        JsonObject *e = json_array_get_object_element(events, i);
+        int what = stimulus_or_reply(e);
+        gint64 t = json_object_get_int_member_with_default(e, "t", 0);
+        if (what == 1)
+            stim = t;
+        const char *type = vds_json_str(e, "type", NULL);
+        if (what != 2 || stim < 0 || !type)
+            continue;
+        JsonObject *l = g_hash_table_lookup(by_type, type);
+        if (!l) {
+            l = json_object_new();
+            json_object_set_string_member(l, "msg", type);
+            json_object_set_int_member(l, "step", 0);
+            json_object_set_array_member(l, "samples-ms", json_array_new());
+            json_array_add_object_element(out, l);
+            /* the key is the member's own copy */
+            g_hash_table_insert(by_type, (gpointer)vds_json_str(l, "msg", ""), l);
+        }
+        JsonArray *s = json_object_get_array_member(l, "samples-ms");
+        if (json_array_get_length(s) < SAMPLES_MAX)
+            json_array_add_double_element(s, (t - stim) / 1e6);
+    }
+    return out;
+}
+
+/* The page of one trace's events (a view with its header). */
+static int view_page(trace_view *v, const char *name, const char *link, const char *out_path,
+                     vds_err *err)
+{
+    JsonObject *data = json_object_new();
+    JsonObject *run = json_object_new();
+    json_object_set_string_member(run, "source", vds_json_str(v->header, "source", name));
+    json_object_set_string_member(run, "target", vds_json_str(v->header, "target", "none"));
+    json_object_set_string_member(run, "agent-version",
+                                  vds_json_str(v->header, "agent-version", "unknown"));
+    json_object_set_string_member(run, "host", vds_json_str(v->header, "host", ""));
+    json_object_set_string_member(run, "started", vds_json_str(v->header, "created", ""));
+    json_object_set_object_member(data, "run", run);
+    JsonObject *sc = json_object_new();
+    json_object_set_string_member(sc, "id", name);
+    json_object_set_string_member(sc, "status", "trace");
+    add_view(sc, v, link);
+    json_object_set_array_member(sc, "latencies", trace_latencies(v->events));
+    JsonArray *list = json_array_new();
+    json_array_add_object_element(list, sc);
+    json_object_set_array_member(data, "scenarios", list);
+    g_autofree char *title = g_strdup_printf("vdsim: %s", name);
+    int rc = write_page(data, title, out_path, err);
+    json_object_unref(data);
+    return rc;
+}
+
+int vds_report_html_trace(const char *trace_path, const char *out_path, vds_err *err)
+{
+    trace_view v = {0};
+    if (read_trace(trace_path, &v) < 0) {
+        vds_err_set(err, VDS_ERR_PARSE, NULL, "%s", v.error);
+        trace_view_clear(&v);
+        return -1;
+    }
+    g_autofree char *out_dir = out_dir_of(out_path);
+    g_autofree char *link = link_to(out_dir, trace_path);
+    g_autofree char *base = g_path_get_basename(trace_path);
+    int rc = view_page(&v, base, link, out_path, err);
+    trace_view_clear(&v);
+    return rc;
+}
+
+int vds_report_html_events(const char *name, JsonObject *header, GPtrArray *events,
+                           const char *out_path, vds_err *err)
+{
+    trace_view v = {.header = json_object_ref(header)};
+    for (guint i = 0; i < events->len; i++)
+        trace_view_add(&v, events->pdata[i]);
+    trace_view_end(&v);
+    int rc = view_page(&v, name, NULL, out_path, err);
+    trace_view_clear(&v);
+    return rc;
+}
