@@ -22,6 +22,23 @@ GResource *vds_page_get_resource(void); /* report-page.c, made by glib-compile-r
 #define LOG_MAX     (1u << 20)
 #define TRACE_MAX   (1ull << 30)
 
+/* o's integer member key, dflt when it is absent or not an integer (a
+   summary may have been edited by hand). */
+static gint64 int_or(JsonObject *o, const char *key, gint64 dflt)
+{
+    JsonNode *n = json_object_get_member(o, key);
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
+               ? json_node_get_int(n)
+               : dflt;
+}
+
+/* Element i of a when it is an object, else NULL. */
+static JsonObject *object_at(JsonArray *a, guint i)
+{
+    JsonNode *n = json_array_get_element(a, i);
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? json_node_get_object(n) : NULL;
+}
+
 /* --- bounding what goes in ------------------------------------------------ */
 
 /* s cut to at most max bytes at a character, with how long it was. */
@@ -209,8 +226,8 @@ static GHashTable *golden_gaps(const char *path)
     gint64 stim = 0;
     while (r && vds_trace_reader_next(r, &l, &err) > 0) {
         int what = stimulus_or_reply(l.event);
-        gint64 t = json_object_get_int_member_with_default(l.event, "t", 0);
-        gint64 step = json_object_get_int_member_with_default(l.event, "step", 0);
+        gint64 t = int_or(l.event, "t", 0);
+        gint64 step = int_or(l.event, "step", 0);
         if (what == 1)
             stim = t;
         else if (what == 2 && !g_hash_table_contains(gaps, GINT_TO_POINTER(step))) {
@@ -314,7 +331,7 @@ static void add_latencies(JsonObject *sc, JsonObject *from, const char *golden)
             if (n > SAMPLES_MAX)
                 json_object_set_int_member(o, "samples-left-out", n - SAMPLES_MAX);
         }
-        gint64 step = json_object_get_int_member_with_default(o, "step", 0);
+        gint64 step = int_or(o, "step", 0);
         double *g = gaps ? g_hash_table_lookup(gaps, GINT_TO_POINTER(step)) : NULL;
         if (g)
             json_object_set_double_member(o, "golden-ms", *g);
@@ -352,7 +369,7 @@ static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
     if (np && JSON_NODE_HOLDS_ARRAY(np)) {
         JsonArray *a = json_node_get_array(np);
         for (guint i = 0; i < json_array_get_length(a); i++) {
-            JsonObject *f = json_array_get_object_element(a, i);
+            JsonObject *f = object_at(a, i);
             const char *t = f ? vds_json_str(f, "trace", NULL) : NULL;
             if (t) {
                 g_autofree char *link = link_to(out_dir, t);
@@ -470,7 +487,7 @@ static JsonArray *trace_latencies(JsonArray *events)
     for (guint i = 0; i < json_array_get_length(events); i++) {
         JsonObject *e = json_array_get_object_element(events, i);
         int what = stimulus_or_reply(e);
-        gint64 t = json_object_get_int_member_with_default(e, "t", 0);
+        gint64 t = int_or(e, "t", 0);
         if (what == 1)
             stim = t;
         const char *type = vds_json_str(e, "type", NULL);

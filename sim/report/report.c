@@ -99,8 +99,8 @@ static char *rate_text(const vds_result_group *g)
 
 /* The progress line's longest: one terminal line, so \r can take it back. */
 #define PROGRESS_COLS 79
-/* Without a terminal, a progress line this often. */
-#define PROGRESS_EVERY_NS (30ull * 1000000000)
+/* Without a terminal, a progress line this often (VDSIM_PROGRESS_SECONDS). */
+#define PROGRESS_EVERY_S 30
 
 typedef struct console {
     FILE *out;
@@ -109,6 +109,7 @@ typedef struct console {
     bool shown;      /* it is on the screen */
     uint64_t t0;     /* the first scenario's start */
     uint64_t said;   /* the last plain progress line */
+    uint64_t every;  /* ns between plain progress lines */
     unsigned failed; /* runs that failed the run so far */
 } console;
 
@@ -141,7 +142,7 @@ static void on_begin(void *user, const vds_run_result *run, const vds_scenario *
         fprintf(stderr, "\r\033[K%s", line);
         fflush(stderr);
         c->shown = true;
-    } else if (now - c->said >= PROGRESS_EVERY_NS) {
+    } else if (now - c->said >= c->every) {
         fprintf(c->out, "progress: scenario %u of %u%s, %.0f s, %u failed\n", run->started,
                 run->total, runs ? runs : "", elapsed, c->failed);
         fflush(c->out);
@@ -223,7 +224,14 @@ static void on_notice(void *user, const char *text)
 
 vds_run_observer vds_report_console(FILE *out, bool verbose)
 {
-    the_console = (console){.out = out, .verbose = verbose, .tty = isatty(STDERR_FILENO)};
+    const char *every = g_getenv("VDSIM_PROGRESS_SECONDS");
+    guint64 secs = PROGRESS_EVERY_S;
+    if (every && !g_ascii_string_to_unsigned(every, 10, 0, 86400, &secs, NULL))
+        secs = PROGRESS_EVERY_S; /* not a number of seconds: the default */
+    the_console = (console){.out = out,
+                            .verbose = verbose,
+                            .tty = isatty(STDERR_FILENO),
+                            .every = secs * 1000000000ull};
     return (vds_run_observer){.begin = on_begin,
                               .scenario = on_scenario,
                               .event = on_event,
@@ -261,7 +269,8 @@ void vds_report_console_totals(FILE *out, const vds_run_result *r, const char *r
         unsigned flaky = 0;
         for (guint i = 0; i < groups->len; i++)
             flaky += ((vds_result_group *)groups->pdata[i])->flaky;
-        fprintf(out, "; %u runs, %u failed, %u flaky scenario%s", r->results->len,
+        fprintf(out, "; %u run%s, %u failed, %u flaky scenario%s", r->results->len,
+                r->results->len == 1 ? "" : "s",
                 vds_run_result_count(r, VDS_FAIL) + vds_run_result_count(r, VDS_ERROR), flaky,
                 flaky == 1 ? "" : "s");
     }

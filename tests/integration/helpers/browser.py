@@ -36,6 +36,7 @@ class Browser:
                                "tools/lib/install-deps test installs it)")
         self.profile = tempfile.mkdtemp(prefix="vdsim-chromium-")
         self.errors = []
+        self.requests = []  # every URL the page asked for
         self._id = 0
         self._events = []
         # no network, no first-run work: the page must need nothing from outside
@@ -65,7 +66,7 @@ class Browser:
                 time.sleep(0.05)
         self.ws = websocket.create_connection(pages[0]["webSocketDebuggerUrl"], timeout=timeout,
                                               suppress_origin=True)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(domain + ".enable")
 
     def _note(self, msg):
@@ -79,6 +80,8 @@ class Browser:
                 str(a.get("value", a.get("description"))) for a in p.get("args", []))))
         elif m == "Log.entryAdded" and p["entry"].get("level") == "error":
             self.errors.append("log: %s" % p["entry"].get("text"))
+        elif m == "Network.requestWillBeSent":
+            self.requests.append(p["request"]["url"])
         self._events.append(msg)
 
     def call(self, method, **params):
