@@ -344,14 +344,21 @@ static const char *const copied[] = {
     "id",        "file",      "status",  "passed",   "failure", "failed-step", "agent-said",
     "known-bug", "steps-run", "wall-ms", "setup-ms", "runs",    "golden",      NULL};
 
+/* A new object with the members of from named in keys (NULL-ended). */
+static JsonObject *pick(JsonObject *from, const char *const *keys)
+{
+    JsonObject *o = json_object_new();
+    for (const char *const *k = keys; *k; k++) {
+        JsonNode *n = json_object_get_member(from, *k);
+        if (n)
+            json_object_set_member(o, *k, json_node_copy(n));
+    }
+    return o;
+}
+
 static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
 {
-    JsonObject *sc = json_object_new();
-    for (const char *const *k = copied; *k; k++) {
-        JsonNode *n = json_object_get_member(s, *k);
-        if (n)
-            json_object_set_member(sc, *k, json_node_copy(n));
-    }
+    JsonObject *sc = pick(s, copied);
     const char *trace = vds_json_str(s, "trace", NULL);
     if (trace)
         add_trace(sc, out_dir, trace);
@@ -453,12 +460,7 @@ int vds_report_html_run(const char *report_dir, const char *out_path, vds_err *e
     JsonObject *sum = json_node_get_object(root);
     g_autofree char *out_dir = out_dir_of(out_path);
     JsonObject *data = json_object_new();
-    JsonObject *run = json_object_new();
-    for (const char *const *k = run_members; *k; k++) {
-        JsonNode *n = json_object_get_member(sum, *k);
-        if (n)
-            json_object_set_member(run, *k, json_node_copy(n));
-    }
+    JsonObject *run = pick(sum, run_members);
     g_autofree char *summary = g_build_filename(report_dir, "summary.json", NULL);
     g_autofree char *summary_link = link_to(out_dir, summary);
     json_object_set_string_member(run, "summary-link", summary_link);

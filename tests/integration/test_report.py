@@ -52,8 +52,10 @@ def suite_run(vdsim, tmp_path_factory):
     fail.write_text(FAILING)
     rep = d / "report"
     r = subprocess.run([vdsim, "run", "--report", str(rep), "--junit", str(d / "junit.xml"),
+                        "--golden", os.path.join(SOURCE, "fixtures", "goldens"),
                         SCENARIOS, str(fail)], capture_output=True, text=True, timeout=400)
-    assert r.returncode == 1, r.stdout + r.stderr  # the failing one
+    assert r.returncode == 1, r.stdout + r.stderr  # the failing one (it has no golden)
+    assert r.stdout.count("\nFAIL ") == 1, r.stdout
     assert "report: %s/index.html" % rep in r.stdout
     return rep
 
@@ -98,6 +100,9 @@ def test_the_suites_page_shows_every_scenario_failure_and_ladder(suite_run, brow
         assert spans == ["2", "4"]
         charts = browser.eval("[...document.querySelectorAll('.chart svg')].map(c => c.dataset.msg)")
         assert "clipboard-grab" in charts and "clipboard" in charts
+        # with --golden, the golden's time beside the samples
+        assert browser.eval("document.querySelectorAll(\".chart svg[data-msg='clipboard-grab'] "
+                            "line.golden\").length") == 1
         # a click on an arrow shows its decoded fields and its bytes
         browser.click("svg.ladder[data-id='%s'] .arrow[data-type='clipboard'] line.hit" % sid)
         fields = browser.eval("document.querySelector('.detail-panel:not([hidden]) pre.fields')"
