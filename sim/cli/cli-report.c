@@ -1,5 +1,6 @@
 /* vdsim report TRACE|REPORT-DIR|CAPTURE -o FILE.html: the HTML report of
- * existing results (an old run, a trace) or of a field capture's session. */
+ * existing results (an old run, a differential run, a trace) or of a field
+ * capture's session. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -100,7 +101,12 @@ int vds_cli_report(int argc, char **argv)
                                   : g_strconcat(in, ".html", NULL);
     vds_err err = {0};
     char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
-    int rc = dir                    ? vds_report_html_run(in, path, &err)
+    g_autofree char *diff = dir ? g_build_filename(in, "differential.json", NULL) : NULL;
+    g_autofree char *sum = dir ? g_build_filename(in, "summary.json", NULL) : NULL;
+    bool differential =
+        dir && !g_file_test(sum, G_FILE_TEST_EXISTS) && g_file_test(diff, G_FILE_TEST_IS_REGULAR);
+    int rc = differential           ? vds_report_html_differential(in, path, &err)
+             : dir                  ? vds_report_html_run(in, path, &err)
              : is_capture(in, &err) ? capture_page(in, (unsigned)session, path, &err)
              : err.code             ? -1
                                     : vds_report_html_trace(in, path, &err);

@@ -105,6 +105,12 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
         fprintf(stderr, "vdsim run: differential: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
         return VDS_EXIT_INFRA;
     }
+    g_autofree char *page = g_build_filename(report, "index.html", NULL);
+    if (vds_report_html_differential(report, page, &err) < 0) {
+        fprintf(stderr, "vdsim run: differential: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return VDS_EXIT_INFRA;
+    }
+    printf("report: %s\n", page);
     return rc ? VDS_EXIT_FAIL : worst;
 }
 

@@ -25,7 +25,7 @@ static const subcommand subcommands[] = {
     {"replay", vds_cli_replay, "replay a capture, trace or scenario: reproduced or not?"},
     {"minimize", vds_cli_minimize, "reduce a failing scenario to what fails the same way"},
     {"compare", vds_cli_compare, "what changed between two runs' reports (two nights)"},
-    {"report", vds_cli_report, "the HTML report of a run's results or of one trace"},
+    {"report", vds_cli_report, "the HTML report of a run, a trace or a capture"},
 };
 
 static void usage(FILE *fp)

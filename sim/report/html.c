@@ -9,6 +9,7 @@
 
 #include "core/file.h"
 #include "report/summary-load.h"
+#include "scenario/differential.h"
 #include "trace/trace.h"
 
 GResource *vds_page_get_resource(void); /* report-page.c, made by glib-compile-resources */
@@ -564,5 +565,51 @@ int vds_report_html_events(const char *name, JsonObject *header, GPtrArray *even
     trace_view_end(&v);
     int rc = view_page(&v, name, NULL, out_path, err);
     trace_view_clear(&v);
+    return rc;
+}
+
+int vds_report_html_differential(const char *report_dir, const char *out_path, vds_err *err)
+{
+    g_autofree char *path = g_build_filename(report_dir, "differential.json", NULL);
+    size_t len = 0;
+    g_autofree char *text = vds_file_read_all(path, VDS_SUMMARY_MAX, "differential", &len, err);
+    if (!text)
+        return -1;
+    g_autoptr(JsonParser) p = json_parser_new();
+    g_autoptr(GError) gerr = NULL;
+    if (!json_parser_load_from_data(p, text, (gssize)len, &gerr))
+        return vds_err_set(err, VDS_ERR_PARSE, path, "not JSON: %s", gerr->message);
+    JsonNode *root = json_parser_get_root(p);
+    JsonObject *top = root && JSON_NODE_HOLDS_OBJECT(root) ? json_node_get_object(root) : NULL;
+    JsonNode *pairs = top ? json_object_get_member(top, "pairs") : NULL;
+    if (!pairs || !JSON_NODE_HOLDS_ARRAY(pairs))
+        return vds_err_set(err, VDS_ERR_PARSE, path, "not a differential: no 'pairs' array");
+    g_autofree char *out_dir = out_dir_of(out_path);
+    JsonObject *data = json_object_new();
+    json_object_set_member(data, "differential", json_node_copy(pairs));
+    /* each target's own page, where its scenarios' ladders are */
+    JsonObject *pages = json_object_new();
+    JsonArray *a = json_node_get_array(pairs);
+    for (guint i = 0; i < json_array_get_length(a); i++) {
+        JsonObject *pair = object_at(a, i);
+        static const char *const sides[] = {"a", "b"};
+        for (size_t k = 0; pair && k < G_N_ELEMENTS(sides); k++) {
+            const char *target = vds_json_str(pair, sides[k], NULL);
+            if (!target || json_object_has_member(pages, target))
+                continue;
+            g_autofree char *dir = vds_differential_report_dir(report_dir, target);
+            g_autofree char *page = g_build_filename(dir, "index.html", NULL);
+            g_autofree char *link = link_to(out_dir, page);
+            json_object_set_string_member(pages, target, link);
+        }
+    }
+    json_object_set_object_member(data, "pages", pages);
+    g_autofree char *link = link_to(out_dir, path);
+    JsonObject *run = json_object_new();
+    json_object_set_string_member(run, "summary-link", link);
+    json_object_set_object_member(data, "run", run);
+    json_object_set_array_member(data, "scenarios", json_array_new());
+    int rc = write_page(data, "vdsim: differential", out_path, err);
+    json_object_unref(data);
     return rc;
 }

@@ -28,3 +28,8 @@ int vds_report_html_trace(const char *trace_path, const char *out_path, vds_err 
  * written. */
 int vds_report_html_events(const char *name, JsonObject *header, GPtrArray *events,
                            const char *out_path, vds_err *err);
+
+/* The page of a differential run (vdsim run --target A,B): REPORT_DIR/
+ * differential.json, scenario by scenario, linking each target's own page
+ * (REPORT_DIR/TARGET/index.html). 0, or -1 with err. */
+int vds_report_html_differential(const char *report_dir, const char *out_path, vds_err *err);

@@ -6,6 +6,7 @@ import pty
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -245,3 +246,29 @@ def test_progress_is_a_line_in_place_on_a_terminal_and_plain_lines_in_ci(vdsim, 
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 0
     assert "progress: scenario 2 of 2, " in r.stdout and "\x1b" not in r.stdout + r.stderr
+
+
+def test_a_differential_run_has_a_page_that_leads_to_each_targets(run, browser, tmp_path):
+    require_programs("spice-vdagentd", "spice-vdagent", "Xorg")
+    rep = tmp_path / "rep"
+    r = run("run", "--target", "local,local-server", "--report", str(rep),
+            os.path.join(SCENARIOS, "caps", "announce.yaml"),
+            os.path.join(SCENARIOS, "monitors", "one-head.yaml"), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "report: %s/index.html" % rep in r.stdout
+    browser.open(str(rep / "index.html"))
+    rows = browser.eval("[...document.querySelectorAll('tr.diff-row')]"
+                        ".map(r => r.dataset.id + ':' + r.dataset.result)")
+    assert rows == ["caps/announce:same", "monitors/one-head:same"]
+    # a target's link opens that target's page at the scenario, drawn
+    browser.click("tr.diff-row[data-id='monitors/one-head'] a")
+    browser.wait_event("Page.loadEventFired")
+    for _ in range(100):
+        if browser.eval("document.body && document.body.dataset.ready === '1'"):
+            break
+        time.sleep(0.05)
+    assert browser.eval("location.href").endswith("/local/index.html#s-monitors_one-head")
+    assert browser.eval("document.querySelector('tr.row.open').dataset.id") == "monitors/one-head"
+    assert browser.eval("document.querySelectorAll(\"svg.ladder[data-id='monitors/one-head'] "
+                        ".arrow\").length") > 0
+    assert browser.errors == [], browser.errors

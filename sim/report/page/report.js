@@ -479,9 +479,51 @@
     return out.join("\n");
   }
 
+  /* --- a differential run: what the agent received on each target ------- */
+
+  function differentialPage(app) {
+    var pages = D.pages || {};
+    append(app, h("header", null, h("h1", { text: "vdsim differential" }),
+      h("div", { "class": "sub", text: "what the agent received on each target, scenario by scenario" })));
+    var main = h("main");
+    var targets = h("dl", { "class": "facts" });
+    Object.keys(pages).forEach(function (t) {
+      append(targets, [h("dt", { text: t }), h("dd", null, h("a", { href: pages[t], text: "its report" }))]);
+    });
+    append(targets, [h("dt", { text: "results" }),
+      h("dd", null, h("a", { href: RUN["summary-link"], text: "differential.json" }))]);
+    append(main, targets);
+    D.differential.forEach(function (pair) {
+      var list = pair.scenarios || [];
+      var differ = list.filter(function (x) { return x.result === "different"; }).length;
+      append(main, h("h2", { text: pair.a + " against " + pair.b + ": " + differ + " different of " + list.length }));
+      var body = h("tbody");
+      list.forEach(function (x) {
+        var st = x.result === "same" ? "pass" : x.result === "different" ? "fail" : "skip";
+        function link(t) {
+          return pages[t] ? h("a", { href: pages[t] + "#" + anchor(x.id), text: t }) : t;
+        }
+        append(body, h("tr", { "class": "diff-row", "data-id": x.id, "data-result": x.result },
+          h("td", null, h("span", { "class": "badge st-" + st, text: x.result })),
+          h("td", { "class": "mono", text: x.id }),
+          h("td", null, link(pair.a), " \u00b7 ", link(pair.b)),
+          h("td", { "class": "mono", text: x.what || "" })));
+      });
+      append(main, h("table", { "class": "scenarios" }, h("thead", null, h("tr", null,
+        ["result", "scenario", "pages", "the first difference"].map(function (t) { return h("th", { text: t }); }))),
+        body));
+    });
+    append(app, main);
+  }
+
   /* --- the page ---------------------------------------------------------- */
 
   var app = document.getElementById("app");
+  if (D.differential) {
+    differentialPage(app);
+    document.body.setAttribute("data-ready", "1");
+    return;
+  }
   var failing = SC.filter(function (sc) { return isFailing(sc) || isFlaky(sc) || sc.status === "xpass"; });
   append(document.body.insertBefore(h("div", { id: "js-errors" }), app), null);
   append(app, h("header", null,
