@@ -309,6 +309,100 @@ static void add_trace(JsonObject *sc, const char *out_dir, const char *path)
 }
 
 /* The summary's latencies with their samples capped and the golden's gap. */
+static void add_latencies(JsonObject *sc, JsonObject *from, const char *golden);
+
+/* --- what the page takes from a summary: typed copies ---------------------- */
+
+/* A summary may have been edited by hand or cut short: the page takes each
+   member only when it has the type the script expects, so nothing in a
+   summary can make the page's script fail. */
+typedef enum vtype { T_STR, T_INT, T_NUM, T_BOOL, T_STRS, T_NUMS } vtype;
+
+typedef struct member {
+    const char *key;
+    vtype type;
+} member;
+
+static bool value_of(JsonNode *n, GType want)
+{
+    return n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == want;
+}
+
+static bool number(JsonNode *n)
+{
+    return value_of(n, G_TYPE_INT64) || value_of(n, G_TYPE_DOUBLE);
+}
+
+/* An array of the elements of a that are strings (or numbers), at most max. */
+static JsonNode *array_of(JsonArray *a, bool numbers, guint max, guint *left_out)
+{
+    JsonArray *out = json_array_new();
+    guint n = json_array_get_length(a), kept = 0;
+    for (guint i = 0; i < n; i++) {
+        JsonNode *e = json_array_get_element(a, i);
+        if (numbers ? !number(e) : !value_of(e, G_TYPE_STRING))
+            continue;
+        if (kept++ < max)
+            json_array_add_element(out, json_node_copy(e));
+    }
+    *left_out = kept > max ? kept - max : 0;
+    JsonNode *node = json_node_new(JSON_NODE_ARRAY);
+    json_node_take_array(node, out);
+    return node;
+}
+
+/* A new object with those members of from (may be NULL) that have their type. */
+static JsonObject *pick(JsonObject *from, const member *m)
+{
+    JsonObject *o = json_object_new();
+    for (; from && m->key; m++) {
+        JsonNode *n = json_object_get_member(from, m->key);
+        bool ok = m->type == T_STR    ? value_of(n, G_TYPE_STRING)
+                  : m->type == T_INT  ? value_of(n, G_TYPE_INT64)
+                  : m->type == T_NUM  ? number(n)
+                  : m->type == T_BOOL ? value_of(n, G_TYPE_BOOLEAN)
+                                      : n && JSON_NODE_HOLDS_ARRAY(n);
+        if (!ok)
+            continue;
+        if (m->type == T_STRS || m->type == T_NUMS) {
+            guint left_out;
+            json_object_set_member(
+                o, m->key,
+                array_of(json_node_get_array(n), m->type == T_NUMS, SAMPLES_MAX, &left_out));
+            if (left_out) {
+                g_autofree char *k = g_strconcat(m->key, "-left-out", NULL);
+                json_object_set_int_member(o, k, left_out);
+            }
+        } else {
+            json_object_set_member(o, m->key, json_node_copy(n));
+        }
+    }
+    return o;
+}
+
+/* from's member key picked when it is an object, else NULL. */
+static JsonObject *pick_object(JsonObject *from, const char *key, const member *m)
+{
+    JsonNode *n = json_object_get_member(from, key);
+    return n && JSON_NODE_HOLDS_OBJECT(n) ? pick(json_node_get_object(n), m) : NULL;
+}
+
+static const member scenario_members[] = {
+    {"id", T_STR},      {"file", T_STR},        {"status", T_STR},     {"passed", T_BOOL},
+    {"failure", T_STR}, {"failed-step", T_INT}, {"agent-said", T_STR}, {"steps-run", T_INT},
+    {"wall-ms", T_NUM}, {"setup-ms", T_NUM},    {"golden", T_STR},     {NULL, 0}};
+static const member known_bug_members[] = {
+    {"agent", T_STR}, {"ref", T_STR}, {"why", T_STR}, {NULL, 0}};
+static const member runs_members[] = {
+    {"n", T_INT},          {"judged", T_INT}, {"passed", T_INT},   {"pass-rate", T_NUM},
+    {"wilson-95", T_NUMS}, {"flaky", T_BOOL}, {"outcomes", T_STR}, {NULL, 0}};
+static const member not_passed_members[] = {
+    {"run", T_INT}, {"status", T_STR}, {"failure", T_STR}, {"failed-step", T_INT}, {NULL, 0}};
+static const member latency_members[] = {
+    {"step", T_INT},   {"msg", T_STR},         {"n", T_INT},
+    {"p50-ms", T_NUM}, {"p95-ms", T_NUM},      {"p99-ms", T_NUM},
+    {"max-ms", T_NUM}, {"samples-ms", T_NUMS}, {NULL, 0}};
+
 static void add_latencies(JsonObject *sc, JsonObject *from, const char *golden)
 {
     JsonNode *lat = json_object_get_member(from, "latencies");
@@ -318,48 +412,53 @@ static void add_latencies(JsonObject *sc, JsonObject *from, const char *golden)
     JsonArray *out = json_array_new();
     JsonArray *a = json_node_get_array(lat);
     for (guint i = 0; i < json_array_get_length(a); i++) {
-        JsonNode *e = json_array_get_element(a, i);
-        if (!JSON_NODE_HOLDS_OBJECT(e))
+        JsonObject *e = object_at(a, i);
+        if (!e)
             continue;
-        JsonNode *copy = json_node_copy(e);
-        JsonObject *o = json_node_get_object(copy);
-        JsonNode *s = json_object_get_member(o, "samples-ms");
-        if (s && JSON_NODE_HOLDS_ARRAY(s)) {
-            JsonArray *sa = json_node_get_array(s);
-            guint n = json_array_get_length(sa);
-            for (guint j = n; j > SAMPLES_MAX; j--)
-                json_array_remove_element(sa, j - 1);
-            if (n > SAMPLES_MAX)
-                json_object_set_int_member(o, "samples-left-out", n - SAMPLES_MAX);
-        }
+        JsonObject *o = pick(e, latency_members);
         gint64 step = int_or(o, "step", 0);
         double *g = gaps ? g_hash_table_lookup(gaps, GINT_TO_POINTER(step)) : NULL;
         if (g)
             json_object_set_double_member(o, "golden-ms", *g);
-        json_array_add_element(out, copy);
+        json_array_add_object_element(out, o);
     }
     json_object_set_array_member(sc, "latencies", out);
 }
 
-static const char *const copied[] = {
-    "id",        "file",      "status",  "passed",   "failure", "failed-step", "agent-said",
-    "known-bug", "steps-run", "wall-ms", "setup-ms", "runs",    "golden",      NULL};
-
-/* A new object with the members of from named in keys (NULL-ended). */
-static JsonObject *pick(JsonObject *from, const char *const *keys)
+/* The runs of --repeat-run, with links to the failing runs' traces. */
+static JsonObject *page_runs(JsonObject *s, const char *out_dir)
 {
-    JsonObject *o = json_object_new();
-    for (const char *const *k = keys; *k; k++) {
-        JsonNode *n = json_object_get_member(from, *k);
-        if (n)
-            json_object_set_member(o, *k, json_node_copy(n));
+    JsonObject *runs = pick_object(s, "runs", runs_members);
+    JsonNode *rn = runs ? json_object_get_member(s, "runs") : NULL;
+    JsonNode *np = rn ? json_object_get_member(json_node_get_object(rn), "not-passed") : NULL;
+    if (!runs || !np || !JSON_NODE_HOLDS_ARRAY(np))
+        return runs;
+    JsonArray *in = json_node_get_array(np), *out = json_array_new();
+    for (guint i = 0; i < json_array_get_length(in); i++) {
+        JsonObject *f = object_at(in, i);
+        if (!f)
+            continue;
+        JsonObject *o = pick(f, not_passed_members);
+        const char *t = vds_json_str(f, "trace", NULL);
+        if (t) {
+            g_autofree char *link = link_to(out_dir, t);
+            json_object_set_string_member(o, "trace-link", link);
+        }
+        json_array_add_object_element(out, o);
     }
-    return o;
+    json_object_set_array_member(runs, "not-passed", out);
+    return runs;
 }
 
 static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
 {
-    JsonObject *sc = pick(s, copied);
+    JsonObject *sc = pick(s, scenario_members);
+    JsonObject *bug = pick_object(s, "known-bug", known_bug_members);
+    if (bug)
+        json_object_set_object_member(sc, "known-bug", bug);
+    JsonObject *runs = page_runs(s, out_dir);
+    if (runs)
+        json_object_set_object_member(sc, "runs", runs);
     const char *trace = vds_json_str(s, "trace", NULL);
     if (trace)
         add_trace(sc, out_dir, trace);
@@ -368,23 +467,6 @@ static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
     JsonObject *log = logs ? log_excerpt(out_dir, logs, vds_json_str(s, "agent-said", NULL)) : NULL;
     if (log)
         json_object_set_object_member(sc, "log", log);
-    /* the other failing runs' traces, to open beside this one */
-    JsonObject *runs = json_object_get_member(s, "runs") &&
-                               JSON_NODE_HOLDS_OBJECT(json_object_get_member(s, "runs"))
-                           ? json_object_get_object_member(s, "runs")
-                           : NULL;
-    JsonNode *np = runs ? json_object_get_member(runs, "not-passed") : NULL;
-    if (np && JSON_NODE_HOLDS_ARRAY(np)) {
-        JsonArray *a = json_node_get_array(np);
-        for (guint i = 0; i < json_array_get_length(a); i++) {
-            JsonObject *f = object_at(a, i);
-            const char *t = f ? vds_json_str(f, "trace", NULL) : NULL;
-            if (t) {
-                g_autofree char *link = link_to(out_dir, t);
-                json_object_set_string_member(f, "trace-link", link);
-            }
-        }
-    }
     return sc;
 }
 
@@ -447,11 +529,13 @@ static char *out_dir_of(const char *out_path)
     return g_path_get_dirname(abs);
 }
 
-static const char *const run_members[] = {
-    "target",  "target-info",      "agent",        "agent-version",
-    "host",    "started",          "wall-ms",      "interrupted",
-    "not-run", "repeat-run",       "until-fail",   "stopped-at-first-failure",
-    "verdict", "results-not-kept", "peak-rss-kib", NULL};
+static const member run_members[] = {
+    {"target", T_STR},           {"target-info", T_STR},  {"agent", T_STR},
+    {"agent-version", T_STR},    {"host", T_STR},         {"started", T_STR},
+    {"wall-ms", T_NUM},          {"interrupted", T_BOOL}, {"not-run", T_STRS},
+    {"repeat-run", T_INT},       {"until-fail", T_BOOL},  {"stopped-at-first-failure", T_BOOL},
+    {"results-not-kept", T_STR}, {"peak-rss-kib", T_INT}, {NULL, 0}};
+static const member verdict_members[] = {{"result", T_STR}, {"detail", T_STR}, {NULL, 0}};
 
 int vds_report_html_run(const char *report_dir, const char *out_path, vds_err *err)
 {
@@ -462,6 +546,9 @@ int vds_report_html_run(const char *report_dir, const char *out_path, vds_err *e
     g_autofree char *out_dir = out_dir_of(out_path);
     JsonObject *data = json_object_new();
     JsonObject *run = pick(sum, run_members);
+    JsonObject *verdict = pick_object(sum, "verdict", verdict_members);
+    if (verdict)
+        json_object_set_object_member(run, "verdict", verdict);
     g_autofree char *summary = g_build_filename(report_dir, "summary.json", NULL);
     g_autofree char *summary_link = link_to(out_dir, summary);
     json_object_set_string_member(run, "summary-link", summary_link);

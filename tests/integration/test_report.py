@@ -272,3 +272,28 @@ def test_a_differential_run_has_a_page_that_leads_to_each_targets(run, browser, 
     assert browser.eval("document.querySelectorAll(\"svg.ladder[data-id='monitors/one-head'] "
                         ".arrow\").length") > 0
     assert browser.errors == [], browser.errors
+
+
+def test_a_summary_edited_by_hand_still_gives_a_working_page(run, browser, tmp_path):
+    """Members of the wrong type are left out, not passed to the script."""
+    (tmp_path / "summary.json").write_text(json.dumps({
+        "target": 5, "wall-ms": "long", "not-run": [1, "x"], "verdict": "yes",
+        "scenarios": [
+            {"id": "a", "status": 7, "runs": {"not-passed": [1, {"trace": 5}], "wilson-95": [1],
+                                              "outcomes": ["P"]},
+             "latencies": [{"step": "s", "msg": 3, "samples-ms": ["x", 1.5, None, 2]}, 1],
+             "known-bug": [], "trace": "/dev/null", "logs": "/dev/zero"},
+            {"id": "b", "failure": {"x": 1}, "failed-step": "2"}]}))
+    r = run("report", str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    data = page_data(tmp_path / "index.html")
+    a = data["scenarios"][0]
+    assert a["latencies"] == [{"samples-ms": [1.5, 2]}]
+    assert "status" not in a and "known-bug" not in a
+    assert a["runs"] == {"not-passed": [{}], "wilson-95": [1]}  # the script checks its length
+    assert a["trace-error"] == "/dev/null: trace is a character device, not a regular file"
+    browser.open(str(tmp_path / "index.html"))
+    for sid in ("a", "b"):
+        browser.click("tr.row[data-id='%s']" % sid)
+    assert browser.eval("document.querySelectorAll('.chart svg').length") == 1
+    assert browser.errors == [], browser.errors

@@ -142,7 +142,7 @@
   }
 
   function rateText(r) {
-    var w = r["wilson-95"] || [0, 1];
+    var w = r["wilson-95"] && r["wilson-95"].length === 2 ? r["wilson-95"] : [0, 1];
     return r.passed + "/" + r.judged + " runs passed (" + pct(r["pass-rate"] || 0) +
       ", 95 % interval " + pct(w[0]) + " to " + pct(w[1]) + ")" + (r.flaky ? ": flaky" : "");
   }
@@ -316,7 +316,7 @@
         s("title", { text: "golden " + ms(l["golden-ms"]) })));
     var legend = marks.map(function (m) { return m[0] + " " + ms(percentile(a, m[1])); }).join(" · ") +
       " · max " + ms(a[a.length - 1]) + (l["golden-ms"] !== undefined ? " · golden " + ms(l["golden-ms"]) : "") +
-      (l["samples-left-out"] ? " · " + l["samples-left-out"] + " more samples not drawn" : "");
+      (l["samples-ms-left-out"] ? " · " + l["samples-ms-left-out"] + " more samples not drawn" : "");
     return h("div", { "class": "chart" }, svg, h("div", { "class": "sub legend", text: legend }));
   }
 
