@@ -387,10 +387,19 @@ static JsonObject *pick_object(JsonObject *from, const char *key, const member *
     return n && JSON_NODE_HOLDS_OBJECT(n) ? pick(json_node_get_object(n), m) : NULL;
 }
 
-static const member scenario_members[] = {
-    {"id", T_STR},      {"file", T_STR},        {"status", T_STR},     {"passed", T_BOOL},
-    {"failure", T_STR}, {"failed-step", T_INT}, {"agent-said", T_STR}, {"steps-run", T_INT},
-    {"wall-ms", T_NUM}, {"setup-ms", T_NUM},    {"golden", T_STR},     {NULL, 0}};
+static const member scenario_members[] = {{"run", T_INT},
+                                          {"id", T_STR},
+                                          {"file", T_STR},
+                                          {"status", T_STR},
+                                          {"passed", T_BOOL},
+                                          {"failure", T_STR},
+                                          {"failed-step", T_INT},
+                                          {"agent-said", T_STR},
+                                          {"steps-run", T_INT},
+                                          {"wall-ms", T_NUM},
+                                          {"setup-ms", T_NUM},
+                                          {"golden", T_STR},
+                                          {NULL, 0}};
 static const member known_bug_members[] = {
     {"agent", T_STR}, {"ref", T_STR}, {"why", T_STR}, {NULL, 0}};
 static const member runs_members[] = {
@@ -450,6 +459,38 @@ static JsonObject *page_runs(JsonObject *s, const char *out_dir)
     return runs;
 }
 
+/* Did the agent do what the scenario says in a run of this status? */
+static bool passed_status(const char *status)
+{
+    return status && (!strcmp(status, "pass") || !strcmp(status, "xpass"));
+}
+
+/* Of many runs, the first kept run whose outcome differs from the one the
+   page shows (a pass beside a failure), with its trace: {run, status,
+   trace-link, events, ...}, or NULL. */
+static JsonObject *page_contrast(JsonObject *s, const char *out_dir)
+{
+    JsonNode *rn = json_object_get_member(s, "runs");
+    JsonNode *kn = rn && JSON_NODE_HOLDS_OBJECT(rn)
+                       ? json_object_get_member(json_node_get_object(rn), "kept")
+                       : NULL;
+    if (!kn || !JSON_NODE_HOLDS_ARRAY(kn))
+        return NULL;
+    bool shown = passed_status(vds_json_str(s, "status", NULL));
+    JsonArray *kept = json_node_get_array(kn);
+    for (guint i = 0; i < json_array_get_length(kept); i++) {
+        JsonObject *k = object_at(kept, i);
+        const char *status = vds_json_str(k, "status", NULL);
+        const char *trace = vds_json_str(k, "trace", NULL);
+        if (!k || !status || !trace || !strcmp(status, "skip") || passed_status(status) == shown)
+            continue;
+        JsonObject *c = pick(k, not_passed_members);
+        add_trace(c, out_dir, trace);
+        return c;
+    }
+    return NULL;
+}
+
 static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
 {
     JsonObject *sc = pick(s, scenario_members);
@@ -462,6 +503,9 @@ static JsonObject *page_scenario(JsonObject *s, const char *out_dir)
     const char *trace = vds_json_str(s, "trace", NULL);
     if (trace)
         add_trace(sc, out_dir, trace);
+    JsonObject *contrast = page_contrast(s, out_dir);
+    if (contrast)
+        json_object_set_object_member(sc, "contrast", contrast);
     add_latencies(sc, s, vds_json_str(s, "golden", NULL));
     const char *logs = vds_json_str(s, "logs", NULL);
     JsonObject *log = logs ? log_excerpt(out_dir, logs, vds_json_str(s, "agent-said", NULL)) : NULL;

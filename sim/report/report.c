@@ -124,6 +124,22 @@ static void progress_clear(console *c)
     c->shown = false;
 }
 
+/* ", about 3 min left" from the runs done so far, or "" before the first:
+   what is left of this scenario's runs and every scenario not begun (an
+   upper bound with --until-fail, or when scenarios are skipped). */
+static char *time_left(const vds_run_result *run, unsigned run_no, double elapsed)
+{
+    unsigned done = run->results->len;
+    if (!done)
+        return g_strdup("");
+    double left_runs = (double)(run->repeat_run - run_no + 1) +
+                       (double)(run->total - run->started) * run->repeat_run;
+    double secs = elapsed / done * left_runs;
+    if (secs >= 120)
+        return g_strdup_printf(", about %.0f min left", secs / 60);
+    return g_strdup_printf(", about %.0f s left", secs);
+}
+
 static void on_begin(void *user, const vds_run_result *run, const vds_scenario *s, unsigned run_no)
 {
     console *c = user;
@@ -133,18 +149,19 @@ static void on_begin(void *user, const vds_run_result *run, const vds_scenario *
     g_autofree char *runs =
         run->repeat_run > 1 ? g_strdup_printf(", run %u of %u", run_no, run->repeat_run) : NULL;
     double elapsed = (now - c->t0) / 1e9;
+    g_autofree char *left = time_left(run, run_no, elapsed);
     if (c->tty) {
         g_autofree char *line =
-            g_strdup_printf("[%u/%u%s] %.0f s, %u failed: %s", run->started, run->total,
-                            runs ? runs : "", elapsed, c->failed, s->id);
+            g_strdup_printf("[%u/%u%s] %.0f s%s, %u failed: %s", run->started, run->total,
+                            runs ? runs : "", elapsed, left, c->failed, s->id);
         if (g_utf8_strlen(line, -1) > PROGRESS_COLS)
             *g_utf8_offset_to_pointer(line, PROGRESS_COLS) = 0;
         fprintf(stderr, "\r\033[K%s", line);
         fflush(stderr);
         c->shown = true;
     } else if (now - c->said >= c->every) {
-        fprintf(c->out, "progress: scenario %u of %u%s, %.0f s, %u failed\n", run->started,
-                run->total, runs ? runs : "", elapsed, c->failed);
+        fprintf(c->out, "progress: scenario %u of %u%s, %.0f s%s, %u failed\n", run->started,
+                run->total, runs ? runs : "", elapsed, left, c->failed);
         fflush(c->out);
         c->said = now;
     }
@@ -339,6 +356,8 @@ static void add_latencies(JsonBuilder *b, GPtrArray *lats)
 static void add_run_members(JsonBuilder *b, const vds_run_result *run,
                             const vds_scenario_result *res)
 {
+    if (run->repeat_run > 1)
+        member_int(b, "run", res->run_no);
     member_str(b, "status", status_keys[res->status]);
     json_builder_set_member_name(b, "passed"); /* it does not fail the run */
     json_builder_add_boolean_value(b, vds_result_ok(run, res));
@@ -375,6 +394,19 @@ static void add_runs(JsonBuilder *b, const vds_run_result *run, const vds_result
         g_string_append_c(o, "PFESxX"[res->status]);
     }
     json_builder_add_string_value(b, o->str);
+    json_builder_set_member_name(b, "kept"); /* the runs whose traces were kept */
+    json_builder_begin_array(b);
+    for (guint i = 0; i < g->runs->len; i++) {
+        const vds_scenario_result *res = g->runs->pdata[i];
+        if (!res->trace_path)
+            continue;
+        json_builder_begin_object(b);
+        member_int(b, "run", res->run_no);
+        member_str(b, "status", status_keys[res->status]);
+        member_str(b, "trace", res->trace_path);
+        json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
     json_builder_set_member_name(b, "not-passed");
     json_builder_begin_array(b);
     for (guint i = 0; i < g->runs->len; i++) {

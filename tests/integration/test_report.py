@@ -4,6 +4,7 @@ import json
 import os
 import pty
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -192,6 +193,8 @@ def test_repeat_run_gives_a_pass_rate_and_keeps_one_trace(run, tmp_path):
     assert abs(s["runs"]["wilson-95"][0] - 0.5101) < 1e-4
     assert len(s["latencies"][0]["samples-ms"]) == 4  # every run's sample
     assert sorted(os.listdir(rep / "traces")) == ["caps_announce.run1.jsonl"]
+    assert s["runs"]["kept"] == [{"run": 1, "status": "pass",
+                                  "trace": str(rep / "traces" / "caps_announce.run1.jsonl")}]
     junit = (tmp_path / "j.xml").read_text()
     assert '<property name="runs" value="4"/>' in junit
     assert '<property name="flaky" value="false"/>' in junit
@@ -296,4 +299,36 @@ def test_a_summary_edited_by_hand_still_gives_a_working_page(run, browser, tmp_p
     for sid in ("a", "b"):
         browser.click("tr.row[data-id='%s']" % sid)
     assert browser.eval("document.querySelectorAll('.chart svg').length") == 1
+    assert browser.errors == [], browser.errors
+
+
+def test_a_flaky_scenarios_failing_run_is_drawn_beside_a_passing_one(run, browser, tmp_path):
+    """The page's side of flake triage: of a scenario whose runs went both
+    ways, the run shown (the failing one) and the first run that went the
+    other way, side by side. The real agent here is not flaky, so the
+    summary of two real runs is made to say the second one failed."""
+    require_programs("spice-vdagentd", "spice-vdagent", "Xorg")
+    rep = tmp_path / "rep"
+    r = run("run", "--repeat-run", "2", "--report", str(rep),
+            os.path.join(SCENARIOS, "caps", "announce.yaml"), timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    t1 = rep / "traces" / "caps_announce.run1.jsonl"
+    t2 = rep / "traces" / "caps_announce.run2.jsonl"
+    shutil.copy(t1, t2)
+    summary = json.loads((rep / "summary.json").read_text())
+    sc = summary["scenarios"][0]
+    sc.update(status="fail", run=2, trace=str(t2), failure="announce.yaml:9:5: step 2 (expect): late")
+    sc["runs"].update(outcomes="PF", passed=1, flaky=True,
+                      kept=[{"run": 1, "status": "pass", "trace": str(t1)},
+                            {"run": 2, "status": "fail", "trace": str(t2)}])
+    (rep / "summary.json").write_text(json.dumps(summary))
+    assert run("report", str(rep)).returncode == 0
+    browser.open(str(rep / "index.html"))
+    browser.click("tr.row[data-id='caps/announce']")
+    ladders = browser.eval("[...document.querySelectorAll('.contrast svg.ladder')]"
+                           ".map(l => [l.dataset.id, l.querySelectorAll('.arrow').length])")
+    assert [l[0] for l in ladders] == ["caps/announce", "caps/announce#run1"]
+    assert ladders[0][1] == ladders[1][1] > 0
+    assert "run 1: pass, for contrast" in browser.eval("document.querySelector('.contrast')"
+                                                       ".textContent")
     assert browser.errors == [], browser.errors

@@ -249,7 +249,19 @@
       append(td, h("h3", { text: "ladder" }, h("span", { "class": "sub",
         text: " · " + (sc["trace-events"] || sc.events.length) + " events; click an arrow for its fields and bytes" })));
       var panel = h("div", { "class": "detail-panel", hidden: "hidden" });
-      append(td, h("div", { "class": "ladder-wrap" }, ladder(sc, panel)));
+      var c = sc.contrast;
+      if (c && c.events && c.events.length) {
+        /* a flaky scenario: the run shown beside the first run that went the other way */
+        var other = { id: sc.id + "#run" + c.run, events: c.events, "trace-header": c["trace-header"] };
+        append(td, h("div", { "class": "contrast" },
+          h("div", null, h("div", { "class": "sub", text: "run " + (sc.run || "") + ": " + statusOf(sc) }),
+            h("div", { "class": "ladder-wrap" }, ladder(sc, panel))),
+          h("div", null, h("div", { "class": "sub" }, "run " + c.run + ": " + c.status + ", for contrast · ",
+            c["trace-link"] ? h("a", { href: c["trace-link"], text: "trace" }) : ""),
+            h("div", { "class": "ladder-wrap" }, ladder(other, panel)))));
+      } else {
+        append(td, h("div", { "class": "ladder-wrap" }, ladder(sc, panel)));
+      }
       append(td, panel);
     } else if (sc.status !== "skip") {
       append(td, h("div", { "class": "sub", text: "no trace" }));
