@@ -623,12 +623,18 @@ static const char diagnose_script[] =
     "  pid=$(pgrep -x $c | head -n 1); echo \"$c: ${pid:-none}\"\n"
     "done\n"
     "echo \"sessions: $(loginctl list-sessions --no-legend 2>&1 | tr -s ' \\n' ' ')\"\n"
+    "echo \"socket: $(systemctl cat spice-vdagentd.socket >/dev/null 2>&1 && systemctl "
+    "is-active spice-vdagentd.socket 2>&1 | head -n 1 || echo absent)\"\n"
+    "echo \"udev: $(udevadm info -q property $p 2>&1 | grep -E "
+    "'^(CURRENT_TAGS|TAGS|SYSTEMD_WANTS|DEVLINKS)=' | tr '\\n' ' ')\"\n"
     "journalctl -b -q --no-pager -o cat -t spice-vdagentd 2>/dev/null | grep -q 'opening "
     "vdagent virtio channel' && echo opened: yes || echo opened: no\n"
     "echo '--- spice-vdagentd'; journalctl -b -q --no-pager -o short-monotonic -t "
     "spice-vdagentd 2>&1 | tail -n 8\n"
     "echo '--- spice-vdagent'; journalctl -b -q --no-pager -o short-monotonic -t "
-    "spice-vdagent 2>&1 | tail -n 8\n";
+    "spice-vdagent 2>&1 | tail -n 8\n"
+    "echo '--- systemd'; journalctl -b -q --no-pager -o short-monotonic -u "
+    "spice-vdagentd.socket -u spice-vdagentd.service 2>&1 | tail -n 8\n";
 
 static const char *field(char **lines, const char *key)
 {
@@ -639,36 +645,52 @@ static const char *field(char **lines, const char *key)
     return "";
 }
 
-const char *vds_vm_cause(char **lines)
+const char *vds_vm_cause(char **lines, bool *again)
 {
     /* what the rest stands on first: the port, X, the session agent (which
-       socket-activates the daemon), the daemon, the daemon's session */
+       socket-activates the daemon), the daemon's socket, the daemon, the
+       daemon's session. again: a cause seen to come and go between boots of
+       the same image, which a second boot may not have. */
     static const struct {
         const char *key, *value, *cause;
+        bool again;
     } causes[] = {
         {"port", "no",
          "the guest has no /dev/virtio-ports/com.redhat.spice.0 (is the virtio-serial port in "
-         "the template, virtio_console in the guest's kernel?)"},
+         "the template, virtio_console in the guest's kernel?)",
+         false},
         {"Xorg", "none",
          "no X server runs in the guest: no desktop session started, so no session agent "
-         "either"},
+         "either",
+         false},
         {"spice-vdagent", "none",
-         "spice-vdagent (the session agent) is not running in the guest's X session"},
+         "spice-vdagent (the session agent) is not running in the guest's X session", false},
+        {"socket", "inactive",
+         "spice-vdagentd.socket was not started: the package's udev rule starts it when the "
+         "port appears, and did not in this boot (seen now and then under TCG with an image "
+         "that boots fine otherwise; the udev properties are below)",
+         true},
         {"spice-vdagentd", "none",
          "spice-vdagentd is not running in the guest (its package's udev rule and socket start "
-         "it when the port appears and the session agent connects)"},
+         "it when the port appears and the session agent connects)",
+         false},
         {"opened", "no",
          "spice-vdagentd is waiting for an active session: spice-vdagent runs but the daemon "
-         "has not opened its port (see logind's sessions)"},
+         "has not opened its port (see logind's sessions)",
+         false},
     };
+    *again = false;
     for (size_t i = 0; i < G_N_ELEMENTS(causes); i++)
-        if (!strcmp(field(lines, causes[i].key), causes[i].value))
+        if (!strcmp(field(lines, causes[i].key), causes[i].value)) {
+            *again = causes[i].again;
             return causes[i].cause;
+        }
     return "the agent opened its port in the guest, but the host did not see it connected";
 }
 
-char *vds_vm_diagnose(vds_vm *vm)
+char *vds_vm_diagnose(vds_vm *vm, bool *again)
 {
+    *again = false;
     vds_err err = {0};
     vds_oracle *o = vds_qga_oracle_new(vm->name, vm->uri, NULL, &err);
     g_autoptr(GBytes) out = NULL;
@@ -680,7 +702,7 @@ char *vds_vm_diagnose(vds_vm *vm)
     g_autofree char *text = g_strndup(g_bytes_get_data(out, NULL), g_bytes_get_size(out));
     g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
     g_autofree char *joined = g_strjoinv("\n    ", lines);
-    return g_strdup_printf("%s\nthe guest says:\n    %s", vds_vm_cause(lines), joined);
+    return g_strdup_printf("%s\nthe guest says:\n    %s", vds_vm_cause(lines, again), joined);
 }
 
 /* A guest whose console stays empty this long is not booting: the kernel
@@ -733,7 +755,8 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t
         }
         if (vds_clock_now_ns() < deadline)
             continue;
-        g_autofree char *said = vds_vm_diagnose(vm);
+        bool again = false;
+        g_autofree char *said = vds_vm_diagnose(vm, &again);
         if (said) {
             char *nl = strchr(said, '\n');
             if (detail)
@@ -743,7 +766,9 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t
             vds_err_set(err, VDS_ERR_IO, vm->name,
                         "the guest's agent did not open " AGENT_PORT " within %.0f s: %s", took,
                         said);
-            return -2; /* the guest named its cause: booting again would not change it */
+            /* the guest named its cause: booting again would not change it, unless
+               it is one that comes and goes */
+            return again ? -1 : -2;
         }
         g_autofree char *tail = tail_of(console, 1500);
         if (detail)

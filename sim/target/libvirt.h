@@ -136,10 +136,12 @@ int vds_vm_wait_agent(vds_vm *vm, uint64_t deadline, const volatile sig_atomic_t
  * the port, the processes, logind's sessions, the agents' last log lines,
  * and one sentence naming the likeliest cause first. New string, or NULL
  * when the guest agent does not answer. */
-char *vds_vm_diagnose(vds_vm *vm);
+char *vds_vm_diagnose(vds_vm *vm, bool *again);
 /* The cause vds_vm_diagnose names, from the guest's "key: value" answer
- * lines (port, Xorg, spice-vdagent, spice-vdagentd, opened). Borrowed. */
-const char *vds_vm_cause(char **lines);
+ * lines (port, Xorg, spice-vdagent, socket, spice-vdagentd, opened).
+ * Borrowed. *again: the cause has been seen to come and go between boots
+ * of one image, so booting again is worth it. */
+const char *vds_vm_cause(char **lines, bool *again);
 /* The target string for vds_target_new: libvirt:NAME or chardev:PATH?domain=. New string. */
 char *vds_vm_target(const vds_vm *vm);
 /* Copy the guest's agent logs (journal of spice-vdagentd and the X session,
