@@ -48,18 +48,6 @@ static GPtrArray *trace_events(const char *path, vds_err *err)
     return ev;
 }
 
-static bool is_trace(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char head[16] = {0};
-    if (f) {
-        size_t n = fread(head, 1, sizeof(head) - 1, f);
-        head[n] = '\0';
-        fclose(f);
-    }
-    return g_str_has_prefix(head, "{\"vdsim-trace\"");
-}
-
 static void list_sessions(const vds_capture_sessions *ss, FILE *out)
 {
     for (guint i = 0; i < ss->sessions->len; i++) {
@@ -207,7 +195,7 @@ static char *import_any(const char *path, unsigned session, const payload_place 
     char *text;
     g_autoptr(GPtrArray) files =
         g_ptr_array_new_with_free_func((GDestroyNotify)vds_import_payload_free);
-    if (is_trace(path)) {
+    if (vds_trace_file_sniff(path)) {
         g_autoptr(GPtrArray) ev = trace_events(path, err);
         vds_import_info info = {.source = path};
         text = ev ? vds_import_scenario(ev, &info, err) : NULL;

@@ -7,28 +7,7 @@
 
 #include "cli/cli.h"
 #include "report/html.h"
-
-/* Does path start like a pcap or pcapng file? (err set when it cannot be read) */
-static bool is_capture(const char *path, vds_err *err)
-{
-    static const uint8_t magics[][4] = {{0xd4, 0xc3, 0xb2, 0xa1},
-                                        {0xa1, 0xb2, 0xc3, 0xd4},
-                                        {0x4d, 0x3c, 0xb2, 0xa1},
-                                        {0xa1, 0xb2, 0x3c, 0x4d},
-                                        {0x0a, 0x0d, 0x0d, 0x0a}};
-    uint8_t head[4] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        vds_err_set(err, VDS_ERR_USAGE, path, "cannot open: %s", g_strerror(errno));
-        return false;
-    }
-    size_t n = fread(head, 1, sizeof(head), f);
-    fclose(f);
-    for (size_t i = 0; n == sizeof(head) && i < G_N_ELEMENTS(magics); i++)
-        if (!memcmp(head, magics[i], sizeof(head)))
-            return true;
-    return false;
-}
+#include "trace/trace.h"
 
 /* The page of a capture's SPICE session, as the client saw it. */
 static int capture_page(const char *path, unsigned session, const char *out, vds_err *err)
@@ -105,11 +84,17 @@ int vds_cli_report(int argc, char **argv)
     g_autofree char *sum = dir ? g_build_filename(in, "summary.json", NULL) : NULL;
     bool differential =
         dir && !g_file_test(sum, G_FILE_TEST_EXISTS) && g_file_test(diff, G_FILE_TEST_IS_REGULAR);
-    int rc = differential           ? vds_report_html_differential(in, path, &err)
-             : dir                  ? vds_report_html_run(in, path, &err)
-             : is_capture(in, &err) ? capture_page(in, (unsigned)session, path, &err)
-             : err.code             ? -1
-                                    : vds_report_html_trace(in, path, &err);
+    int rc = -1;
+    if (!dir && !g_file_test(in, G_FILE_TEST_EXISTS))
+        vds_err_set(&err, VDS_ERR_USAGE, in, "cannot open: %s", g_strerror(ENOENT));
+    else if (differential)
+        rc = vds_report_html_differential(in, path, &err);
+    else if (dir)
+        rc = vds_report_html_run(in, path, &err);
+    else if (vds_trace_file_sniff(in))
+        rc = vds_report_html_trace(in, path, &err);
+    else /* libpcap says what it is not */
+        rc = capture_page(in, (unsigned)session, path, &err);
     if (rc < 0) {
         fprintf(stderr, "vdsim report: %s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
         if (dir)

@@ -114,6 +114,44 @@ static int run_differential(GPtrArray *scenarios, char **targets, guint n, const
     return rc ? VDS_EXIT_FAIL : worst;
 }
 
+/* The scenarios of paths (all loaded into all, each validated, their ids
+   unique) and this shard's into scenarios (borrowed from all). -1 having
+   said why on stderr. */
+static int load_shard(const char *who, char **paths, const char *shard, GPtrArray *all,
+                      GPtrArray *scenarios, unsigned *shard_k, unsigned *shard_n)
+{
+    vds_err err = {0};
+    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
+    g_autoptr(GPtrArray) files = vds_scenario_collect(paths, &err);
+    if (!files || files->len == 0) {
+        fprintf(stderr, "%s: %s\n", who,
+                files ? "no *.yaml scenarios found" : vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return -1;
+    }
+    char tail;
+    if (shard && (sscanf(shard, "%u/%u%c", shard_k, shard_n, &tail) != 2 || *shard_n < 1 ||
+                  *shard_k < 1 || *shard_k > *shard_n)) {
+        fprintf(stderr, "%s: --shard wants K/N with 1 <= K <= N, not '%s'\n", who, shard);
+        return -1;
+    }
+    for (guint i = 0; i < files->len; i++) {
+        vds_scenario *s = vds_scenario_load(files->pdata[i], &err);
+        if (!s) {
+            fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+            return -1;
+        }
+        g_ptr_array_add(all, s);
+    }
+    if (vds_scenarios_unique(all, &err) < 0) {
+        fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+        return -1;
+    }
+    for (guint i = 0; i < all->len; i++) /* every file is validated, this shard's run */
+        if (i % *shard_n == *shard_k - 1)
+            g_ptr_array_add(scenarios, all->pdata[i]);
+    return 0;
+}
+
 static int cli_run(int argc, char **argv, bool check_only)
 {
     const char *who = check_only ? "vdsim vm" : "vdsim run"; /* vm checks before it boots */
@@ -158,8 +196,6 @@ static int cli_run(int argc, char **argv, bool check_only)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO|DIR... - run scenarios");
     g_autoptr(GError) gerr = NULL;
-    vds_err err = {0};
-    char ebuf[VDS_ERR_LOC_MAX + VDS_ERR_MSG_MAX];
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(
@@ -189,36 +225,11 @@ static int cli_run(int argc, char **argv, bool check_only)
                 who);
         return VDS_EXIT_USAGE;
     }
-    g_autoptr(GPtrArray) files = vds_scenario_collect(argv + 1, &err);
-    if (!files || files->len == 0) {
-        fprintf(stderr, "%s: %s\n", who,
-                files ? "no *.yaml scenarios found" : vds_err_str(&err, ebuf, sizeof(ebuf)));
-        return VDS_EXIT_USAGE;
-    }
-    unsigned shard_k = 1, shard_n = 1;
-    char tail;
-    if (shard && (sscanf(shard, "%u/%u%c", &shard_k, &shard_n, &tail) != 2 || shard_n < 1 ||
-                  shard_k < 1 || shard_k > shard_n)) {
-        fprintf(stderr, "%s: --shard wants K/N with 1 <= K <= N, not '%s'\n", who, shard);
-        return VDS_EXIT_USAGE;
-    }
     g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
     g_autoptr(GPtrArray) scenarios = g_ptr_array_new(); /* borrowed from all */
-    for (guint i = 0; i < files->len; i++) {
-        vds_scenario *s = vds_scenario_load(files->pdata[i], &err);
-        if (!s) {
-            fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
-            return VDS_EXIT_USAGE;
-        }
-        g_ptr_array_add(all, s);
-    }
-    if (vds_scenarios_unique(all, &err) < 0) {
-        fprintf(stderr, "%s\n", vds_err_str(&err, ebuf, sizeof(ebuf)));
+    unsigned shard_k = 1, shard_n = 1;
+    if (load_shard(who, argv + 1, shard, all, scenarios, &shard_k, &shard_n) < 0)
         return VDS_EXIT_USAGE;
-    }
-    for (guint i = 0; i < all->len; i++) /* every file is validated, this shard's run */
-        if (i % shard_n == shard_k - 1)
-            g_ptr_array_add(scenarios, all->pdata[i]);
     if (check_only)
         return VDS_EXIT_OK;
     if (scenarios->len == 0) {
@@ -233,23 +244,8 @@ static int cli_run(int argc, char **argv, bool check_only)
     }
     g_auto(GStrv) targets = g_strsplit(target ? target : "local", ",", -1);
     guint n_targets = g_strv_length(targets);
-    if (n_targets > 1)
-        return run_differential(scenarios, targets, n_targets, report ? report : default_report,
-                                &(vds_run_opts){
-                                    .golden_dir = golden,
-                                    .update_golden = update,
-                                    .trace_path = trace,
-                                    .repeat = (unsigned)repeat,
-                                    .tol_floor_ns = (uint64_t)tol_ms * 1000000u,
-                                    .tol_pct = (unsigned)tol_pct,
-                                    .fresh_agent = fresh,
-                                    .strict = strict,
-                                    .repeat_run = (unsigned)repeat_run,
-                                    .until_fail = until_fail,
-                                },
-                                junit, verbose);
     vds_run_opts o = {
-        .target = target ? target : "local",
+        .target = targets[0],
         .golden_dir = golden,
         .update_golden = update,
         .trace_path = trace,
@@ -262,6 +258,8 @@ static int cli_run(int argc, char **argv, bool check_only)
         .repeat_run = (unsigned)repeat_run,
         .until_fail = until_fail,
     };
+    if (n_targets > 1) /* per target: its name, a report directory and trace of its own */
+        return run_differential(scenarios, targets, n_targets, o.report_dir, &o, junit, verbose);
     return vds_cli_run_and_report(scenarios, &o, junit, verbose, NULL, NULL);
 }
 

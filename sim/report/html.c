@@ -203,18 +203,6 @@ static int read_trace(const char *path, trace_view *v)
     return 0;
 }
 
-/* Is this event a stimulus (a message to the agent, a guest action), a
-   reply (a message from the agent), or neither? As the golden check times
-   them. */
-static int stimulus_or_reply(JsonObject *e)
-{
-    const char *kind = vds_json_str(e, "kind", "");
-    const char *dir = vds_json_str(e, "dir", "");
-    if (!strcmp(kind, "agent"))
-        return !strcmp(dir, "from-agent") ? 2 : 1;
-    return !strcmp(kind, "note") && !json_object_has_member(e, "observed");
-}
-
 /* step -> the golden's first reply gap in it (ms), from the golden's trace. */
 static GHashTable *golden_gaps(const char *path)
 {
@@ -226,12 +214,12 @@ static GHashTable *golden_gaps(const char *path)
     vds_trace_line l;
     gint64 stim = 0;
     while (r && vds_trace_reader_next(r, &l, &err) > 0) {
-        int what = stimulus_or_reply(l.event);
+        vds_event_role what = vds_trace_event_role(l.event);
         gint64 t = int_or(l.event, "t", 0);
         gint64 step = int_or(l.event, "step", 0);
-        if (what == 1)
+        if (what == VDS_EV_STIMULUS)
             stim = t;
-        else if (what == 2 && !g_hash_table_contains(gaps, GINT_TO_POINTER(step))) {
+        else if (what == VDS_EV_REPLY && !g_hash_table_contains(gaps, GINT_TO_POINTER(step))) {
             double *ms = g_new(double, 1);
             *ms = (t - stim) / 1e6;
             g_hash_table_insert(gaps, GINT_TO_POINTER(step), ms);
@@ -620,12 +608,12 @@ static JsonArray *trace_latencies(JsonArray *events)
     gint64 stim = -1;
     for (guint i = 0; i < json_array_get_length(events); i++) {
         JsonObject *e = json_array_get_object_element(events, i);
-        int what = stimulus_or_reply(e);
+        vds_event_role what = vds_trace_event_role(e);
         gint64 t = int_or(e, "t", 0);
-        if (what == 1)
+        if (what == VDS_EV_STIMULUS)
             stim = t;
         const char *type = vds_json_str(e, "type", NULL);
-        if (what != 2 || stim < 0 || !type)
+        if (what != VDS_EV_REPLY || stim < 0 || !type)
             continue;
         JsonObject *l = g_hash_table_lookup(by_type, type);
         if (!l) {

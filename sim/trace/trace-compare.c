@@ -176,6 +176,31 @@ static int next_event(vds_trace_reader *r, vds_trace_line *l, const vds_compare_
     }
 }
 
+vds_event_role vds_trace_event_role(JsonObject *ev)
+{
+    const char *kind = json_object_get_string_member_with_default(ev, "kind", "");
+    if (strcmp(kind, "agent") == 0)
+        return strcmp(json_object_get_string_member_with_default(ev, "dir", ""), "from-agent")
+                   ? VDS_EV_STIMULUS
+                   : VDS_EV_REPLY;
+    return strcmp(kind, "note") == 0 && !json_object_has_member(ev, "observed") ? VDS_EV_STIMULUS
+                                                                                : VDS_EV_OTHER;
+}
+
+/* A reply's gap from its stimulus against the golden's, within tolerance?
+   Fills d when not. */
+static bool gap_differs(const vds_compare_opts *o, size_t index, gint64 gap_a, gint64 gap_b,
+                        vds_diff *d)
+{
+    gint64 tol = MAX((gint64)o->tol_floor_ns, gap_b * (gint64)o->tol_pct / 100);
+    if (gap_a - gap_b <= tol && gap_b - gap_a <= tol)
+        return false;
+    snprintf(d->what, sizeof(d->what),
+             "event %zu: came %.1f ms after the last stimulus, golden %.1f ms (tolerance %.1f ms)",
+             index, gap_a / 1e6, gap_b / 1e6, tol / 1e6);
+    return true;
+}
+
 int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compare_opts *o,
                       vds_diff *d, vds_err *err)
 {
@@ -231,31 +256,16 @@ int vds_trace_compare(vds_trace_reader *a, vds_trace_reader *b, const vds_compar
             continue; /* what arrived, not when */
         gint64 ta = json_object_get_int_member(la.event, "t");
         gint64 tb = json_object_get_int_member(lb.event, "t");
-        /* goldens time the agent's reactions: each message from the agent
-           against the last stimulus (a message to it, or a guest action note,
-           which has no "observed" member). The harness's own pacing and
-           guest observations (which take what they take) are not timed. */
-        const char *kind = json_object_get_string_member_with_default(la.event, "kind", "");
-        const char *dir = json_object_get_string_member_with_default(la.event, "dir", "");
-        bool from_agent = strcmp(kind, "agent") == 0 && strcmp(dir, "from-agent") == 0;
-        bool stimulus =
-            (strcmp(kind, "agent") == 0 && !from_agent) ||
-            (strcmp(kind, "note") == 0 && !json_object_has_member(la.event, "observed"));
-        if (stimulus) {
+        /* goldens time the agent's reactions, not the harness's pacing */
+        vds_event_role role = vds_trace_event_role(la.event);
+        if (role == VDS_EV_STIMULUS) {
             stim_a = ta;
             stim_b = tb;
             continue;
         }
-        if (!from_agent || !o->check_time)
-            continue;
-        gint64 gap_a = ta - stim_a, gap_b = tb - stim_b;
-        gint64 tol = MAX((gint64)o->tol_floor_ns, gap_b * (gint64)o->tol_pct / 100);
-        if (gap_a - gap_b > tol || gap_b - gap_a > tol) {
+        if (role == VDS_EV_REPLY && o->check_time &&
+            gap_differs(o, index, ta - stim_a, tb - stim_b, d)) {
             set_lines(d, &la, &lb);
-            snprintf(d->what, sizeof(d->what),
-                     "event %zu: came %.1f ms after the last stimulus, golden %.1f ms "
-                     "(tolerance %.1f ms)",
-                     index, gap_a / 1e6, gap_b / 1e6, tol / 1e6);
             return 1;
         }
     }

@@ -269,3 +269,16 @@ int vds_trace_reader_next(vds_trace_reader *r, vds_trace_line *line, vds_err *er
     line->event = ev;
     return 1;
 }
+
+bool vds_trace_file_sniff(const char *path)
+{
+    static const char start[] = "{\"vdsim-trace\"";
+    char head[sizeof(start)] = {0};
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        size_t n = fread(head, 1, sizeof(head) - 1, f);
+        head[n] = '\0';
+        fclose(f);
+    }
+    return g_str_has_prefix(head, start);
+}

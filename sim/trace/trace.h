@@ -81,6 +81,9 @@ typedef struct vds_trace_line {
     JsonObject *event; /* borrowed until the next call */
 } vds_trace_line;
 
+/* Does the file at path begin as a vdsim trace does (its header's first
+ * member)? Only a sniff: what to hand it to, a trace reader or libpcap. */
+bool vds_trace_file_sniff(const char *path);
 /* Open and validate the header. Errors are located "name:line:col". */
 vds_trace_reader *vds_trace_reader_open(const char *path, vds_err *err);
 /* The same over bytes in memory (copied); name is used in error locations. */
@@ -126,6 +129,13 @@ void vds_diff_clear(vds_diff *d);
 /* Remove volatile members (times, serials, ids, opaque, raw when decoded) from
  * a copy of event. Returns a new node. */
 JsonNode *vds_trace_normalise(JsonObject *event);
+
+/* How golden checks time an event: a stimulus (a message to the agent, a
+ * note of a guest action, which has no "observed" member), a reply (a
+ * message from the agent, timed from the last stimulus), or neither (the
+ * harness's pacing, guest observations, wire events). */
+typedef enum vds_event_role { VDS_EV_OTHER, VDS_EV_STIMULUS, VDS_EV_REPLY } vds_event_role;
+vds_event_role vds_trace_event_role(JsonObject *event);
 
 /* Compare trace a against golden b event by event. 0 equal, 1 different (d
  * filled with the first difference), -1 error reading either. */
