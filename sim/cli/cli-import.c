@@ -53,10 +53,10 @@ static void list_sessions(const vds_capture_sessions *ss, FILE *out)
     for (guint i = 0; i < ss->sessions->len; i++) {
         const vds_spice_session *s = ss->sessions->pdata[i];
         fprintf(out,
-                "  session %u: %s -> %s from frame %" G_GUINT64_FORMAT
+                "  session %u: %s -> %s%s from frame %" G_GUINT64_FORMAT
                 ", %u agent messages, %u mouse events\n",
-                s->index, s->client, s->server, s->first_frame, s->agent_messages,
-                s->inputs_messages);
+                s->index, s->client, s->server, s->websocket ? " over WebSocket" : "",
+                s->first_frame, s->agent_messages, s->inputs_messages);
     }
     for (guint i = 0; i < ss->others->len; i++)
         fprintf(out, "  not imported: %s\n", (char *)ss->others->pdata[i]);
@@ -173,6 +173,7 @@ static char *import_capture(const char *path, unsigned session, const payload_pl
             g_ptr_array_add(ev, json_node_get_object(s->events->pdata[i]));
         vds_import_info info = {.source = path,
                                 .session = s->index,
+                                .transport = s->websocket ? "SPICE over WebSocket" : NULL,
                                 .left_out = lo,
                                 .payloads = s->payloads,
                                 .payload_dir = pl ? pl->in_scenario : NULL,

@@ -538,26 +538,30 @@ static uint32_t caps_of(JsonObject *e)
 
 /* The session's start: the client's first announcement (the runner makes
    its own) and the field agent's answer, which only say what each can do.
-   They may be captured in either order. Returns the index after them. */
-static guint handshake(synth *s)
+   Each counts only as the first agent message of its side, and the two need
+   not be next to each other: spice-gtk waits for the answer, a web client
+   (spice-html5) sends its monitor config at once. skip gets their indices
+   (-1: not in the session). */
+static void handshake(synth *s, gint64 skip[2])
 {
-    guint after = 0;
-    for (guint i = 0; i < s->ev->len; i++) {
+    bool client_spoke = false, agent_spoke = false;
+    skip[0] = skip[1] = -1;
+    for (guint i = 0; i < s->ev->len && !(client_spoke && agent_spoke); i++) {
         JsonObject *e = s->ev->pdata[i];
-        if (is_agent(e, "to-agent", "announce-capabilities") && !s->have_client_caps) {
+        bool to_agent = is_agent(e, "to-agent", NULL), from_agent = is_agent(e, "from-agent", NULL);
+        bool announce = !strcmp(str(e, "type"), "announce-capabilities");
+        if (to_agent && !client_spoke && announce) {
             s->client_caps = caps_of(e);
             s->have_client_caps = true;
-            after = i + 1;
-        } else if (is_agent(e, "from-agent", "announce-capabilities") && !s->have_agent_caps) {
+            skip[0] = i;
+        } else if (from_agent && !agent_spoke && announce) {
             s->agent_caps = caps_of(e);
             s->have_agent_caps = true;
-            after = i + 1;
-        } else if (!strcmp(str(e, "kind"), "agent") ||
-                   (s->have_client_caps && s->have_agent_caps)) {
-            break; /* past the start (or a session caught without it) */
+            skip[1] = i;
         }
+        client_spoke |= to_agent;
+        agent_spoke |= from_agent;
     }
-    return after;
 }
 
 static void put_caps(GString *out, const char *key, uint32_t caps)
@@ -595,7 +599,8 @@ static void put_header(GString *out, const synth *s, const vds_import_info *info
     g_autofree char *src = vds_yaml_printable(valid);
     g_string_append_printf(out, "# vdsim import of %s%s", src, info->session ? "" : "\n");
     if (info->session)
-        g_string_append_printf(out, ", session %u\n", info->session);
+        g_string_append_printf(out, ", session %u%s%s\n", info->session,
+                               info->transport ? ", " : "", info->transport ? info->transport : "");
     g_string_append_printf(out, "# %u sends, %u expectations, %u guest actions\n", s->sends,
                            s->expects, s->guest_steps);
     for (guint i = 0; info->left_out && i < info->left_out->len; i++) {
@@ -625,8 +630,11 @@ char *vds_import_scenario(GPtrArray *events, const vds_import_info *info, vds_er
                .agent_caps = VDS_CAPS_VDAGENTD,
                .info = info,
                .named = g_hash_table_new(NULL, NULL)};
-    for (guint i = handshake(&s); i < events->len; i++)
-        on_event(&s, i, events->pdata[i]);
+    gint64 skip[2];
+    handshake(&s, skip);
+    for (guint i = 0; i < events->len; i++)
+        if (i != skip[0] && i != skip[1])
+            on_event(&s, i, events->pdata[i]);
     if (!s.sends && !s.expects && !s.guest_steps) {
         g_string_free(s.steps, TRUE);
         g_hash_table_unref(s.named);

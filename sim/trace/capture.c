@@ -56,8 +56,21 @@ static void stream_clear(vds_tcp_stream *s)
     memset(s, 0, sizeof(*s));
 }
 
-static void conn_free(vds_tcp_conn *c)
+vds_tcp_conn *vds_tcp_conn_new(const char *client, const char *server, uint64_t first_frame)
 {
+    vds_tcp_conn *c = g_new0(vds_tcp_conn, 1);
+    c->client = g_strdup(client);
+    c->server = g_strdup(server);
+    c->first_frame = first_frame;
+    stream_init(&c->to_server);
+    stream_init(&c->to_client);
+    return c;
+}
+
+void vds_tcp_conn_free(vds_tcp_conn *c)
+{
+    if (!c)
+        return;
     g_free(c->client);
     g_free(c->server);
     stream_clear(&c->to_server);
@@ -316,22 +329,18 @@ static char *tuple_key(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t
 static conn_state *conn_new(reader *r, const tcp_seg *t, bool sender_is_client)
 {
     conn_state *cs = g_new0(conn_state, 1);
-    vds_tcp_conn *c = g_new0(vds_tcp_conn, 1);
-    cs->conn = c;
     cs->v6 = t->v6;
     memcpy(cs->addr_c, sender_is_client ? t->src : t->dst, 16);
     memcpy(cs->addr_s, sender_is_client ? t->dst : t->src, 16);
     cs->port_c = sender_is_client ? t->sport : t->dport;
     cs->port_s = sender_is_client ? t->dport : t->sport;
-    c->client = addr_text(cs->addr_c, t->v6, cs->port_c);
-    c->server = addr_text(cs->addr_s, t->v6, cs->port_s);
-    c->first_frame = r->frame;
-    stream_init(&c->to_server);
-    stream_init(&c->to_client);
+    g_autofree char *client = addr_text(cs->addr_c, t->v6, cs->port_c);
+    g_autofree char *server = addr_text(cs->addr_s, t->v6, cs->port_s);
+    cs->conn = vds_tcp_conn_new(client, server, r->frame);
     cs->to_server.covered = g_array_new(FALSE, FALSE, sizeof(coverage));
     cs->to_client.covered = g_array_new(FALSE, FALSE, sizeof(coverage));
     g_ptr_array_add(r->states, cs);
-    g_ptr_array_add(r->c->conns, c);
+    g_ptr_array_add(r->c->conns, cs->conn);
     return cs;
 }
 
@@ -417,7 +426,7 @@ static int read_all(pcap_t *p, const char *name, vds_capture *c, vds_err *err)
     reader r = {c, g_ptr_array_new(), g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
                 0};
     c->linktype = pcap_datalink(p);
-    c->conns = g_ptr_array_new_with_free_func((GDestroyNotify)conn_free);
+    c->conns = g_ptr_array_new_with_free_func((GDestroyNotify)vds_tcp_conn_free);
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;

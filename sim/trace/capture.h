@@ -42,6 +42,11 @@ typedef struct vds_tcp_conn {
     uint64_t first_frame;
 } vds_tcp_conn;
 
+/* An empty connection (layers that rebuild streams make them); free with
+ * vds_tcp_conn_free. */
+vds_tcp_conn *vds_tcp_conn_new(const char *client, const char *server, uint64_t first_frame);
+void vds_tcp_conn_free(vds_tcp_conn *c);
+
 typedef struct vds_capture {
     char *path;
     int linktype;     /* DLT_* */

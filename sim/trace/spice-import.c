@@ -5,6 +5,7 @@
 #include "proto/agent.h"
 #include "proto/spice.h"
 #include "trace/trace.h"
+#include "trace/websocket.h"
 
 #define TICKET_SIZE 128 /* RSA-1024 */
 
@@ -15,6 +16,8 @@ typedef struct channel {
     uint32_t connection_id;
     bool mini;
     uint64_t data_c, data_s; /* offsets of the first data message client -> server and back */
+    bool websocket;          /* conn is the connection inside a WebSocket */
+    char *ws_note;           /* where the WebSocket's frames stopped making sense, or NULL */
     char *why;               /* not readable: why (then it is a note) */
 } channel;
 
@@ -375,6 +378,7 @@ static vds_spice_session *session_new(unsigned index, const channel *main_ch)
 {
     vds_spice_session *s = g_new0(vds_spice_session, 1);
     s->index = index;
+    s->websocket = main_ch->websocket;
     s->id = session_id(main_ch);
     s->client = g_strdup(main_ch->conn->client);
     s->server = g_strdup(main_ch->conn->server);
@@ -401,6 +405,9 @@ static void import_session(vds_spice_session *s, GPtrArray *chans)
                  channel_name(ch->type), ch->id);
             continue;
         }
+        if (ch->ws_note)
+            note(s, "%s channel %u over WebSocket, %s", channel_name(ch->type), ch->id,
+                 ch->ws_note);
         walk(s, ch, true, msgs);
         walk(s, ch, false, msgs);
     }
@@ -422,6 +429,7 @@ static void import_session(vds_spice_session *s, GPtrArray *chans)
 
 static void channel_free(channel *ch)
 {
+    g_free(ch->ws_note);
     g_free(ch->why);
     g_free(ch);
 }
@@ -463,22 +471,49 @@ static void join_sessions(vds_capture_sessions *out, GPtrArray *chans)
     }
 }
 
+/* The channel of conn (a WebSocket unwrapped first: the connection inside
+   goes to unwrapped, which outlives the channel), or NULL with the reason
+   in out->others. */
+static channel *channel_of(const vds_tcp_conn *conn, GPtrArray *unwrapped,
+                           vds_capture_sessions *out)
+{
+    channel *ch = g_new0(channel, 1);
+    if (vds_ws_is_upgrade(conn)) {
+        vds_tcp_conn *plain = vds_ws_unwrap(conn, &ch->ws_note, &ch->why);
+        if (plain) {
+            g_ptr_array_add(unwrapped, plain);
+            ch->websocket = true;
+            read_link(plain, ch);
+        }
+    } else {
+        read_link(conn, ch);
+    }
+    if (ch->why) {
+        g_autofree char *why = !ch->websocket ? g_strdup(ch->why)
+                               : ch->ws_note
+                                   ? g_strdup_printf("over WebSocket, %s; %s", ch->why, ch->ws_note)
+                                   : g_strconcat("over WebSocket, ", ch->why, NULL);
+        g_ptr_array_add(out->others, conn_text(conn, why));
+        channel_free(ch);
+        return NULL;
+    }
+    return ch;
+}
+
 void vds_capture_sessions_find(const vds_capture *c, vds_capture_sessions *out)
 {
     out->sessions = g_ptr_array_new_with_free_func((GDestroyNotify)vds_spice_session_free);
     out->others = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) chans = g_ptr_array_new_with_free_func((GDestroyNotify)channel_free);
+    g_autoptr(GPtrArray) unwrapped =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vds_tcp_conn_free);
     for (guint i = 0; i < c->conns->len; i++) {
         const vds_tcp_conn *conn = c->conns->pdata[i];
         if (!conn->to_server.data->len && !conn->to_client.data->len)
             continue; /* a handshake and nothing else */
-        channel *ch = g_new0(channel, 1);
-        read_link(conn, ch);
-        if (ch->why) {
-            g_ptr_array_add(out->others, conn_text(conn, ch->why));
-            channel_free(ch);
+        channel *ch = channel_of(conn, unwrapped, out);
+        if (!ch)
             continue;
-        }
         g_ptr_array_add(chans, ch);
         if (ch->type == SPICE_CHANNEL_MAIN) /* a session per main channel */
             g_ptr_array_add(out->sessions, session_new(out->sessions->len + 1, ch));

@@ -124,6 +124,57 @@ def test_captures_without_a_readable_session_say_why(run, tmp_path):
     assert "started before the capture: no SYN, no link" in r.stderr
 
 
+def test_a_client_that_does_not_wait_for_the_agents_announcement(run, tmp_path):
+    """spice-html5 announces and sends its monitor config at once; the
+    agent's answer to the announcement comes after the config. The answer is
+    still the session's start, not an expectation, and the steps are those
+    of a client that waited."""
+    plain = tmp_path / "plain.pcap"
+    pcapgen.capture(str(plain))
+    want = steps(run("import", str(plain)).stdout)
+    items = pcapgen.session()
+    answer = items.pop(8)  # the agent's announcement, after the client's monitors-config
+    items.insert(9, answer)
+    tcp = pcapgen.Tcp()
+    tcp.syn()
+    for to_server, data in items:
+        tcp.send(to_server, data)
+    pcapgen.write_pcap(str(tmp_path / "eager.pcap"), tcp)
+    r = run("import", str(tmp_path / "eager.pcap"))
+    assert r.returncode == 0, r.stderr
+    assert steps(r.stdout) == want, r.stdout
+    assert "field-agent-caps: [" in r.stdout
+
+
+def test_spice_inside_a_websocket_imports_as_plain_spice(run, tmp_path):
+    """Web clients (spice-html5) reach spice-server through a WebSocket: the
+    same session in frames (masked, cut and continued, pings between, a
+    64-bit length), its segments reordered and retransmitted, imports to the
+    same steps as plain SPICE. A refused upgrade is named with its status."""
+    plain, ws = tmp_path / "plain.pcap", tmp_path / "ws.pcap"
+    pcapgen.capture(str(plain))
+    want = steps(run("import", str(plain)).stdout)
+
+    def resent(tcp):
+        return [k for i in range(len(tcp.segments)) for k in ([i, i] if i % 4 == 1 else [i])]
+    pcapgen.capture(str(ws), ws=True, order=resent)
+    r = run("import", str(ws))
+    assert r.returncode == 0, r.stderr
+    assert steps(r.stdout) == want
+    assert "# vdsim import of %s, session 1, SPICE over WebSocket\n" % ws in r.stdout
+    r = run("import", "--list", str(ws))
+    assert "session 1: 10.0.0.2:40000 -> 10.0.0.1:5900 over WebSocket from frame 1" in r.stdout
+
+    refused = pcapgen.Tcp()
+    refused.syn()
+    refused.send(True, pcapgen.UPGRADE)
+    refused.send(False, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+    pcapgen.write_pcap(str(tmp_path / "refused.pcap"), refused)
+    r = run("import", str(tmp_path / "refused.pcap"))
+    assert r.returncode == 2
+    assert "the server refused the WebSocket upgrade: HTTP/1.1 400 Bad Request" in r.stderr
+
+
 def test_several_sessions_are_listed_and_one_is_picked(run, tmp_path):
     a, b = pcapgen.Tcp(client=("10.0.0.2", 40000)), pcapgen.Tcp(client=("10.0.0.3", 40001))
     for tcp, sid in ((a, 1), (b, 2)):

@@ -79,6 +79,53 @@ def session(session_id=0x1234, extra=None):
     return out + (extra or [])
 
 
+UPGRADE = (b"GET /websockify HTTP/1.1\r\nHost: 10.0.0.1:5900\r\nConnection: Upgrade\r\n"
+           b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+           b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: binary\r\n\r\n")
+SWITCHED = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+            b"Sec-WebSocket-Protocol: binary\r\n\r\n")
+WS_CONT, WS_BINARY, WS_PING, WS_PONG = 0x0, 0x2, 0x9, 0xa
+
+
+def ws_frame(opcode, payload, masked, fin=True, rsv=0, wide=False):
+    """One RFC 6455 frame. A client's frames are masked; wide uses the
+    64-bit length even where a shorter one would do (it is allowed)."""
+    head = bytes([(0x80 if fin else 0) | rsv | opcode])
+    m = 0x80 if masked else 0
+    if wide:
+        head += bytes([m | 127]) + struct.pack("!Q", len(payload))
+    elif len(payload) < 126:
+        head += bytes([m | len(payload)])
+    elif len(payload) < 65536:
+        head += bytes([m | 126]) + struct.pack("!H", len(payload))
+    else:
+        head += bytes([m | 127]) + struct.pack("!Q", len(payload))
+    if not masked:
+        return head + payload
+    key = bytes([0x37, 0xfa, 0x21, 0x3d])
+    return head + key + bytes(b ^ key[i & 3] for i, b in enumerate(payload))
+
+
+def websocket(items):
+    """A session's items as a web client and spice-server carry them: the
+    HTTP upgrade first, then each item in frames. The frames do not follow
+    SPICE's messages: items are cut in two (the second half a continuation
+    frame), every third has a ping or pong before it, one uses the 64-bit
+    length."""
+    out = [(True, UPGRADE), (False, SWITCHED)]
+    for n, (to_server, data) in enumerate(items):
+        frames = b""
+        if n % 3 == 2:
+            frames += ws_frame(WS_PING if to_server else WS_PONG, b"hi", to_server)
+        half = len(data) // 2 if len(data) > 20 else len(data)
+        frames += ws_frame(WS_BINARY, data[:half], to_server, fin=half == len(data), wide=n == 4)
+        if half < len(data):
+            frames += ws_frame(WS_CONT, data[half:], to_server)
+        out.append((to_server, frames))
+    return out
+
+
 class Tcp:
     """Both directions of one connection, as segments with sequence numbers."""
 
@@ -159,12 +206,14 @@ def write_frames(path, frames, link="ethernet", t0=1_700_000_000.0):
     return data
 
 
-def capture(path, link="ethernet", v6=False, order=None, extra=None, syn=True):
+def capture(path, link="ethernet", v6=False, order=None, extra=None, syn=True, ws=False):
+    """One main channel's session; ws: inside a WebSocket."""
     client = ("fd00::2", 40000) if v6 else ("10.0.0.2", 40000)
     server = ("fd00::1", 5900) if v6 else ("10.0.0.1", 5900)
     tcp = Tcp(client, server, v6)
     if syn:
         tcp.syn()
-    for to_server, data in session(extra=extra):
+    items = session(extra=extra)
+    for to_server, data in websocket(items) if ws else items:
         tcp.send(to_server, data)
     return write_pcap(path, tcp, link, order(tcp) if callable(order) else order)

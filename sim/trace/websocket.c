@@ -1,0 +1,205 @@
+#include "trace/websocket.h"
+
+#include <string.h>
+
+/* RFC 6455 5.2: opcodes, and the bits of a frame's first two bytes. */
+enum {
+    WS_CONT = 0x0,
+    WS_TEXT = 0x1,
+    WS_BINARY = 0x2,
+    WS_CLOSE = 0x8,
+    WS_PING = 0x9,
+    WS_PONG = 0xa
+};
+#define WS_RSV    0x70
+#define WS_OPCODE 0x0f
+#define WS_MASKED 0x80
+#define WS_LEN7   0x7f
+
+static bool have(const vds_tcp_stream *s, uint64_t off, uint64_t len)
+{
+    return off + len <= s->data->len && !vds_tcp_stream_gap(s, off, len);
+}
+
+/* The end of the HTTP head at the start of s (just past its blank line),
+   0 when it is not there whole. */
+static uint64_t head_end(const vds_tcp_stream *s)
+{
+    uint64_t n = MIN((uint64_t)s->data->len, VDS_WS_HEAD_MAX);
+    const uint8_t *p = s->data->data;
+    for (uint64_t i = 0; i + 4 <= n; i++)
+        if (!memcmp(p + i, "\r\n\r\n", 4))
+            return have(s, 0, i + 4) ? i + 4 : 0;
+    return 0;
+}
+
+/* Whether the head [0, end) of s has the header name: value, value
+   compared as a case-insensitive substring (Upgrade: websocket, and
+   Connection: keep-alive, Upgrade). */
+static bool head_has(const vds_tcp_stream *s, uint64_t end, const char *name, const char *value)
+{
+    g_autofree char *head = g_ascii_strdown((const char *)s->data->data, (gssize)end);
+    g_autofree char *key = g_strconcat("\r\n", name, ":", NULL);
+    for (const char *h = strstr(head, key); h; h = strstr(h + 1, key)) {
+        const char *eol = strstr(h + 2, "\r\n");
+        g_autofree char *line = g_strndup(h, eol ? (gsize)(eol - h) : strlen(h));
+        if (strstr(line + strlen(key), value))
+            return true;
+    }
+    return false;
+}
+
+bool vds_ws_is_upgrade(const vds_tcp_conn *conn)
+{
+    const vds_tcp_stream *c = &conn->to_server;
+    if (!c->from_start || c->data->len < 4 || memcmp(c->data->data, "GET ", 4) != 0)
+        return false;
+    uint64_t end = head_end(c);
+    return end && head_has(c, end, "upgrade", "websocket");
+}
+
+/* The marks and gaps of in's bytes [from, from + n), moved to out's offset
+   at (the bytes are the caller's: they are unmasked). The first mark is
+   the frame that carried byte from, or the last one before it. */
+static void carry_marks(const vds_tcp_stream *in, uint64_t from, uint64_t n, vds_tcp_stream *out,
+                        uint64_t at)
+{
+    const vds_tcp_mark *m = vds_tcp_stream_mark(in, from);
+    if (!m)
+        m = (const vds_tcp_mark *)(void *)in->segs->data;
+    guint i0 = in->segs->len ? (guint)(m - (const vds_tcp_mark *)(void *)in->segs->data) : 0;
+    for (guint i = i0; i < in->segs->len; i++) {
+        const vds_tcp_mark *k = &g_array_index(in->segs, vds_tcp_mark, i);
+        if (i > i0 && k->off >= from + n)
+            break;
+        uint64_t lo = MAX(k->off, from), hi = MIN(k->off + k->len, from + n);
+        vds_tcp_mark o = {at + (lo - from), (uint32_t)(hi > lo ? hi - lo : 0), k->frame, k->t_ns};
+        g_array_append_val(out->segs, o);
+    }
+    guint lo_i = 0,
+          hi_i = in->gaps->len; /* gaps are in stream order: the first that ends after from */
+    while (lo_i < hi_i) {
+        guint mid = (lo_i + hi_i) / 2;
+        const vds_tcp_gap *g = &g_array_index(in->gaps, vds_tcp_gap, mid);
+        if (g->off + g->len <= from)
+            lo_i = mid + 1;
+        else
+            hi_i = mid;
+    }
+    for (guint i = lo_i; i < in->gaps->len; i++) {
+        const vds_tcp_gap *g = &g_array_index(in->gaps, vds_tcp_gap, i);
+        uint64_t lo = MAX(g->off, from), hi = MIN(g->off + g->len, from + n);
+        if (lo >= hi)
+            break;
+        vds_tcp_gap o = {at + (lo - from), hi - lo, g->frame_before, g->frame_after};
+        g_array_append_val(out->gaps, o);
+        memset(out->data->data + o.off, 0, (size_t)o.len); /* what no frame carried stays zero */
+    }
+}
+
+/* A frame's payload bytes [from, from + n) of in, unmasked, onto out; the
+   key applies from the payload's first byte. */
+static void take(const vds_tcp_stream *in, uint64_t from, uint64_t n, const uint8_t *key,
+                 vds_tcp_stream *out)
+{
+    uint64_t at = out->data->len;
+    g_byte_array_append(out->data, in->data->data + from, (guint)n);
+    if (key)
+        for (uint64_t k = 0; k < n; k++)
+            out->data->data[at + k] ^= key[k & 3];
+    carry_marks(in, from, n, out, at);
+}
+
+static uint64_t frame_at(const vds_tcp_stream *s, uint64_t off)
+{
+    const vds_tcp_mark *m = vds_tcp_stream_mark(s, off);
+    return m ? m->frame : 0;
+}
+
+/* The frames of in from off: their data payloads onto out. NULL, or why
+   the rest of the direction could not be read (new). */
+static char *unframe(const vds_tcp_stream *in, uint64_t off, vds_tcp_stream *out)
+{
+    uint64_t len = in->data->len;
+    while (off + 2 <= len) {
+        const uint8_t *p = in->data->data + off;
+        uint64_t hl = 2 +
+                      ((p[1] & WS_LEN7) == 126   ? 2
+                       : (p[1] & WS_LEN7) == 127 ? 8
+                                                 : 0) +
+                      (p[1] & WS_MASKED ? 4 : 0);
+        const vds_tcp_gap *g = vds_tcp_stream_gap(in, off, MIN(hl, len - off));
+        if (g)
+            return g_strdup_printf(
+                "a gap in a WebSocket frame header at stream byte %" G_GUINT64_FORMAT
+                " (frames %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT ")",
+                off, g->frame_before, g->frame_after);
+        if (off + hl > len)
+            return NULL; /* the capture ends inside a header */
+        uint64_t n = p[1] & WS_LEN7;
+        if (n >= 126) {
+            uint64_t v = 0;
+            for (unsigned k = 0; k < (n == 126 ? 2u : 8u); k++)
+                v = v << 8 | p[2 + k];
+            n = v;
+        }
+        unsigned op = p[0] & WS_OPCODE;
+        if (p[0] & WS_RSV)
+            return g_strdup_printf("a compressed WebSocket frame (permessage-deflate) at frame "
+                                   "%" G_GUINT64_FORMAT ": vdsim cannot read it",
+                                   frame_at(in, off));
+        if (n >> 62)
+            return g_strdup_printf("a WebSocket frame of %" G_GUINT64_FORMAT
+                                   " bytes at frame %" G_GUINT64_FORMAT,
+                                   n, frame_at(in, off));
+        const uint8_t *key = p[1] & WS_MASKED ? p + hl - 4 : NULL;
+        uint64_t body = off + hl, got = MIN(n, len - body);
+        if (op == WS_CONT || op == WS_TEXT || op == WS_BINARY)
+            take(in, body, got, key, out);
+        else if (op == WS_CLOSE)
+            return NULL;
+        else if (op != WS_PING && op != WS_PONG)
+            return g_strdup_printf(
+                "a WebSocket frame of unknown opcode %u at frame %" G_GUINT64_FORMAT, op,
+                frame_at(in, off));
+        off = body + n;
+    }
+    return NULL;
+}
+
+/* The status line of the head at the start of s (new). */
+static char *status_line(const vds_tcp_stream *s)
+{
+    guint n = MIN(s->data->len, 200u);
+    const char *p = (const char *)s->data->data;
+    const char *eol = memchr(p, '\r', n);
+    g_autofree char *line = g_strndup(p, eol ? (gsize)(eol - p) : n);
+    return g_utf8_make_valid(line, -1);
+}
+
+vds_tcp_conn *vds_ws_unwrap(const vds_tcp_conn *conn, char **note, char **why)
+{
+    const vds_tcp_stream *c = &conn->to_server, *s = &conn->to_client;
+    *note = *why = NULL;
+    uint64_t c_end = head_end(c), s_end = head_end(s);
+    if (!c_end || !s_end) {
+        *why = g_strdup(c_end ? "a WebSocket upgrade the server never answered in the capture"
+                              : "a WebSocket upgrade request cut short");
+        return NULL;
+    }
+    if (s->data->len < 12 || memcmp(s->data->data, "HTTP/1.1 101", 12) != 0) {
+        g_autofree char *status = status_line(s);
+        *why = g_strdup_printf("the server refused the WebSocket upgrade: %s", status);
+        return NULL;
+    }
+    vds_tcp_conn *out = vds_tcp_conn_new(conn->client, conn->server, conn->first_frame);
+    out->to_server.from_start = c->from_start;
+    out->to_client.from_start = s->from_start;
+    g_autofree char *nc = unframe(c, c_end, &out->to_server);
+    g_autofree char *ns = unframe(s, s_end, &out->to_client);
+    if (nc || ns)
+        *note = g_strdup_printf("%s%s%s%s%s: the rest of that direction is not imported",
+                                nc ? "client to server: " : "", nc ? nc : "", nc && ns ? "; " : "",
+                                ns ? "server to client: " : "", ns ? ns : "");
+    return out;
+}
