@@ -1,6 +1,11 @@
+import contextlib
 import os
+import re
 import shutil
+import signal
 import subprocess
+import threading
+import time
 
 import pytest
 
@@ -65,3 +70,85 @@ def processes_mentioning(marker):
         if marker in cmd:
             out.append(f"{pid}: {cmd}")
     return out
+
+
+def need(*programs):
+    missing = [p for p in programs if not shutil.which(p)]
+    if missing:
+        pytest.fail("missing programs: %s (tools/lib/install-deps test)" % ", ".join(missing))
+
+
+@contextlib.contextmanager
+def capturing(path, bpf, program="dumpcap"):
+    """A capture on loopback into path while the block runs (Debian's
+    dumpcap, or tshark, which runs it)."""
+    need(program)
+    cap = subprocess.Popen([program, "-i", "lo", "-f", bpf, "-w", path],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):  # it says "Capturing on" once it listens
+            if "Capturing on" in cap.stderr.readline():
+                break
+        time.sleep(1.5)  # it says so a moment before packets flow into the file
+        yield
+        time.sleep(1)  # the last packets reach the file
+    finally:
+        cap.send_signal(signal.SIGINT)
+        cap.wait(20)
+
+
+class Server:
+    """`vdsim server` in the background, until the test ends."""
+
+    def __init__(self, vdsim, args=(), env=None):
+        require_programs("spice-vdagentd", "spice-vdagent")
+        self.proc = subprocess.Popen([vdsim, "server", *args], stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     env={**os.environ, **(env or {})})
+        self.lines = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.lines.append(line)
+            if line.startswith("  try:"):
+                break
+        text = "".join(self.lines)
+        m = re.search(r"listening: spice://([\d.]+):(\d+)\n", text)
+        if not m:
+            self.stop()
+            pytest.fail("vdsim server did not come up:\n" + text)
+        self.port = int(m.group(2))
+        tls = re.search(r"tls-port=(\d+)", text)
+        self.tls_port = int(tls.group(1)) if tls else None
+        self.display = re.search(r"DISPLAY=(:\d+)", text).group(1)
+        # keep draining its output so it never blocks
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                pytest.fail("vdsim server did not stop on SIGINT")
+
+
+@pytest.fixture
+def server(vdsim):
+    servers = []
+
+    def start(*args, env=None):
+        s = Server(vdsim, args, env)
+        servers.append(s)
+        return s
+    yield start
+    for s in servers:
+        s.stop()
+        assert s.proc.returncode == 0, "".join(s.lines)

@@ -14,7 +14,7 @@ import pytest
 from conftest import SOURCE, require_programs
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "helpers"))
-from browser import Browser, BrowserError, chromium_path  # noqa: E402
+from browser import Browser, chromium_path  # noqa: E402
 
 SCENARIOS = os.path.join(SOURCE, "scenarios")
 

@@ -4,8 +4,6 @@ that misbehave on purpose."""
 import json
 import os
 import re
-import shutil
-import signal
 import socket
 import subprocess
 import threading
@@ -13,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import SOURCE, fixture, require_programs
+from conftest import SOURCE, capturing, fixture, need, require_programs
 
 HELPERS = os.path.join(os.path.dirname(__file__), "helpers")
 MONITORS = """id: probe/monitors
@@ -24,74 +22,11 @@ steps:
 """
 
 
-def need(*programs):
-    missing = [p for p in programs if not shutil.which(p)]
-    if missing:
-        pytest.fail("missing programs: %s (tools/lib/install-deps test)" % ", ".join(missing))
-
-
 @pytest.fixture
 def scenario(tmp_path):
     path = tmp_path / "monitors.yaml"
     path.write_text(MONITORS)
     return str(path)
-
-
-class Server:
-    """`vdsim server` in the background, until the test ends."""
-
-    def __init__(self, vdsim, args=(), env=None):
-        require_programs("spice-vdagentd", "spice-vdagent")
-        self.proc = subprocess.Popen([vdsim, "server", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True,
-                                     env={**os.environ, **(env or {})})
-        self.lines = []
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            if line.startswith("  try:"):
-                break
-        text = "".join(self.lines)
-        m = re.search(r"listening: spice://([\d.]+):(\d+)\n", text)
-        if not m:
-            self.stop()
-            pytest.fail("vdsim server did not come up:\n" + text)
-        self.port = int(m.group(2))
-        tls = re.search(r"tls-port=(\d+)", text)
-        self.tls_port = int(tls.group(1)) if tls else None
-        self.display = re.search(r"DISPLAY=(:\d+)", text).group(1)
-        # keep draining its output so it never blocks
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for line in self.proc.stdout:
-            self.lines.append(line)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                pytest.fail("vdsim server did not stop on SIGINT")
-
-
-@pytest.fixture
-def server(vdsim):
-    servers = []
-
-    def start(*args, env=None):
-        s = Server(vdsim, args, env)
-        servers.append(s)
-        return s
-    yield start
-    for s in servers:
-        s.stop()
-        assert s.proc.returncode == 0, "".join(s.lines)
 
 
 def summary(report):
@@ -241,22 +176,10 @@ def test_tshark_dissects_vdsim_client(server, run, scenario, tmp_path):
     need("tshark")
     s = server("--port", "0")
     pcap = str(tmp_path / "spice.pcapng")
-    cap = subprocess.Popen(["tshark", "-i", "lo", "-f", "tcp port %d" % s.port, "-w", pcap],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        # tshark says "Capturing on" once it listens
-        for _ in range(100):
-            line = cap.stderr.readline()
-            if "Capturing on" in line:
-                break
-        time.sleep(1.5)  # dumpcap says so a moment before packets flow into the file
+    with capturing(pcap, "tcp port %d" % s.port, program="tshark"):
         r = run("run", "--target", "spice://127.0.0.1:%d" % s.port, "--report",
                 str(tmp_path / "rep"), scenario)
         assert r.returncode == 0, r.stdout + r.stderr
-        time.sleep(1)
-    finally:
-        cap.send_signal(signal.SIGINT)
-        cap.wait(20)
     out = subprocess.run(["tshark", "-r", pcap, "-Y", "spice", "-T", "fields", "-e",
                           "spice.channel_type", "-e", "spice.main_session_id", "-e",
                           "spice.agent_message_type"], capture_output=True, text=True, timeout=60)
@@ -418,46 +341,38 @@ def test_a_spice_gtk_capture_imports_and_replays(server, run, tmp_path):
     need("dumpcap", "xclip")
     s = server("--port", "0")
     pcap = str(tmp_path / "field.pcapng")
-    cap = subprocess.Popen(["dumpcap", "-i", "lo", "-f", "tcp port %d" % s.port, "-w", pcap],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     guest_env = {**os.environ, "DISPLAY": s.display}
     text, copied = "h\u00e9llo \u2603 from spice-gtk", "copied in the gu\u00e9st"
     try:
-        for _ in range(100):
-            if "Capturing on" in cap.stderr.readline():
-                break
-        time.sleep(1.5)  # dumpcap says so a moment before packets flow into the file
-        client = subprocess.Popen(["/usr/bin/python3",
-                                   os.path.join(HELPERS, "spice_gtk_session.py"),
-                                   "spice://127.0.0.1:%d" % s.port, text, "30"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        seen = []
-        try:
-            for line in client.stdout:
-                seen.append(line.strip())
-                if line.startswith("grabbed"):  # a guest application pastes, once
-                    got, deadline = "", time.monotonic() + 10  # the grab has reached X
-                    while got != text and time.monotonic() < deadline:
-                        got = subprocess.run(["xclip", "-o", "-selection", "clipboard"],
-                                             env=guest_env, capture_output=True,
-                                             timeout=10).stdout.decode()
-                        time.sleep(0.1)
-                elif line.startswith("mouse"):  # the guest's user copies
-                    owner = subprocess.Popen(["xclip", "-i", "-selection", "clipboard", "-quiet"],
-                                             env=guest_env, stdin=subprocess.PIPE,
-                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                    owner.stdin.write(copied.encode())
-                    owner.stdin.close()
-                elif line.startswith("got"):
-                    break
-        finally:
-            client.kill()
-            client.wait()
-        assert "got " + copied in seen, seen
-        time.sleep(1)
+        with capturing(pcap, "tcp port %d" % s.port):
+            client = subprocess.Popen(["/usr/bin/python3",
+                                       os.path.join(HELPERS, "spice_gtk_session.py"),
+                                       "spice://127.0.0.1:%d" % s.port, text, "30"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            seen = []
+            try:
+                for line in client.stdout:
+                    seen.append(line.strip())
+                    if line.startswith("grabbed"):  # a guest application pastes, once
+                        got, deadline = "", time.monotonic() + 10  # the grab has reached X
+                        while got != text and time.monotonic() < deadline:
+                            got = subprocess.run(["xclip", "-o", "-selection", "clipboard"],
+                                                 env=guest_env, capture_output=True,
+                                                 timeout=10).stdout.decode()
+                            time.sleep(0.1)
+                    elif line.startswith("mouse"):  # the guest's user copies
+                        owner = subprocess.Popen(["xclip", "-i", "-selection", "clipboard", "-quiet"],
+                                                 env=guest_env, stdin=subprocess.PIPE,
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        owner.stdin.write(copied.encode())
+                        owner.stdin.close()
+                    elif line.startswith("got"):
+                        break
+            finally:
+                client.kill()
+                client.wait()
+            assert "got " + copied in seen, seen
     finally:
-        cap.send_signal(signal.SIGINT)
-        cap.wait(20)
         subprocess.run(["pkill", "-f", "xclip -i -selection clipboard -quiet"])
     out = str(tmp_path / "field.yaml")
     r = run("import", pcap, "-o", out)

@@ -116,15 +116,25 @@ class Browser:
              timeout=30):
         """Load a file and wait until the page says it has drawn; the time
         from navigation to that, in seconds."""
+        return self.goto("file://" + os.path.abspath(path), ready, timeout)
+
+    def goto(self, url, ready="true", timeout=30):
+        """Load a URL and wait until ready (an expression) holds; the time
+        from navigation to that, in seconds."""
         self._events.clear()
         t0 = time.monotonic()
-        self.call("Page.navigate", url="file://" + os.path.abspath(path))
+        self.call("Page.navigate", url=url)
         self.wait_event("Page.loadEventFired", timeout)
-        while not self.eval(ready):
-            if time.monotonic() - t0 > timeout:
-                raise BrowserError("the page did not get ready in %d s" % timeout)
-            time.sleep(0.02)
+        self.wait_for(ready, timeout - (time.monotonic() - t0), "the page did not get ready")
         return time.monotonic() - t0
+
+    def wait_for(self, expr, timeout, what):
+        """Until the expression holds in the page, or BrowserError(what)."""
+        deadline = time.monotonic() + timeout
+        while not self.eval(expr):
+            if time.monotonic() > deadline:
+                raise BrowserError("%s in %d s (waiting for %s)" % (what, timeout, expr))
+            time.sleep(0.02)
 
     def eval(self, expr):
         r = self.call("Runtime.evaluate", expression=expr, returnByValue=True)
