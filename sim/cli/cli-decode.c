@@ -6,6 +6,7 @@
 
 #include "cli/cli.h"
 #include "proto/agent-chunk.h"
+#include "trace/capture.h"
 #include "trace/trace.h"
 
 typedef struct decode_run {
@@ -91,6 +92,14 @@ int vds_cli_decode(int argc, char **argv)
         return VDS_EXIT_USAGE;
     }
     const char *path = argv[1];
+    bool capture = strcmp(path, "-") != 0 && vds_capture_file_sniff(path);
+    if (capture || (strcmp(path, "-") != 0 && vds_trace_file_sniff(path))) {
+        fprintf(stderr,
+                "vdsim decode: %s is a %s, not a port's byte stream: vdsim import %s makes "
+                "it a scenario, vdsim report %s a page\n",
+                path, capture ? "packet capture" : "vdsim trace", path, path);
+        return VDS_EXIT_USAGE;
+    }
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!in) {
         fprintf(stderr, "vdsim decode: %s: %s\n", path, g_strerror(errno));

@@ -524,3 +524,18 @@ int vds_capture_read_mem(const char *name, const uint8_t *data, size_t len, vds_
     }
     return read_pcap(p, name, c, err); /* pcap_close closes f */
 }
+
+bool vds_capture_file_sniff(const char *path)
+{
+    uint8_t m[4] = {0};
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        if (fread(m, 1, sizeof(m), f) != sizeof(m))
+            memset(m, 0, sizeof(m));
+        fclose(f);
+    }
+    uint32_t be = (uint32_t)m[0] << 24 | (uint32_t)m[1] << 16 | (uint32_t)m[2] << 8 | m[3];
+    return be == 0xa1b2c3d4 || be == 0xd4c3b2a1 || /* pcap, microseconds, either byte order */
+           be == 0xa1b23c4d || be == 0x4d3cb2a1 || /* pcap, nanoseconds */
+           be == 0x0a0d0d0a;                       /* pcapng's section header block */
+}

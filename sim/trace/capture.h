@@ -65,6 +65,9 @@ int vds_capture_read(const char *path, vds_capture *c, vds_err *err);
 int vds_capture_read_mem(const char *name, const uint8_t *data, size_t len, vds_capture *c,
                          vds_err *err);
 void vds_capture_clear(vds_capture *c);
+/* Whether path starts like a pcap or pcapng file: only a sniff, to point a
+ * command that reads something else at the ones that read captures. */
+bool vds_capture_file_sniff(const char *path);
 
 /* The frame and time of the byte at off of s (the frame that carried it, or
  * the last one before it). */

@@ -146,6 +146,21 @@ def test_usage_errors(run):
     assert r.returncode == 2 and "cannot read trace" in r.stderr
 
 
+def test_a_capture_or_a_trace_is_pointed_at_the_commands_that_read_it(run, tmp_path):
+    """Not decoded as port bytes (it would be a framing error at byte 0)."""
+    for name, head in (("a.pcap", b"\xd4\xc3\xb2\xa1"), ("b.pcapng", b"\x0a\x0d\x0d\x0a"),
+                       ("c.pcap", b"\xa1\xb2\x3c\x4d")):
+        (tmp_path / name).write_bytes(head + bytes(40))
+        r = run("decode", str(tmp_path / name))
+        assert r.returncode == 2, r.stdout
+        assert "%s is a packet capture, not a port's byte stream: vdsim import" % (
+            tmp_path / name) in r.stderr
+    trace = tmp_path / "t.jsonl"
+    trace.write_text('{"vdsim-trace": 1}\n')
+    r = run("decode", str(trace))
+    assert r.returncode == 2 and "is a vdsim trace, not a port's byte stream" in r.stderr
+
+
 def test_diff_located_error(run, tmp_path):
     t = tmp_path / "t.jsonl"
     t.write_text('{"vdsim-trace":1}\n{"t":1,"kind":"agent","dir":"to-agent","type":"reply"}\n'
