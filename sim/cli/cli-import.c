@@ -232,8 +232,9 @@ static int list_only(const char *path)
     }
     vds_capture_sessions ss;
     vds_capture_sessions_find(&c, &ss);
-    printf("%s: %" G_GUINT64_FORMAT " frames, %u TCP connections, %u SPICE sessions%s%s\n", path,
-           c.frames, c.conns->len, ss.sessions->len, c.note ? "; " : "", c.note ? c.note : "");
+    printf("%s: %" G_GUINT64_FORMAT " frames, %u TCP connection%s, %u SPICE session%s%s%s\n", path,
+           c.frames, c.conns->len, c.conns->len == 1 ? "" : "s", ss.sessions->len,
+           ss.sessions->len == 1 ? "" : "s", c.note ? "; " : "", c.note ? c.note : "");
     list_sessions(&ss, stdout);
     vds_capture_sessions_clear(&ss);
     vds_capture_clear(&c);
