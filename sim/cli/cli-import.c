@@ -48,8 +48,10 @@ static GPtrArray *trace_events(const char *path, vds_err *err)
     return ev;
 }
 
-static void list_sessions(const vds_capture_sessions *ss, FILE *out)
+static void list_sessions(const vds_capture *c, const vds_capture_sessions *ss, FILE *out)
 {
+    if (c->cut)
+        fprintf(out, "  note: %s\n", c->cut);
     for (guint i = 0; i < ss->sessions->len; i++) {
         const vds_spice_session *s = ss->sessions->pdata[i];
         fprintf(out,
@@ -68,6 +70,8 @@ static GPtrArray *left_out(const vds_capture *c, const vds_spice_session *s)
     GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
     if (c->note)
         g_ptr_array_add(out, g_strdup_printf("the capture is cut short: %s", c->note));
+    if (c->cut)
+        g_ptr_array_add(out, g_strdup(c->cut));
     for (guint i = 0; i < s->notes->len; i++)
         g_ptr_array_add(out, g_strdup(s->notes->pdata[i]));
     g_autoptr(GList) keys = g_hash_table_get_keys(s->left_out);
@@ -139,11 +143,11 @@ vds_spice_session *vds_cli_capture_session(const char *path, unsigned session, v
     if (!ss->sessions->len) {
         fprintf(stderr, "%s: %" G_GUINT64_FORMAT " frames, no SPICE session vdsim can read\n", path,
                 c->frames);
-        list_sessions(ss, stderr);
+        list_sessions(c, ss, stderr);
         vds_err_set(err, VDS_ERR_USAGE, path, "no SPICE session in it");
     } else if (!session && ss->sessions->len > 1) {
         fprintf(stderr, "%s holds %u SPICE sessions:\n", path, ss->sessions->len);
-        list_sessions(ss, stderr);
+        list_sessions(c, ss, stderr);
         vds_err_set(err, VDS_ERR_USAGE, path, "pick one with --session N");
     } else if (session > ss->sessions->len) {
         vds_err_set(err, VDS_ERR_USAGE, path, "no session %u (the capture holds %u)", session,
@@ -235,7 +239,7 @@ static int list_only(const char *path)
     printf("%s: %" G_GUINT64_FORMAT " frames, %u TCP connection%s, %u SPICE session%s%s%s\n", path,
            c.frames, c.conns->len, c.conns->len == 1 ? "" : "s", ss.sessions->len,
            ss.sessions->len == 1 ? "" : "s", c.note ? "; " : "", c.note ? c.note : "");
-    list_sessions(&ss, stdout);
+    list_sessions(&c, &ss, stdout);
     vds_capture_sessions_clear(&ss);
     vds_capture_clear(&c);
     return VDS_EXIT_OK;

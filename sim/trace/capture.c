@@ -84,6 +84,7 @@ void vds_capture_clear(vds_capture *c)
     if (c->conns)
         g_ptr_array_unref(c->conns);
     g_free(c->note);
+    g_free(c->cut);
     memset(c, 0, sizeof(*c));
 }
 
@@ -430,8 +431,11 @@ static int read_all(pcap_t *p, const char *name, vds_capture *c, vds_err *err)
     struct pcap_pkthdr *h;
     const u_char *data;
     int rc;
+    uint64_t cut = 0, first_cut = 0;
     while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
         r.frame = ++c->frames;
+        if (h->caplen < h->len && !cut++)
+            first_cut = r.frame;
         packet pk;
         tcp_seg t;
         uint64_t t_ns = (uint64_t)h->ts.tv_sec * 1000000000ull + (uint64_t)h->ts.tv_usec;
@@ -440,6 +444,12 @@ static int read_all(pcap_t *p, const char *name, vds_capture *c, vds_err *err)
         else
             c->not_tcp++;
     }
+    if (cut) /* tcpdump -s 96, or an old tcpdump's default of 68 or 96 bytes */
+        c->cut =
+            g_strdup_printf("%" G_GUINT64_FORMAT " frames (the first is frame %" G_GUINT64_FORMAT
+                            ") were cut to the capture's snap length of %d bytes: what "
+                            "they lost is gaps (capture with -s 0)",
+                            cut, first_cut, pcap_snapshot(p));
     if (rc == PCAP_ERROR) /* a truncated file: what came before is kept */
         c->note = g_strdup_printf("%s: frame %" G_GUINT64_FORMAT ": %s", name, c->frames + 1,
                                   pcap_geterr(p));

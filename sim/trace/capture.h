@@ -54,6 +54,7 @@ typedef struct vds_capture {
     uint64_t not_tcp; /* frames that were not TCP over IPv4/IPv6 */
     GPtrArray *conns; /* vds_tcp_conn*, by first frame */
     char *note;       /* a truncated file: where reading stopped, or NULL */
+    char *cut;        /* frames cut short by the capture's snap length: how many, or NULL */
 } vds_capture;
 
 /* Read path into c (clear with vds_capture_clear). -1 with a located error

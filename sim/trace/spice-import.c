@@ -8,6 +8,8 @@
 #include "trace/websocket.h"
 
 #define TICKET_SIZE 128 /* RSA-1024 */
+/* The largest agent message body an import reassembles. */
+#define VDS_IMPORT_AGENT_MAX (256u << 20)
 
 /* One channel: its link, and where its data messages start in each stream. */
 typedef struct channel {
@@ -257,25 +259,44 @@ static void agent_message(importer *im, agent_stream *as, vds_dir dir, uint64_t 
     }
 }
 
+/* Whether a piece can start an agent message: its protocol, a type the
+   protocol has, a size within bounds. Clients and spice-server start each
+   message in a piece of its own, so after a loss the stream picks up at
+   the first piece that does. */
+static bool starts_message(const uint8_t *p, uint32_t n)
+{
+    if (n < VDS_AGENT_HDR_SIZE || vds_get_u32(p) != VD_AGENT_PROTOCOL)
+        return false;
+    uint32_t type = vds_get_u32(p + 4), size = vds_get_u32(p + 16);
+    return type > 0 && type < VD_AGENT_END_MESSAGE && size <= VDS_IMPORT_AGENT_MAX;
+}
+
 /* One AGENT_DATA piece: the agent's stream carries VDAgentMessages back to
    back, split into pieces of at most 2048 bytes. */
 static void agent_piece(importer *im, const raw_msg *r, vds_dir dir)
 {
     agent_stream *as = dir == VDS_DIR_TO_AGENT ? &im->to_agent : &im->from_agent;
+    const char *way = dir == VDS_DIR_TO_AGENT ? "to the agent" : "from the agent";
     const uint8_t *p = r->body;
     uint32_t n = r->len;
     if (r->partial) { /* which messages it belonged to cannot be told */
-        note(im->s,
-             "agent data %s at frame %" G_GUINT64_FORMAT
-             " lost bytes in a gap: that message and the rest of this direction's agent "
-             "stream are not imported",
-             dir == VDS_DIR_TO_AGENT ? "to the agent" : "from the agent", r->frame);
+        if (as->pieces != UINT32_MAX)
+            note(im->s,
+                 "agent data %s at frame %" G_GUINT64_FORMAT
+                 " lost bytes in a gap: the message it carried is not imported, nor any until "
+                 "a piece starts a message again",
+                 way, r->frame);
         g_byte_array_set_size(as->buf, 0);
         as->pieces = UINT32_MAX; /* lost */
         return;
     }
-    if (as->pieces == UINT32_MAX)
-        return;
+    if (as->pieces == UINT32_MAX) {
+        if (!starts_message(p, n))
+            return;
+        note(im->s, "agent data %s picks up again at frame %" G_GUINT64_FORMAT, way, r->frame);
+        g_byte_array_set_size(as->buf, 0);
+        as->pieces = 0;
+    }
     while (n) {
         if (!as->buf->len)
             as->frame = r->frame;
@@ -290,11 +311,12 @@ static void agent_piece(importer *im, const raw_msg *r, vds_dir dir)
             memcpy(h + as->buf->len, p, VDS_AGENT_HDR_SIZE - as->buf->len);
             want += vds_get_u32(h + 16);
         }
-        if (want > VDS_AGENT_HDR_SIZE + (256u << 20)) {
+        if (want > VDS_AGENT_HDR_SIZE + VDS_IMPORT_AGENT_MAX) {
             note(im->s,
                  "agent message at frame %" G_GUINT64_FORMAT " claims %" G_GUINT64_FORMAT
-                 " bytes: the rest of this direction's agent stream is not imported",
+                 " bytes: it is not imported, nor any until a piece starts a message again",
                  as->frame, want);
+            g_byte_array_set_size(as->buf, 0);
             as->pieces = UINT32_MAX;
             return;
         }

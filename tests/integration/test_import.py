@@ -66,22 +66,29 @@ def test_tcp_out_of_order_and_retransmitted_is_the_same_session(run, tmp_path):
 
 def test_a_gap_in_agent_data_loses_that_message_not_the_import(run, tmp_path):
     path = tmp_path / "gap.pcap"
-    # the client's monitors-config goes in segments of 1000 bytes: with the
-    # 12th client segment (inside the 4 KiB clipboard that follows) missing,
-    # the monitors-config before it still imports
+    # the client's messages go in segments of 1000 bytes: with a segment
+    # inside the 4 KiB clipboard missing, the monitors-config before it and
+    # the one after it still import; the agent stream picks up at the next
+    # piece that starts a message
     big = pcapgen.agent(pcapgen.CLIPBOARD, struct.pack("<I", 1) + b"x" * 4000)
-    extra = [(True, pcapgen.agent_data(big, True))]
+    extra = [(True, pcapgen.agent_data(big, True)),
+             (True, pcapgen.agent_data(pcapgen.monitors(800, 600), True)),
+             (False, pcapgen.agent_data(pcapgen.reply(pcapgen.MONITORS_CONFIG), False))]
 
     def lose_one(tcp):
         client = [i for i, s in enumerate(tcp.segments) if s[0] and s[3]]
-        lost = client[-3]
+        lost = client[-3]  # the clipboard's third 1000 bytes
         return [i for i in range(len(tcp.segments)) if i != lost]
     pcapgen.capture(str(path), order=lose_one, extra=extra)
     r = run("import", str(path))
     assert r.returncode == 0, r.stderr
     assert SEND_EXPECT in r.stdout
-    assert "# left out: main channel 0, client to server: a gap in a message header" in r.stdout \
-        or "lost bytes in a gap" in r.stdout, r.stdout
+    assert "# left out: agent data to the agent at frame 16 lost bytes in a gap: the message " \
+           "it carried is not imported, nor any until a piece starts a message again" in r.stdout
+    assert "# left out: agent data to the agent picks up again at frame 18" in r.stdout, r.stdout
+    assert "msg: clipboard," not in r.stdout
+    assert SEND_EXPECT.replace("1024", "800").replace("768", "600") in r.stdout, r.stdout
+    assert r.stdout.count("  - expect: {msg: reply, type: monitors-config, error: success") == 2
 
 
 def test_a_truncated_file_keeps_what_came_before(run, tmp_path):
@@ -93,6 +100,22 @@ def test_a_truncated_file_keeps_what_came_before(run, tmp_path):
     assert "# left out: the capture is cut short:" in r.stdout and "frame 13" in r.stdout
     assert SEND_EXPECT in r.stdout
     assert "the field agent never answered this monitors-config" in r.stdout
+
+
+def test_a_capture_cut_by_its_snap_length_says_so(run, tmp_path):
+    """tcpdump -s 96 (an old tcpdump's default) keeps 42 bytes of each
+    segment's payload here: the link reply is lost to a gap, and the import
+    says why and what to do."""
+    tcp = pcapgen.Tcp()
+    tcp.syn()
+    for to_server, data in pcapgen.session():
+        tcp.send(to_server, data)
+    pcapgen.write_pcap(str(tmp_path / "snap.pcap"), tcp, snap=96)
+    r = run("import", str(tmp_path / "snap.pcap"))
+    assert r.returncode == 2
+    assert "note: 3 frames (the first is frame 4) were cut to the capture's snap length of 96 " \
+           "bytes: what they lost is gaps (capture with -s 0)" in r.stderr, r.stderr
+    assert "the server's link reply cannot be read" in r.stderr, r.stderr
 
 
 def test_captures_without_a_readable_session_say_why(run, tmp_path):

@@ -179,11 +179,12 @@ def frame(link, ip, v6):
     return ip  # raw
 
 
-def write_pcap(path, tcp, link="ethernet", order=None, t0=1_700_000_000.0):
+def write_pcap(path, tcp, link="ethernet", order=None, t0=1_700_000_000.0, snap=65535):
     """Segments in order (a list of indexes into tcp.segments, repeats and
-    omissions allowed), each a frame 1 ms after the one before."""
+    omissions allowed), each a frame 1 ms after the one before; frames
+    longer than snap are cut to it, as a capture tool's snap length does."""
     order = range(len(tcp.segments)) if order is None else order
-    return write_frames(path, [(tcp, tcp.segments[i]) for i in order], link, t0)
+    return write_frames(path, [(tcp, tcp.segments[i]) for i in order], link, t0, snap)
 
 
 def write_conns(path, tcps, link="ethernet"):
@@ -191,15 +192,16 @@ def write_conns(path, tcps, link="ethernet"):
     return write_frames(path, [(t, s) for t in tcps for s in t.segments], link)
 
 
-def write_frames(path, frames, link="ethernet", t0=1_700_000_000.0):
-    out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, LINKS[link])]
+def write_frames(path, frames, link="ethernet", t0=1_700_000_000.0, snap=65535):
+    out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, snap, LINKS[link])]
     for n, (tcp, segment) in enumerate(frames):
         to_server, seq, flags, payload = segment
         src, dst = (tcp.client, tcp.server) if to_server else (tcp.server, tcp.client)
         ip = ip_packet(src[0], dst[0], tcp.v6, tcp_bytes(src[1], dst[1], seq, flags, payload))
         f = frame(link, ip, tcp.v6)
         t = t0 + n / 1000.0
-        out.append(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(f), len(f)) + f)
+        kept = f[:snap]
+        out.append(struct.pack("<IIII", int(t), int((t % 1) * 1e6), len(kept), len(f)) + kept)
     data = b"".join(out)
     with open(path, "wb") as fh:
         fh.write(data)
