@@ -55,9 +55,9 @@ static void list_sessions(const vds_capture *c, const vds_capture_sessions *ss, 
     for (guint i = 0; i < ss->sessions->len; i++) {
         const vds_spice_session *s = ss->sessions->pdata[i];
         fprintf(out,
-                "  session %u: %s -> %s%s from frame %" G_GUINT64_FORMAT
+                "  session %u: %s -> %s%s%s from frame %" G_GUINT64_FORMAT
                 ", %u agent messages, %u mouse events\n",
-                s->index, s->client, s->server, s->websocket ? " over WebSocket" : "",
+                s->index, s->client, s->server, s->via ? " " : "", s->via ? s->via : "",
                 s->first_frame, s->agent_messages, s->inputs_messages);
     }
     for (guint i = 0; i < ss->others->len; i++)
@@ -177,7 +177,7 @@ static char *import_capture(const char *path, unsigned session, const payload_pl
             g_ptr_array_add(ev, json_node_get_object(s->events->pdata[i]));
         vds_import_info info = {.source = path,
                                 .session = s->index,
-                                .transport = s->websocket ? "SPICE over WebSocket" : NULL,
+                                .via = s->via,
                                 .left_out = lo,
                                 .payloads = s->payloads,
                                 .payload_dir = pl ? pl->in_scenario : NULL,

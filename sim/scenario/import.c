@@ -600,7 +600,7 @@ static void put_header(GString *out, const synth *s, const vds_import_info *info
     g_string_append_printf(out, "# vdsim import of %s%s", src, info->session ? "" : "\n");
     if (info->session)
         g_string_append_printf(out, ", session %u%s%s\n", info->session,
-                               info->transport ? ", " : "", info->transport ? info->transport : "");
+                               info->via ? ", SPICE " : "", info->via ? info->via : "");
     g_string_append_printf(out, "# %u sends, %u expectations, %u guest actions\n", s->sends,
                            s->expects, s->guest_steps);
     for (guint i = 0; info->left_out && i < info->left_out->len; i++) {

@@ -19,11 +19,11 @@ typedef struct vds_import_payload {
 void vds_import_payload_free(vds_import_payload *p);
 
 typedef struct vds_import_info {
-    const char *source;    /* the capture or trace, as the user named it */
-    const char *id;        /* the scenario's id (made from the file name when NULL) */
-    unsigned session;      /* which session of the capture (comments) */
-    const char *transport; /* how the session was carried when not plain TCP (comments) */
-    GPtrArray *left_out;   /* char*: what the import did not take, for the header comment */
+    const char *source;  /* the capture or trace, as the user named it */
+    const char *id;      /* the scenario's id (made from the file name when NULL) */
+    unsigned session;    /* which session of the capture (comments) */
+    const char *via;     /* how SPICE went when not straight ("over WebSocket"), for comments */
+    GPtrArray *left_out; /* char*: what the import did not take, for the header comment */
     /* JsonObject* (an event) -> GBytes*: data its event knows by digest
        only (borrowed, may be NULL: such data becomes a placeholder) */
     GHashTable *payloads;

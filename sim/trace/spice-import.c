@@ -5,7 +5,7 @@
 #include "proto/agent.h"
 #include "proto/spice.h"
 #include "trace/trace.h"
-#include "trace/websocket.h"
+#include "trace/tunnel.h"
 
 #define TICKET_SIZE 128 /* RSA-1024 */
 /* The largest agent message body an import reassembles. */
@@ -18,8 +18,8 @@ typedef struct channel {
     uint32_t connection_id;
     bool mini;
     uint64_t data_c, data_s; /* offsets of the first data message client -> server and back */
-    bool websocket;          /* conn is the connection inside a WebSocket */
-    char *ws_note;           /* where the WebSocket's frames stopped making sense, or NULL */
+    char *via;               /* conn is inside a tunnel: how SPICE went ("over WebSocket") */
+    char *tunnel_note;       /* where the tunnel stopped making sense, or NULL */
     char *why;               /* not readable: why (then it is a note) */
 } channel;
 
@@ -41,6 +41,7 @@ void vds_spice_session_free(vds_spice_session *s)
     if (!s)
         return;
     g_free(s->client);
+    g_free(s->via);
     g_free(s->server);
     g_ptr_array_unref(s->events);
     g_ptr_array_unref(s->notes);
@@ -400,7 +401,7 @@ static vds_spice_session *session_new(unsigned index, const channel *main_ch)
 {
     vds_spice_session *s = g_new0(vds_spice_session, 1);
     s->index = index;
-    s->websocket = main_ch->websocket;
+    s->via = g_strdup(main_ch->via);
     s->id = session_id(main_ch);
     s->client = g_strdup(main_ch->conn->client);
     s->server = g_strdup(main_ch->conn->server);
@@ -427,9 +428,9 @@ static void import_session(vds_spice_session *s, GPtrArray *chans)
                  channel_name(ch->type), ch->id);
             continue;
         }
-        if (ch->ws_note)
-            note(s, "%s channel %u over WebSocket, %s", channel_name(ch->type), ch->id,
-                 ch->ws_note);
+        if (ch->tunnel_note)
+            note(s, "%s channel %u %s, %s", channel_name(ch->type), ch->id, ch->via,
+                 ch->tunnel_note);
         walk(s, ch, true, msgs);
         walk(s, ch, false, msgs);
     }
@@ -451,7 +452,8 @@ static void import_session(vds_spice_session *s, GPtrArray *chans)
 
 static void channel_free(channel *ch)
 {
-    g_free(ch->ws_note);
+    g_free(ch->via);
+    g_free(ch->tunnel_note);
     g_free(ch->why);
     g_free(ch);
 }
@@ -493,28 +495,28 @@ static void join_sessions(vds_capture_sessions *out, GPtrArray *chans)
     }
 }
 
-/* The channel of conn (a WebSocket unwrapped first: the connection inside
+/* The channel of conn (a tunnel taken off first: the connection inside
    goes to unwrapped, which outlives the channel), or NULL with the reason
    in out->others. */
 static channel *channel_of(const vds_tcp_conn *conn, GPtrArray *unwrapped,
                            vds_capture_sessions *out)
 {
     channel *ch = g_new0(channel, 1);
-    if (vds_ws_is_upgrade(conn)) {
-        vds_tcp_conn *plain = vds_ws_unwrap(conn, &ch->ws_note, &ch->why);
-        if (plain) {
-            g_ptr_array_add(unwrapped, plain);
-            ch->websocket = true;
-            read_link(plain, ch);
+    vds_tunnel_kind k = vds_tunnel_sniff(conn);
+    if (k != VDS_TUNNEL_NONE) {
+        vds_tcp_conn *inside = vds_tunnel_unwrap(conn, k, &ch->via, &ch->tunnel_note, &ch->why);
+        if (inside) {
+            g_ptr_array_add(unwrapped, inside);
+            read_link(inside, ch);
         }
     } else {
         read_link(conn, ch);
     }
     if (ch->why) {
-        g_autofree char *why = !ch->websocket ? g_strdup(ch->why)
-                               : ch->ws_note
-                                   ? g_strdup_printf("over WebSocket, %s; %s", ch->why, ch->ws_note)
-                                   : g_strconcat("over WebSocket, ", ch->why, NULL);
+        g_autofree char *why =
+            !ch->via          ? g_strdup(ch->why)
+            : ch->tunnel_note ? g_strdup_printf("%s, %s; %s", ch->via, ch->why, ch->tunnel_note)
+                              : g_strdup_printf("%s, %s", ch->via, ch->why);
         g_ptr_array_add(out->others, conn_text(conn, why));
         channel_free(ch);
         return NULL;

@@ -11,7 +11,7 @@
 typedef struct vds_spice_session {
     unsigned index; /* 1-based, in the order the main channels appear */
     uint32_t id;    /* MAIN_INIT's session id, 0 when it did not come */
-    bool websocket; /* its main channel is SPICE inside a WebSocket */
+    char *via;      /* its main channel went through a tunnel: how ("over WebSocket"), or NULL */
     char *client, *server;
     uint64_t first_frame;
     uint64_t t0_ns;       /* capture time of its first frame: events count from it */

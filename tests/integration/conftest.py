@@ -3,6 +3,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -76,6 +77,26 @@ def need(*programs):
     missing = [p for p in programs if not shutil.which(p)]
     if missing:
         pytest.fail("missing programs: %s (tools/lib/install-deps test)" % ", ".join(missing))
+
+
+def free_port():
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port, proc, what, timeout=20):
+    """Until something accepts on 127.0.0.1:port; fails naming what when
+    proc exits first or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with socket.socket() as c:
+            if c.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail("%s did not listen on port %d" % (what, port))
+        time.sleep(0.1)
 
 
 @contextlib.contextmanager

@@ -198,6 +198,27 @@ def test_spice_inside_a_websocket_imports_as_plain_spice(run, tmp_path):
     assert "the server refused the WebSocket upgrade: HTTP/1.1 400 Bad Request" in r.stderr
 
 
+def test_spice_through_an_http_proxy_imports_as_plain_spice(run, tmp_path):
+    """spice-gtk with SPICE_PROXY: a CONNECT and the proxy's answer, then
+    SPICE. The same steps as plain; a refused CONNECT quotes both lines."""
+    plain, proxied = tmp_path / "plain.pcap", tmp_path / "proxied.pcap"
+    pcapgen.capture(str(plain))
+    pcapgen.capture(str(proxied), proxy=True)
+    r = run("import", str(proxied))
+    assert r.returncode == 0, r.stderr
+    assert steps(r.stdout) == steps(run("import", str(plain)).stdout)
+    assert ", session 1, SPICE through an HTTP proxy (CONNECT 10.0.0.1:5900)\n" in r.stdout
+    refused = pcapgen.Tcp()
+    refused.syn()
+    refused.send(True, pcapgen.CONNECT)
+    refused.send(False, b"HTTP/1.1 403 Access violation\r\n\r\n")
+    pcapgen.write_pcap(str(tmp_path / "refused.pcap"), refused)
+    r = run("import", str(tmp_path / "refused.pcap"))
+    assert r.returncode == 2
+    assert "the proxy refused CONNECT 10.0.0.1:5900 HTTP/1.1: HTTP/1.1 403 Access violation" \
+        in r.stderr, r.stderr
+
+
 def test_several_sessions_are_listed_and_one_is_picked(run, tmp_path):
     a, b = pcapgen.Tcp(client=("10.0.0.2", 40000)), pcapgen.Tcp(client=("10.0.0.3", 40001))
     for tcp, sid in ((a, 1), (b, 2)):

@@ -7,7 +7,6 @@ import functools
 import http.server
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import capturing, need
+from conftest import capturing, free_port, need, wait_listening
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "helpers"))
 from browser import Browser  # noqa: E402
@@ -47,12 +46,6 @@ def html5():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield "http://127.0.0.1:%d" % httpd.server_address[1]
     httpd.shutdown()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # the size resize.js's resize_helper asks for, worked out the way it does
@@ -141,13 +134,7 @@ def test_both_legs_of_websockify_import_to_the_same_steps(server, run, html5, tm
     proxy = subprocess.Popen(["websockify", "127.0.0.1:%d" % ws_port, "127.0.0.1:%d" % s.port],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            with socket.socket() as c:
-                if c.connect_ex(("127.0.0.1", ws_port)) == 0:
-                    break
-            assert proxy.poll() is None and time.monotonic() < deadline, proxy.stderr.read()
-            time.sleep(0.1)
+        wait_listening(ws_port, proxy, "websockify")
         pcap = str(tmp_path / "legs.pcapng")
         web_session(html5, ws_port, pcap, "tcp port %d or tcp port %d" % (ws_port, s.port),
                     str(tmp_path / "shot.png"))

@@ -208,14 +208,23 @@ def write_frames(path, frames, link="ethernet", t0=1_700_000_000.0, snap=65535):
     return data
 
 
-def capture(path, link="ethernet", v6=False, order=None, extra=None, syn=True, ws=False):
-    """One main channel's session; ws: inside a WebSocket."""
+CONNECT = b"CONNECT 10.0.0.1:5900 HTTP/1.1\r\nHost: 10.0.0.1:5900\r\n\r\n"
+ESTABLISHED = b"HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy/1.11.1\r\n\r\n"
+
+
+def capture(path, link="ethernet", v6=False, order=None, extra=None, syn=True, ws=False,
+            proxy=False):
+    """One main channel's session; ws: inside a WebSocket; proxy: through an
+    HTTP proxy (its CONNECT first)."""
     client = ("fd00::2", 40000) if v6 else ("10.0.0.2", 40000)
     server = ("fd00::1", 5900) if v6 else ("10.0.0.1", 5900)
     tcp = Tcp(client, server, v6)
     if syn:
         tcp.syn()
     items = session(extra=extra)
-    for to_server, data in websocket(items) if ws else items:
+    items = websocket(items) if ws else items
+    if proxy:
+        items = [(True, CONNECT), (False, ESTABLISHED)] + items
+    for to_server, data in items:
         tcp.send(to_server, data)
     return write_pcap(path, tcp, link, order(tcp) if callable(order) else order)

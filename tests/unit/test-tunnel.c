@@ -1,11 +1,11 @@
-/* The WebSocket layer of captures: a connection built by hand (its bytes,
- * the frames that carried them, its gaps), unwrapped, and checked byte by
- * byte with the frame each byte came in. */
+/* The tunnels of captures (WebSocket, HTTP CONNECT): a connection built by
+ * hand (its bytes, the frames that carried them, its gaps), unwrapped, and
+ * checked byte by byte with the frame each byte came in. */
 #include "test-util.h"
 
 #include <string.h>
 
-#include "trace/websocket.h"
+#include "trace/tunnel.h"
 
 static const char upgrade[] = "GET /websockify HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
                               "UPGRADE: WebSocket\r\nSec-WebSocket-Version: 13\r\n\r\n";
@@ -60,6 +60,16 @@ static vds_tcp_conn *conn_with_heads(void)
     return c;
 }
 
+/* conn unwrapped as what it sniffs as; *via checked against want_via */
+static vds_tcp_conn *unwrap(const vds_tcp_conn *c, const char *want_via, char **note, char **why)
+{
+    g_autofree char *via = NULL;
+    vds_tcp_conn *u = vds_tunnel_unwrap(c, vds_tunnel_sniff(c), &via, note, why);
+    if (u)
+        assert_string_equal(via, want_via);
+    return u;
+}
+
 static uint64_t frame_of(const vds_tcp_stream *s, uint64_t off)
 {
     const vds_tcp_mark *m = vds_tcp_stream_mark(s, off);
@@ -72,7 +82,7 @@ static void frames_unwrap_to_payloads(void **state)
 {
     (void)state;
     vds_tcp_conn *c = conn_with_heads();
-    assert_true(vds_ws_is_upgrade(c));
+    assert_int_equal(vds_tunnel_sniff(c), VDS_TUNNEL_WEBSOCKET);
     uint8_t b[512];
     char big[300];
     memset(big, 'B', sizeof(big));
@@ -89,7 +99,7 @@ static void frames_unwrap_to_payloads(void **state)
     put(&c->to_client, b, n, 13);
 
     char *note = NULL, *why = NULL;
-    vds_tcp_conn *u = vds_ws_unwrap(c, &note, &why);
+    vds_tcp_conn *u = unwrap(c, "over WebSocket", &note, &why);
     assert_non_null(u);
     assert_null(note);
     assert_null(why);
@@ -131,7 +141,7 @@ static void gaps_in_payload_and_in_header(void **state)
     put(&c->to_client, b + 1, n - 1, 24);
 
     char *note = NULL, *why = NULL;
-    vds_tcp_conn *u = vds_ws_unwrap(c, &note, &why);
+    vds_tcp_conn *u = unwrap(c, "over WebSocket", &note, &why);
     assert_non_null(u);
     const vds_tcp_stream *s = &u->to_server;
     assert_int_equal(s->data->len, 15);
@@ -171,7 +181,7 @@ static void compressed_and_unknown_frames_are_named(void **state)
     n += frame(b + n, 0x83, "??", 2, false, 0); /* opcode 3 is reserved */
     put(&c->to_client, b, n, 31);
     char *note = NULL, *why = NULL;
-    vds_tcp_conn *u = vds_ws_unwrap(c, &note, &why);
+    vds_tcp_conn *u = unwrap(c, "over WebSocket", &note, &why);
     assert_non_null(u);
     assert_int_equal(u->to_server.data->len, 4);
     assert_int_equal(u->to_client.data->len, 2);
@@ -192,13 +202,13 @@ static void upgrades_refused_or_absent(void **state)
     c->to_server.from_start = true;
     const char get[] = "GET / HTTP/1.1\r\nHost: h\r\nX-Note: upgrade: websocket\r\n\r\n";
     put(&c->to_server, get, strlen(get), 1);
-    assert_false(vds_ws_is_upgrade(c)); /* the words in another header do not count */
+    assert_int_equal(vds_tunnel_sniff(c), VDS_TUNNEL_NONE); /* words in another header */
     vds_tcp_conn_free(c);
 
     c = vds_tcp_conn_new("a:1", "b:2", 1);
     c->to_server.from_start = true;
     put(&c->to_server, upgrade, strlen(upgrade) - 2, 1); /* no blank line yet */
-    assert_false(vds_ws_is_upgrade(c));
+    assert_int_equal(vds_tunnel_sniff(c), VDS_TUNNEL_NONE);
     vds_tcp_conn_free(c);
 
     c = vds_tcp_conn_new("a:1", "b:2", 1);
@@ -207,12 +217,48 @@ static void upgrades_refused_or_absent(void **state)
     const char refused[] = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n";
     put(&c->to_client, refused, strlen(refused), 2);
     char *note = NULL, *why = NULL;
-    assert_null(vds_ws_unwrap(c, &note, &why));
+    assert_null(unwrap(c, "over WebSocket", &note, &why));
     assert_string_equal(why, "the server refused the WebSocket upgrade: HTTP/1.1 403 Forbidden");
     g_free(why);
     g_byte_array_set_size(c->to_client.data, 0);
-    assert_null(vds_ws_unwrap(c, &note, &why));
-    assert_string_equal(why, "a WebSocket upgrade the server never answered in the capture");
+    assert_null(unwrap(c, "over WebSocket", &note, &why));
+    assert_string_equal(why, "GET /websockify HTTP/1.1 the server never answered in the capture");
+    g_free(why);
+    vds_tcp_conn_free(c);
+}
+
+/* A CONNECT through a proxy: what follows the two heads, frames kept; a
+   refusal quotes the request and the proxy's status. */
+static void http_connect(void **state)
+{
+    (void)state;
+    const char req[] = "CONNECT 10.0.0.1:5900 HTTP/1.1\r\nHost: 10.0.0.1:5900\r\n\r\nREDQ";
+    const char ok[] = "HTTP/1.0 200 Connection established\r\nProxy-agent: tinyproxy\r\n\r\n";
+    vds_tcp_conn *c = vds_tcp_conn_new("10.0.0.2:40000", "10.0.0.9:8888", 1);
+    c->to_server.from_start = c->to_client.from_start = true;
+    put(&c->to_server, req, strlen(req), 1);
+    put(&c->to_server, "rest", 4, 3);
+    put(&c->to_client, ok, strlen(ok), 2);
+    put(&c->to_client, "REDQ", 4, 4);
+    assert_int_equal(vds_tunnel_sniff(c), VDS_TUNNEL_HTTP_CONNECT);
+    char *note = NULL, *why = NULL;
+    vds_tcp_conn *u = unwrap(c, "through an HTTP proxy (CONNECT 10.0.0.1:5900)", &note, &why);
+    assert_non_null(u);
+    assert_null(note);
+    assert_int_equal(u->to_server.data->len, 8);
+    assert_memory_equal(u->to_server.data->data, "REDQrest", 8);
+    assert_int_equal(frame_of(&u->to_server, 0), 1);
+    assert_int_equal(frame_of(&u->to_server, 4), 3);
+    assert_int_equal(frame_of(&u->to_client, 0), 4);
+    assert_true(u->to_server.from_start);
+    vds_tcp_conn_free(u);
+    g_byte_array_set_size(c->to_client.data, 0);
+    g_array_set_size(c->to_client.segs, 0);
+    const char no[] = "HTTP/1.1 403 Access violation\r\n\r\n";
+    put(&c->to_client, no, strlen(no), 2);
+    assert_null(unwrap(c, NULL, &note, &why));
+    assert_string_equal(why, "the proxy refused CONNECT 10.0.0.1:5900 HTTP/1.1: HTTP/1.1 403 "
+                             "Access violation");
     g_free(why);
     vds_tcp_conn_free(c);
 }
@@ -224,6 +270,7 @@ int main(void)
         cmocka_unit_test(gaps_in_payload_and_in_header),
         cmocka_unit_test(compressed_and_unknown_frames_are_named),
         cmocka_unit_test(upgrades_refused_or_absent),
+        cmocka_unit_test(http_connect),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

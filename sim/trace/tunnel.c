@@ -1,4 +1,4 @@
-#include "trace/websocket.h"
+#include "trace/tunnel.h"
 
 #include <string.h>
 
@@ -25,7 +25,7 @@ static bool have(const vds_tcp_stream *s, uint64_t off, uint64_t len)
    0 when it is not there whole. */
 static uint64_t head_end(const vds_tcp_stream *s)
 {
-    uint64_t n = MIN((uint64_t)s->data->len, VDS_WS_HEAD_MAX);
+    uint64_t n = MIN((uint64_t)s->data->len, VDS_TUNNEL_HEAD_MAX);
     const uint8_t *p = s->data->data;
     for (uint64_t i = 0; i + 4 <= n; i++)
         if (!memcmp(p + i, "\r\n\r\n", 4))
@@ -49,13 +49,18 @@ static bool head_has(const vds_tcp_stream *s, uint64_t end, const char *name, co
     return false;
 }
 
-bool vds_ws_is_upgrade(const vds_tcp_conn *conn)
+vds_tunnel_kind vds_tunnel_sniff(const vds_tcp_conn *conn)
 {
     const vds_tcp_stream *c = &conn->to_server;
-    if (!c->from_start || c->data->len < 4 || memcmp(c->data->data, "GET ", 4) != 0)
-        return false;
-    uint64_t end = head_end(c);
-    return end && head_has(c, end, "upgrade", "websocket");
+    if (!c->from_start || c->data->len < 8)
+        return VDS_TUNNEL_NONE;
+    bool get = !memcmp(c->data->data, "GET ", 4), connect = !memcmp(c->data->data, "CONNECT ", 8);
+    uint64_t end = get || connect ? head_end(c) : 0;
+    if (!end)
+        return VDS_TUNNEL_NONE;
+    if (connect)
+        return VDS_TUNNEL_HTTP_CONNECT;
+    return head_has(c, end, "upgrade", "websocket") ? VDS_TUNNEL_WEBSOCKET : VDS_TUNNEL_NONE;
 }
 
 /* The marks and gaps of in's bytes [from, from + n), moved to out's offset
@@ -167,8 +172,9 @@ static char *unframe(const vds_tcp_stream *in, uint64_t off, vds_tcp_stream *out
     return NULL;
 }
 
-/* The status line of the head at the start of s (new). */
-static char *status_line(const vds_tcp_stream *s)
+/* The first line of the head at the start of s, or its first 200 bytes
+   (new, valid UTF-8). */
+static char *first_line(const vds_tcp_stream *s)
 {
     guint n = MIN(s->data->len, 200u);
     const char *p = (const char *)s->data->data;
@@ -177,24 +183,46 @@ static char *status_line(const vds_tcp_stream *s)
     return g_utf8_make_valid(line, -1);
 }
 
-vds_tcp_conn *vds_ws_unwrap(const vds_tcp_conn *conn, char **note, char **why)
+/* Whether the head at the start of s is an HTTP response with status. */
+static bool status_is(const vds_tcp_stream *s, const char *status)
+{
+    const char *p = (const char *)s->data->data;
+    return s->data->len >= 13 && !memcmp(p, "HTTP/1.", 7) && p[8] == ' ' &&
+           !memcmp(p + 9, status, 3) && (p[12] == ' ' || p[12] == '\r');
+}
+
+vds_tcp_conn *vds_tunnel_unwrap(const vds_tcp_conn *conn, vds_tunnel_kind k, char **via,
+                                char **note, char **why)
 {
     const vds_tcp_stream *c = &conn->to_server, *s = &conn->to_client;
-    *note = *why = NULL;
+    bool ws = k == VDS_TUNNEL_WEBSOCKET;
+    *via = *note = *why = NULL;
     uint64_t c_end = head_end(c), s_end = head_end(s);
+    g_autofree char *request = first_line(c);
     if (!c_end || !s_end) {
-        *why = g_strdup(c_end ? "a WebSocket upgrade the server never answered in the capture"
-                              : "a WebSocket upgrade request cut short");
+        *why = g_strdup_printf("%s the %s never answered in the capture", request,
+                               ws ? "server" : "proxy");
         return NULL;
     }
-    if (s->data->len < 12 || memcmp(s->data->data, "HTTP/1.1 101", 12) != 0) {
-        g_autofree char *status = status_line(s);
-        *why = g_strdup_printf("the server refused the WebSocket upgrade: %s", status);
+    if (!status_is(s, ws ? "101" : "200")) {
+        g_autofree char *status = first_line(s);
+        *why = g_strdup_printf("the %s refused %s: %s", ws ? "server" : "proxy",
+                               ws ? "the WebSocket upgrade" : request, status);
         return NULL;
     }
     vds_tcp_conn *out = vds_tcp_conn_new(conn->client, conn->server, conn->first_frame);
     out->to_server.from_start = c->from_start;
     out->to_client.from_start = s->from_start;
+    if (!ws) { /* what follows the heads is the connection itself */
+        take(c, c_end, c->data->len - c_end, NULL, &out->to_server);
+        take(s, s_end, s->data->len - s_end, NULL, &out->to_client);
+        const char *target = request + strlen("CONNECT ");
+        const char *sp = strchr(target, ' ');
+        *via = g_strdup_printf("through an HTTP proxy (CONNECT %.*s)", sp ? (int)(sp - target) : 64,
+                               target);
+        return out;
+    }
+    *via = g_strdup("over WebSocket");
     g_autofree char *nc = unframe(c, c_end, &out->to_server);
     g_autofree char *ns = unframe(s, s_end, &out->to_client);
     if (nc || ns)
