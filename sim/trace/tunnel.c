@@ -63,6 +63,22 @@ vds_tunnel_kind vds_tunnel_sniff(const vds_tcp_conn *conn)
     return head_has(c, end, "upgrade", "websocket") ? VDS_TUNNEL_WEBSOCKET : VDS_TUNNEL_NONE;
 }
 
+/* The index of in's first gap that ends after off (gaps are in stream
+   order). */
+static guint first_gap_after(const vds_tcp_stream *in, uint64_t off)
+{
+    guint lo = 0, hi = in->gaps->len;
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        const vds_tcp_gap *g = &g_array_index(in->gaps, vds_tcp_gap, mid);
+        if (g->off + g->len <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The marks and gaps of in's bytes [from, from + n), moved to out's offset
    at (the bytes are the caller's: they are unmasked). The first mark is
    the frame that carried byte from, or the last one before it. */
@@ -81,17 +97,7 @@ static void carry_marks(const vds_tcp_stream *in, uint64_t from, uint64_t n, vds
         vds_tcp_mark o = {at + (lo - from), (uint32_t)(hi > lo ? hi - lo : 0), k->frame, k->t_ns};
         g_array_append_val(out->segs, o);
     }
-    guint lo_i = 0,
-          hi_i = in->gaps->len; /* gaps are in stream order: the first that ends after from */
-    while (lo_i < hi_i) {
-        guint mid = (lo_i + hi_i) / 2;
-        const vds_tcp_gap *g = &g_array_index(in->gaps, vds_tcp_gap, mid);
-        if (g->off + g->len <= from)
-            lo_i = mid + 1;
-        else
-            hi_i = mid;
-    }
-    for (guint i = lo_i; i < in->gaps->len; i++) {
+    for (guint i = first_gap_after(in, from); i < in->gaps->len; i++) {
         const vds_tcp_gap *g = &g_array_index(in->gaps, vds_tcp_gap, i);
         uint64_t lo = MAX(g->off, from), hi = MIN(g->off + g->len, from + n);
         if (lo >= hi)
@@ -121,6 +127,14 @@ static uint64_t frame_at(const vds_tcp_stream *s, uint64_t off)
     return m ? m->frame : 0;
 }
 
+/* The length of a frame's header, from its second byte: the 7-bit length,
+   or 126 and 16 bits more, or 127 and 64 bits more; then the mask key. */
+static uint64_t header_len(uint8_t b1)
+{
+    uint8_t len7 = b1 & WS_LEN7;
+    return 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (b1 & WS_MASKED ? 4 : 0);
+}
+
 /* The frames of in from off: their data payloads onto out. NULL, or why
    the rest of the direction could not be read (new). */
 static char *unframe(const vds_tcp_stream *in, uint64_t off, vds_tcp_stream *out)
@@ -128,11 +142,7 @@ static char *unframe(const vds_tcp_stream *in, uint64_t off, vds_tcp_stream *out
     uint64_t len = in->data->len;
     while (off + 2 <= len) {
         const uint8_t *p = in->data->data + off;
-        uint64_t hl = 2 +
-                      ((p[1] & WS_LEN7) == 126   ? 2
-                       : (p[1] & WS_LEN7) == 127 ? 8
-                                                 : 0) +
-                      (p[1] & WS_MASKED ? 4 : 0);
+        uint64_t hl = header_len(p[1]);
         const vds_tcp_gap *g = vds_tcp_stream_gap(in, off, MIN(hl, len - off));
         if (g)
             return g_strdup_printf(
