@@ -17,7 +17,8 @@ static int capture_page(const char *path, unsigned session, const char *out, vds
     vds_spice_session *s = vds_cli_capture_session(path, session, &c, &ss, err);
     if (!s)
         return -1;
-    g_autofree char *source = g_strdup_printf("capture:%s session %u", path, s->index);
+    g_autofree char *source = g_strdup_printf("capture:%s session %u%s%s", path, s->index,
+                                              s->via ? ", SPICE " : "", s->via ? s->via : "");
     g_autoptr(JsonObject) header = json_object_new();
     json_object_set_string_member(header, "source", source);
     json_object_set_string_member(header, "port-writer", "spice-server");

@@ -116,6 +116,10 @@ def test_a_spice_html5_capture_over_websocket_imports_and_replays(server, run, h
     assert "announce-capabilities" not in "".join(
         line for line in imported.splitlines(True) if line.startswith("  - ")), imported
     assert run("lint", out).returncode == 0
+    page = tmp_path / "html5.html"
+    r = run("report", pcap, "-o", str(page))
+    assert r.returncode == 0, r.stderr
+    assert "html5.pcapng session 1, SPICE over WebSocket" in page.read_text()
     for target in ("local", "local-server"):
         r = run("replay", "--target", target, "--report", str(tmp_path / target), pcap,
                 timeout=120)
