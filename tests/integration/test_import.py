@@ -169,6 +169,19 @@ def test_a_client_that_does_not_wait_for_the_agents_announcement(run, tmp_path):
     assert "field-agent-caps: [" in r.stdout
 
 
+def import_refused(run, tmp_path, request, answer):
+    """The import of a connection whose HTTP request got that answer: no
+    session (exit 2)."""
+    refused = pcapgen.Tcp()
+    refused.syn()
+    refused.send(True, request)
+    refused.send(False, answer)
+    pcapgen.write_pcap(str(tmp_path / "refused.pcap"), refused)
+    r = run("import", str(tmp_path / "refused.pcap"))
+    assert r.returncode == 2, r.stdout
+    return r
+
+
 def test_spice_inside_a_websocket_imports_as_plain_spice(run, tmp_path):
     """Web clients (spice-html5) reach spice-server through a WebSocket: the
     same session in frames (masked, cut and continued, pings between, a
@@ -188,13 +201,8 @@ def test_spice_inside_a_websocket_imports_as_plain_spice(run, tmp_path):
     r = run("import", "--list", str(ws))
     assert "session 1: 10.0.0.2:40000 -> 10.0.0.1:5900 over WebSocket from frame 1" in r.stdout
 
-    refused = pcapgen.Tcp()
-    refused.syn()
-    refused.send(True, pcapgen.UPGRADE)
-    refused.send(False, b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-    pcapgen.write_pcap(str(tmp_path / "refused.pcap"), refused)
-    r = run("import", str(tmp_path / "refused.pcap"))
-    assert r.returncode == 2
+    r = import_refused(run, tmp_path, pcapgen.UPGRADE,
+                       b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
     assert "the server refused the WebSocket upgrade: HTTP/1.1 400 Bad Request" in r.stderr
 
 
@@ -208,13 +216,7 @@ def test_spice_through_an_http_proxy_imports_as_plain_spice(run, tmp_path):
     assert r.returncode == 0, r.stderr
     assert steps(r.stdout) == steps(run("import", str(plain)).stdout)
     assert ", session 1, SPICE through an HTTP proxy (CONNECT 10.0.0.1:5900)\n" in r.stdout
-    refused = pcapgen.Tcp()
-    refused.syn()
-    refused.send(True, pcapgen.CONNECT)
-    refused.send(False, b"HTTP/1.1 403 Access violation\r\n\r\n")
-    pcapgen.write_pcap(str(tmp_path / "refused.pcap"), refused)
-    r = run("import", str(tmp_path / "refused.pcap"))
-    assert r.returncode == 2
+    r = import_refused(run, tmp_path, pcapgen.CONNECT, b"HTTP/1.1 403 Access violation\r\n\r\n")
     assert "the proxy refused CONNECT 10.0.0.1:5900 HTTP/1.1: HTTP/1.1 403 Access violation" \
         in r.stderr, r.stderr
 
