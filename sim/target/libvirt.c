@@ -666,9 +666,12 @@ const char *vds_vm_cause(char **lines, bool *again)
         {"spice-vdagent", "none",
          "spice-vdagent (the session agent) is not running in the guest's X session", false},
         {"socket", "inactive",
-         "spice-vdagentd.socket was not started: the package's udev rule starts it when the "
-         "port appears, and did not in this boot (seen now and then under TCG with an image "
-         "that boots fine otherwise; the udev properties are below)",
+         "spice-vdagentd.socket was not started: the package's udev rule "
+         "(70-spice-vdagentd.rules) acts only on the port's add event and needs the port's "
+         "name there, but the kernel learns the name from a later control message and "
+         "announces it with a change event; when udev handles the add event first, nothing "
+         "starts the socket (a race in the agent's packaging, seen now and then under TCG; "
+         "the udev properties are below)",
          true},
         {"spice-vdagentd", "none",
          "spice-vdagentd is not running in the guest (its package's udev rule and socket start "
