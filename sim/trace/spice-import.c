@@ -20,6 +20,7 @@ typedef struct channel {
     uint64_t data_c, data_s; /* offsets of the first data message client -> server and back */
     char *via;               /* conn is inside a tunnel: how SPICE went ("over WebSocket") */
     char *tunnel_note;       /* where the tunnel stopped making sense, or NULL */
+    bool joined;             /* it is one of a session's channels */
     char *why;               /* not readable: why (then it is a note) */
 } channel;
 
@@ -475,22 +476,32 @@ static void join_sessions(vds_capture_sessions *out, GPtrArray *chans)
             channel *ch = chans->pdata[i];
             bool main_of_s =
                 ch->type == SPICE_CHANNEL_MAIN && ch->conn->first_frame == s->first_frame;
-            if (main_of_s ||
-                (ch->type != SPICE_CHANNEL_MAIN && s->id && ch->connection_id == s->id))
+            /* a capture on both sides of a proxy holds each link twice:
+               a channel belongs with the main channel that went where it went */
+            bool other_of_s = ch->type != SPICE_CHANNEL_MAIN && s->id &&
+                              ch->connection_id == s->id && !strcmp(ch->conn->server, s->server);
+            if (main_of_s || other_of_s) {
                 g_ptr_array_add(mine, ch);
+                ch->joined = true;
+            }
         }
         import_session(s, mine);
     }
     for (guint i = 0; i < chans->len; i++) {
         channel *ch = chans->pdata[i];
-        bool found = ch->type == SPICE_CHANNEL_MAIN;
-        for (guint k = 0; k < out->sessions->len && !found; k++)
-            found = ((vds_spice_session *)out->sessions->pdata[k])->id == ch->connection_id;
-        if (found)
+        if (ch->joined)
             continue;
+        const vds_spice_session *same = NULL;
+        for (guint k = 0; k < out->sessions->len && !same; k++)
+            if (((vds_spice_session *)out->sessions->pdata[k])->id == ch->connection_id)
+                same = out->sessions->pdata[k];
         g_autofree char *why =
-            g_strdup_printf("%s channel of session %u, whose main channel is not in the capture",
-                            channel_name(ch->type), ch->connection_id);
+            same ? g_strdup_printf("%s channel of session %u went to %s, its main channel to %s",
+                                   channel_name(ch->type), ch->connection_id, ch->conn->server,
+                                   same->server)
+                 : g_strdup_printf("%s channel of session %u, whose main channel is not in the "
+                                   "capture",
+                                   channel_name(ch->type), ch->connection_id);
         g_ptr_array_add(out->others, conn_text(ch->conn, why));
     }
 }

@@ -243,6 +243,35 @@ def test_several_sessions_are_listed_and_one_is_picked(run, tmp_path):
     assert "4 agent messages" in r.stdout
 
 
+def test_each_leg_of_a_proxy_keeps_its_own_channels(run, tmp_path):
+    """A capture on both sides of a proxy holds each link twice, with the
+    same session id: a channel joins the session whose main channel went to
+    the same server, so each leg has its one mouse event, not both."""
+    legs = []
+    for n, server in enumerate((("10.0.0.9", 8888), ("10.0.0.1", 5900))):
+        main = pcapgen.Tcp(client=("10.0.0.%d" % (2 + n), 40000), server=server)
+        mouse = pcapgen.Tcp(client=("10.0.0.%d" % (2 + n), 40001), server=server)
+        for tcp, items in ((main, pcapgen.session()), (mouse, pcapgen.inputs(0x1234, 10, 20))):
+            tcp.syn()
+            for to_server, data in items:
+                tcp.send(to_server, data)
+            legs.append(tcp)
+    stray = pcapgen.Tcp(client=("10.0.0.7", 40002))
+    stray.syn()
+    for to_server, data in pcapgen.inputs(0x9999, 1, 2):
+        stray.send(to_server, data)
+    path = tmp_path / "legs.pcap"
+    pcapgen.write_conns(str(path), legs + [stray])
+    r = run("import", "--list", str(path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("4 agent messages, 1 mouse events") == 2, r.stdout
+    assert "inputs channel of session 39321, whose main channel is not in the capture" \
+        in r.stdout, r.stdout
+    for session in ("1", "2"):
+        out = run("import", "--session", session, str(path)).stdout
+        assert out.count("  - send: {msg: mouse-state, x: 10, y: 20}") == 1, out
+
+
 def test_replay_of_a_capture_is_reproduced_on_the_real_agent(run, tmp_path):
     require_programs("spice-vdagentd", "spice-vdagent")
     path = tmp_path / "field.pcap"

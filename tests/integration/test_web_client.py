@@ -158,3 +158,5 @@ def test_both_legs_of_websockify_import_to_the_same_steps(server, run, html5, tm
         assert r.returncode == 0, r.stderr
         steps.append([line for line in r.stdout.splitlines() if line.startswith("  - ")])
     assert steps[0] == steps[1] and len(steps[0]) >= 6, steps
+    # one click, once: each leg's inputs channel joins its own leg's session
+    assert sum("buttons: [left]" in line for line in steps[0]) == 1, steps[0]

@@ -79,6 +79,19 @@ def session(session_id=0x1234, extra=None):
     return out + (extra or [])
 
 
+def inputs(session_id, x, y):
+    """The two streams of an inputs channel of the session: its link, then
+    one mouse position (x, y, no buttons, display 0)."""
+    return [
+        (True, link_mess(session_id, INPUTS, 0)),
+        (False, link_reply()),
+        (True, struct.pack("<I", CAP_AUTH_SPICE)),
+        (True, bytes(range(128))),
+        (False, struct.pack("<I", 0)),
+        (True, mini(MSGC_MOUSE_POSITION, struct.pack("<IIHB", x, y, 0, 0))),
+    ]
+
+
 UPGRADE = (b"GET /websockify HTTP/1.1\r\nHost: 10.0.0.1:5900\r\nConnection: Upgrade\r\n"
            b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: binary\r\n\r\n")
