@@ -4,7 +4,6 @@ import json
 import os
 import pty
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -314,7 +313,15 @@ def test_a_flaky_scenarios_failing_run_is_drawn_beside_a_passing_one(run, browse
     assert r.returncode == 0, r.stdout + r.stderr
     t1 = rep / "traces" / "caps_announce.run1.jsonl"
     t2 = rep / "traces" / "caps_announce.run2.jsonl"
-    shutil.copy(t1, t2)
+    # run 2 sent its announcement twice in step 1: its step 2 starts a row
+    # later, and the runs part at the second announcement
+    lines = t1.read_text().splitlines()
+    first = next(i for i, line in enumerate(lines)
+                 if '"kind":"agent"' in line and '"dir":"to-agent"' in line)
+    again = json.loads(lines[first])
+    again["t"] += 1
+    lines.insert(first + 1, json.dumps(again, separators=(",", ":")))
+    t2.write_text("\n".join(lines) + "\n")
     summary = json.loads((rep / "summary.json").read_text())
     sc = summary["scenarios"][0]
     sc.update(status="fail", run=2, trace=str(t2), failure="announce.yaml:9:5: step 2 (expect): late")
@@ -328,7 +335,18 @@ def test_a_flaky_scenarios_failing_run_is_drawn_beside_a_passing_one(run, browse
     ladders = browser.eval("[...document.querySelectorAll('.contrast svg.ladder')]"
                            ".map(l => [l.dataset.id, l.querySelectorAll('.arrow').length])")
     assert [l[0] for l in ladders] == ["caps/announce", "caps/announce#run1"]
-    assert ladders[0][1] == ladders[1][1] > 0
+    assert ladders[0][1] == ladders[1][1] + 1 > 1
+    # each step starts on the same row in both ladders, and the row where
+    # they part is marked in both, at run 2's second announcement
+    rows = browser.eval("""[...document.querySelectorAll('.contrast svg.ladder')].map(l => ({
+        steps: Object.fromEntries([...l.querySelectorAll('g[data-step] rect')]
+            .map(r => [r.parentNode.dataset.step, +r.getAttribute('y')])),
+        parts: [...l.querySelectorAll('rect.parts')].map(r => +r.getAttribute('y')),
+        arrows: [...l.querySelectorAll('.arrow .wire')].map(w => +w.getAttribute('y1'))}))""")
+    assert rows[0]["steps"] == rows[1]["steps"] and set(rows[0]["steps"]) == {"0", "1", "2"}, rows
+    assert len(rows[0]["parts"]) == 1 and rows[0]["parts"] == rows[1]["parts"], rows
+    assert rows[0]["parts"][0] + 14 == rows[0]["arrows"][1], rows  # the second announcement
+    assert rows[0]["parts"][0] + 14 not in rows[1]["arrows"], rows  # a blank row in run 1
     assert "run 1: pass, for contrast" in browser.eval("document.querySelector('.contrast')"
                                                        ".textContent")
     assert browser.errors == [], browser.errors

@@ -253,12 +253,13 @@
       if (c && c.events && c.events.length) {
         /* a flaky scenario: the run shown beside the first run that went the other way */
         var other = { id: sc.id + "#run" + c.run, events: c.events, "trace-header": c["trace-header"] };
+        var lay = alignRuns(sc.events, c.events);
         append(td, h("div", { "class": "contrast" },
           h("div", null, h("div", { "class": "sub", text: "run " + (sc.run || "") + ": " + statusOf(sc) }),
-            h("div", { "class": "ladder-wrap" }, ladder(sc, panel))),
+            h("div", { "class": "ladder-wrap" }, ladder(sc, panel, lay.a))),
           h("div", null, h("div", { "class": "sub" }, "run " + c.run + ": " + c.status + ", for contrast · ",
             c["trace-link"] ? h("a", { href: c["trace-link"], text: "trace" }) : ""),
-            h("div", { "class": "ladder-wrap" }, ladder(other, panel)))));
+            h("div", { "class": "ladder-wrap" }, ladder(other, panel, lay.b)))));
       } else {
         append(td, h("div", { "class": "ladder-wrap" }, ladder(sc, panel)));
       }
@@ -388,10 +389,44 @@
 
   var ROW = 24, TOP = 40, GUTTER = 170, LANE_W = 230;
 
-  function ladder(sc, panel) {
+  /* Two runs' events side by side: each step starts on the same row in
+     both (the shorter run's step gets blank rows), and the first row where
+     the runs part (an event of another kind, direction or type, or none)
+     is marked in both. Returns each run's layout for ladder(). */
+  function alignRuns(a, b) {
+    function blocks(ev) {
+      var out = {}, order = [], key = "start";
+      ev.forEach(function (e, i) {
+        if (e.kind === "step") key = "step " + e.step;
+        if (!out[key]) { out[key] = []; order.push(key); }
+        out[key].push(i);
+      });
+      return { of: out, order: order };
+    }
+    function sig(e) { return e ? [e.kind, e.dir || "", e.type || e.what || e.note || ""].join("|") : ""; }
+    var A = blocks(a), B = blocks(b), keys = A.order.slice();
+    B.order.forEach(function (k) { if (keys.indexOf(k) < 0) keys.push(k); });
+    var la = { rows: [], total: 0, parts: -1 }, lb = { rows: [], total: 0, parts: -1 }, base = 0;
+    keys.forEach(function (k) {
+      var xa = A.of[k] || [], xb = B.of[k] || [], n = Math.max(xa.length, xb.length);
+      for (var j = 0; j < n; j++) {
+        if (j < xa.length) la.rows[xa[j]] = base + j;
+        if (j < xb.length) lb.rows[xb[j]] = base + j;
+        if (la.parts < 0 && sig(a[xa[j]]) !== sig(b[xb[j]])) la.parts = lb.parts = base + j;
+      }
+      base += n;
+    });
+    la.total = lb.total = base;
+    return { a: la, b: lb };
+  }
+
+  /* A scenario's ladder; lay (optional, from alignRuns) places its events
+     on rows of a layout shared with another run's ladder. */
+  function ladder(sc, panel, lay) {
     var L = lanesFor(sc), ev = sc.events;
     var width = GUTTER + LANE_W * L.names.length;
-    var height = TOP + ROW * ev.length + 16;
+    function rowY(i) { return TOP + ROW * (lay ? lay.rows[i] : i); }
+    var height = TOP + ROW * (lay ? lay.total : ev.length) + 16;
     var svg = s("svg", { "class": "ladder", width: width, height: height, "data-id": sc.id });
     append(svg, s("defs", null, s("marker", { id: "ah", viewBox: "0 0 10 10", refX: 9, refY: 5,
       markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z", fill: "context-stroke" })),
@@ -406,8 +441,11 @@
     var spans = s("g", { "class": "spans" }), body = s("g");
     append(svg, [spans, body]);
     var steps = [];   /* {row, ev} of step starts, for the windows */
+    if (lay && lay.parts >= 0)
+      append(spans, s("rect", { "class": "parts", x: 0, y: TOP + ROW * lay.parts, width: width, height: ROW },
+        s("title", { text: "the two runs part here" })));
     ev.forEach(function (e, i) {
-      var y = TOP + ROW * i, p = placeOf(e, L), label = labelOf(e);
+      var y = rowY(i), p = placeOf(e, L), label = labelOf(e);
       append(body, s("text", { "class": "time", x: 4, y: y + 15,
         text: e.t !== undefined ? "+" + (e.t / 1e6).toFixed(3) + " ms" : "" }));
       if (p.row) {
@@ -451,8 +489,8 @@
       for (var i = st.row + 1; i < next; i++)
         if (ev[i].step === st.ev.step || (ev[i].t !== undefined && ev[i].t <= end)) last = i;
       var cls = st.ev.what === "not" ? "span-not" : st.ev.what === "guest" ? "span-guest" : "span-expect";
-      append(spans, s("rect", { "class": cls, x: 90, width: 8, y: TOP + ROW * st.row + 4,
-        height: ROW * (last - st.row + 1) - 8, "data-step": st.ev.step },
+      append(spans, s("rect", { "class": cls, x: 90, width: 8, y: rowY(st.row) + 4,
+        height: rowY(last) - rowY(st.row) + ROW - 8, "data-step": st.ev.step },
         s("title", { text: st.ev.what + " window " + w + " ms (step " + st.ev.step + ")" })));
     });
     return svg;
