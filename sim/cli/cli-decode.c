@@ -43,6 +43,51 @@ static void on_message(void *user, const vds_chunk_msg *cm)
     emit(run, ev);
 }
 
+/* path for reading ("-": stdin), or NULL said on stderr: a file that cannot
+   be opened, or one that is a capture or a trace (named with the commands
+   that read it: decoded as port bytes it would be a framing error at 0). */
+static FILE *open_stream(const char *path)
+{
+    if (!strcmp(path, "-"))
+        return stdin;
+    bool capture = vds_capture_file_sniff(path);
+    if (capture || vds_trace_file_sniff(path)) {
+        fprintf(stderr,
+                "vdsim decode: %s is a %s, not a port's byte stream: vdsim import %s makes "
+                "it a scenario, vdsim report %s a page\n",
+                path, capture ? "packet capture" : "vdsim trace", path, path);
+        return NULL;
+    }
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        fprintf(stderr, "vdsim decode: %s: %s\n", path, g_strerror(errno));
+    return in;
+}
+
+/* The stream in through the chunk reader into run's output: 0, or < 0 for
+   a framing error (err says where). *read_failed (err set) when in could
+   not be read. */
+static int decode_stream(decode_run *run, FILE *in, const char *path, bool *read_failed,
+                         vds_err *err)
+{
+    const vds_chunk_limits *limits =
+        run->dir == VDS_DIR_TO_AGENT ? &vds_chunk_limits_to_agent : &vds_chunk_limits_from_agent;
+    vds_chunk_reader *reader = vds_chunk_reader_new(limits, on_message, run);
+    uint8_t block[65536];
+    size_t n;
+    int framing = 0;
+    while ((n = fread(block, 1, sizeof(block), in)) > 0)
+        if ((framing = vds_chunk_reader_feed(reader, block, n, err)) < 0)
+            break;
+    *read_failed = ferror(in);
+    if (*read_failed)
+        vds_err_set(err, VDS_ERR_IO, path, "read failed: %s", g_strerror(errno));
+    else if (framing == 0)
+        framing = vds_chunk_reader_finish(reader, err);
+    vds_chunk_reader_free(reader);
+    return framing;
+}
+
 int vds_cli_decode(int argc, char **argv)
 {
     g_autofree char *from = NULL, *caps_arg = NULL, *trace_path = NULL;
@@ -92,19 +137,9 @@ int vds_cli_decode(int argc, char **argv)
         return VDS_EXIT_USAGE;
     }
     const char *path = argv[1];
-    bool capture = strcmp(path, "-") != 0 && vds_capture_file_sniff(path);
-    if (capture || (strcmp(path, "-") != 0 && vds_trace_file_sniff(path))) {
-        fprintf(stderr,
-                "vdsim decode: %s is a %s, not a port's byte stream: vdsim import %s makes "
-                "it a scenario, vdsim report %s a page\n",
-                path, capture ? "packet capture" : "vdsim trace", path, path);
+    FILE *in = open_stream(path);
+    if (!in)
         return VDS_EXIT_USAGE;
-    }
-    FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!in) {
-        fprintf(stderr, "vdsim decode: %s: %s\n", path, g_strerror(errno));
-        return VDS_EXIT_USAGE;
-    }
     g_autofree char *source = g_strdup_printf("decode:%s", path);
     vds_trace_info info = {
         .source = source,
@@ -117,24 +152,10 @@ int vds_cli_decode(int argc, char **argv)
     if (trace_path && !(run.trace = vds_trace_writer_open(trace_path, &info, &err)))
         goto io_error;
 
-    const vds_chunk_limits *limits =
-        run.dir == VDS_DIR_TO_AGENT ? &vds_chunk_limits_to_agent : &vds_chunk_limits_from_agent;
-    vds_chunk_reader *reader = vds_chunk_reader_new(limits, on_message, &run);
-    uint8_t block[65536];
-    size_t n;
-    int framing = 0;
-    while ((n = fread(block, 1, sizeof(block), in)) > 0) {
-        if ((framing = vds_chunk_reader_feed(reader, block, n, &err)) < 0)
-            break;
-    }
-    if (ferror(in)) {
-        vds_chunk_reader_free(reader);
-        vds_err_set(&err, VDS_ERR_IO, path, "read failed: %s", g_strerror(errno));
+    bool read_failed;
+    int framing = decode_stream(&run, in, path, &read_failed, &err);
+    if (read_failed)
         goto io_error;
-    }
-    if (framing == 0)
-        framing = vds_chunk_reader_finish(reader, &err);
-    vds_chunk_reader_free(reader);
     if (framing < 0) {
         g_autoptr(JsonNode) ev = vds_trace_error_event(0, run.dir, &err);
         emit(&run, ev);

@@ -152,83 +152,108 @@ static int load_shard(const char *who, char **paths, const char *shard, GPtrArra
     return 0;
 }
 
-static int cli_run(int argc, char **argv, bool check_only)
+/* vdsim run's options, as given. */
+typedef struct run_args {
+    char *target, *golden, *trace, *junit, *report, *agent_root, *shard;
+    gboolean update, fresh, verbose, strict, until_fail;
+    gint repeat, tol_ms, tol_pct, repeat_run;
+} run_args;
+
+static void run_args_clear(run_args *a)
 {
-    const char *who = check_only ? "vdsim vm" : "vdsim run"; /* vm checks before it boots */
-    g_autofree char *target = NULL, *golden = NULL, *trace = NULL, *junit = NULL, *report = NULL;
-    gboolean update = FALSE, fresh = FALSE, verbose = FALSE, strict = FALSE;
-    g_autofree char *agent_root = NULL;
-    gint repeat = 0, tol_ms = 250, tol_pct = 50, repeat_run = 0;
-    gboolean until_fail = FALSE;
-    g_autofree char *shard = NULL;
+    g_free(a->target);
+    g_free(a->golden);
+    g_free(a->trace);
+    g_free(a->junit);
+    g_free(a->report);
+    g_free(a->agent_root);
+    g_free(a->shard);
+}
+
+/* The options into a (clear with run_args_clear), checked; argc/argv keep
+   the scenario paths. VDS_EXIT_OK, or VDS_EXIT_USAGE said on stderr. */
+static int parse_run_args(const char *who, int *argc, char ***argv, run_args *a)
+{
+    *a = (run_args){.tol_ms = 250, .tol_pct = 50};
     GOptionEntry entries[] = {
-        {"target", 0, 0, G_OPTION_ARG_STRING, &target,
+        {"target", 0, 0, G_OPTION_ARG_STRING, &a->target,
          "Where the agent is (default: local); A,B runs on both and diffs what the agent "
          "received",
          "T"},
-        {"golden", 0, 0, G_OPTION_ARG_FILENAME, &golden,
+        {"golden", 0, 0, G_OPTION_ARG_FILENAME, &a->golden,
          "Compare each scenario's trace with DIR/<id>.jsonl", "DIR"},
-        {"update-golden", 0, 0, G_OPTION_ARG_NONE, &update, "Write the goldens instead", NULL},
-        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &trace, "Write the whole run's trace to FILE",
+        {"update-golden", 0, 0, G_OPTION_ARG_NONE, &a->update, "Write the goldens instead", NULL},
+        {"trace", 0, 0, G_OPTION_ARG_FILENAME, &a->trace, "Write the whole run's trace to FILE",
          "FILE"},
-        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &junit, "Write JUnit XML to FILE", "FILE"},
-        {"report", 0, 0, G_OPTION_ARG_FILENAME, &report,
+        {"junit", 0, 0, G_OPTION_ARG_FILENAME, &a->junit, "Write JUnit XML to FILE", "FILE"},
+        {"report", 0, 0, G_OPTION_ARG_FILENAME, &a->report,
          "Directory for summary.json, traces and logs (default reports/run-TIME)", "DIR"},
-        {"repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Run each scenario's steps N times", "N"},
-        {"repeat-run", 0, 0, G_OPTION_ARG_INT, &repeat_run,
+        {"repeat", 0, 0, G_OPTION_ARG_INT, &a->repeat, "Run each scenario's steps N times", "N"},
+        {"repeat-run", 0, 0, G_OPTION_ARG_INT, &a->repeat_run,
          "Run each scenario N times as fresh sessions: pass rate, 95% interval, flaky", "N"},
-        {"until-fail", 0, 0, G_OPTION_ARG_NONE, &until_fail,
+        {"until-fail", 0, 0, G_OPTION_ARG_NONE, &a->until_fail,
          "Stop at the first failing run and keep its trace (up to N runs each with "
          "--repeat-run, else 1000)",
          NULL},
-        {"tolerance-ms", 0, 0, G_OPTION_ARG_INT, &tol_ms, "Golden timing floor (default 250)", "N"},
-        {"tolerance-pct", 0, 0, G_OPTION_ARG_INT, &tol_pct, "Golden timing share (default 50)",
+        {"tolerance-ms", 0, 0, G_OPTION_ARG_INT, &a->tol_ms, "Golden timing floor (default 250)",
          "N"},
-        {"fresh-agent", 0, 0, G_OPTION_ARG_NONE, &fresh, "Restart the agent for every scenario",
+        {"tolerance-pct", 0, 0, G_OPTION_ARG_INT, &a->tol_pct, "Golden timing share (default 50)",
+         "N"},
+        {"fresh-agent", 0, 0, G_OPTION_ARG_NONE, &a->fresh, "Restart the agent for every scenario",
          NULL},
-        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "Print every message", NULL},
-        {"shard", 0, 0, G_OPTION_ARG_STRING, &shard,
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &a->verbose, "Print every message", NULL},
+        {"shard", 0, 0, G_OPTION_ARG_STRING, &a->shard,
          "Run only shard K of N: scenarios K, K+N, ... in path order (all are validated)", "K/N"},
-        {"strict", 0, 0, G_OPTION_ARG_NONE, &strict,
+        {"strict", 0, 0, G_OPTION_ARG_NONE, &a->strict,
          "A known bug that no longer reproduces (XPASS) fails the run", NULL},
-        VDS_CLI_AGENT_ROOT_ENTRY(agent_root),
+        VDS_CLI_AGENT_ROOT_ENTRY(a->agent_root),
         G_OPTION_ENTRY_NULL,
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("SCENARIO|DIR... - run scenarios");
     g_autoptr(GError) gerr = NULL;
-
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(
         ctx, "Exit status: 0 all passed (known agent bugs that held are XFAIL, not failures),\n"
              "1 a scenario failed (or, with --strict, a known bug no longer reproduces),\n"
              "2 usage or scenario error, 3 infrastructure fault (the agent did not start) or\n"
              "interrupted.");
-    if (!g_option_context_parse(ctx, &argc, &argv, &gerr)) {
+    if (!g_option_context_parse(ctx, argc, argv, &gerr)) {
         fprintf(stderr, "%s: %s\n", who, gerr->message);
         return VDS_EXIT_USAGE;
     }
-    if (argc < 2 || repeat < 0 || tol_ms < 0 || tol_pct < 0 || repeat_run < 0) {
+    if (*argc < 2 || a->repeat < 0 || a->tol_ms < 0 || a->tol_pct < 0 || a->repeat_run < 0) {
         fprintf(stderr, "%s: expected scenario files or directories (and non-negative numbers)\n",
                 who);
         return VDS_EXIT_USAGE;
     }
-    if (vds_cli_use_agent_root(who, agent_root) != VDS_EXIT_OK)
+    if (vds_cli_use_agent_root(who, a->agent_root) != VDS_EXIT_OK)
         return VDS_EXIT_USAGE;
-    if (update && !golden) {
+    if (a->update && !a->golden) {
         fprintf(stderr, "%s: --update-golden needs --golden DIR\n", who);
         return VDS_EXIT_USAGE;
     }
-    if (update && (repeat_run > 1 || until_fail)) {
+    if (a->update && (a->repeat_run > 1 || a->until_fail)) {
         fprintf(stderr,
                 "%s: --update-golden writes one run's trace: not with --repeat-run or "
                 "--until-fail\n",
                 who);
         return VDS_EXIT_USAGE;
     }
+    return VDS_EXIT_OK;
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(run_args, run_args_clear)
+
+static int cli_run(int argc, char **argv, bool check_only)
+{
+    const char *who = check_only ? "vdsim vm" : "vdsim run"; /* vm checks before it boots */
+    g_auto(run_args) a = {0};
+    if (parse_run_args(who, &argc, &argv, &a) != VDS_EXIT_OK)
+        return VDS_EXIT_USAGE;
     g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func((GDestroyNotify)vds_scenario_free);
     g_autoptr(GPtrArray) scenarios = g_ptr_array_new(); /* borrowed from all */
     unsigned shard_k = 1, shard_n = 1;
-    if (load_shard(who, argv + 1, shard, all, scenarios, &shard_k, &shard_n) < 0)
+    if (load_shard(who, argv + 1, a.shard, all, scenarios, &shard_k, &shard_n) < 0)
         return VDS_EXIT_USAGE;
     if (check_only)
         return VDS_EXIT_OK;
@@ -237,30 +262,31 @@ static int cli_run(int argc, char **argv, bool check_only)
         return VDS_EXIT_OK;
     }
     g_autofree char *default_report = NULL;
-    if (!report) {
+    if (!a.report) {
         g_autoptr(GDateTime) now = g_date_time_new_now_utc();
         g_autofree char *stamp = g_date_time_format(now, "%Y%m%dT%H%M%SZ");
         default_report = g_strdup_printf("reports/run-%s", stamp);
     }
-    g_auto(GStrv) targets = g_strsplit(target ? target : "local", ",", -1);
+    g_auto(GStrv) targets = g_strsplit(a.target ? a.target : "local", ",", -1);
     guint n_targets = g_strv_length(targets);
     vds_run_opts o = {
         .target = targets[0],
-        .golden_dir = golden,
-        .update_golden = update,
-        .trace_path = trace,
-        .report_dir = report ? report : default_report,
-        .repeat = (unsigned)repeat,
-        .tol_floor_ns = (uint64_t)tol_ms * 1000000u,
-        .tol_pct = (unsigned)tol_pct,
-        .fresh_agent = fresh,
-        .strict = strict,
-        .repeat_run = (unsigned)repeat_run,
-        .until_fail = until_fail,
+        .golden_dir = a.golden,
+        .update_golden = a.update,
+        .trace_path = a.trace,
+        .report_dir = a.report ? a.report : default_report,
+        .repeat = (unsigned)a.repeat,
+        .tol_floor_ns = (uint64_t)a.tol_ms * 1000000u,
+        .tol_pct = (unsigned)a.tol_pct,
+        .fresh_agent = a.fresh,
+        .strict = a.strict,
+        .repeat_run = (unsigned)a.repeat_run,
+        .until_fail = a.until_fail,
     };
     if (n_targets > 1) /* per target: its name, a report directory and trace of its own */
-        return run_differential(scenarios, targets, n_targets, o.report_dir, &o, junit, verbose);
-    return vds_cli_run_and_report(scenarios, &o, junit, verbose, NULL, NULL);
+        return run_differential(scenarios, targets, n_targets, o.report_dir, &o, a.junit,
+                                a.verbose);
+    return vds_cli_run_and_report(scenarios, &o, a.junit, a.verbose, NULL, NULL);
 }
 
 int vds_cli_run(int argc, char **argv)

@@ -334,7 +334,7 @@ static void pasted(synth *s, JsonObject *e, JsonNode *d, uint8_t sel)
         by_digest(d) && !strcmp(str(fields(e), "type"), "utf8-text") ? payload_file(s, e) : NULL;
     if (!file && !(d && JSON_NODE_HOLDS_VALUE(d)))
         return; /* bytes that are not text: nothing a paste of text shows */
-    g_string_append(s->steps, file ? "  - guest: {pasted-file: " : "  - guest: {pasted: ");
+    g_string_append_printf(s->steps, "  - guest: {%s: ", file ? "pasted-file" : "pasted");
     if (file)
         vds_yaml_put_string(s->steps, file);
     else

@@ -417,9 +417,18 @@ const vds_tcp_gap *vds_tcp_stream_gap(const vds_tcp_stream *s, uint64_t off, uin
         if (g->off < off + len && off < g->off + g->len)
             return g;
     }
-    if (off + len > s->data->len) /* past what was captured at all */
-        return NULL;
     return NULL;
+}
+
+bool vds_tcp_stream_have(const vds_tcp_stream *s, uint64_t off, uint64_t len)
+{
+    return off + len <= s->data->len && !vds_tcp_stream_gap(s, off, len);
+}
+
+uint64_t vds_tcp_stream_frame(const vds_tcp_stream *s, uint64_t off)
+{
+    const vds_tcp_mark *m = vds_tcp_stream_mark(s, off);
+    return m ? m->frame : 0;
 }
 
 static int read_all(pcap_t *p, const char *name, vds_capture *c, vds_err *err)

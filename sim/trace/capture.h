@@ -75,3 +75,7 @@ bool vds_capture_file_sniff(const char *path);
 const vds_tcp_mark *vds_tcp_stream_mark(const vds_tcp_stream *s, uint64_t off);
 /* The gap that overlaps [off, off + len), or NULL. */
 const vds_tcp_gap *vds_tcp_stream_gap(const vds_tcp_stream *s, uint64_t off, uint64_t len);
+/* Whether s holds all of [off, off + len): captured, and no gap in it. */
+bool vds_tcp_stream_have(const vds_tcp_stream *s, uint64_t off, uint64_t len);
+/* The frame number of the byte at off (see vds_tcp_stream_mark), 0 when none. */
+uint64_t vds_tcp_stream_frame(const vds_tcp_stream *s, uint64_t off);

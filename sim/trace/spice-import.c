@@ -60,17 +60,6 @@ void vds_capture_sessions_clear(vds_capture_sessions *out)
     memset(out, 0, sizeof(*out));
 }
 
-static bool have(const vds_tcp_stream *s, uint64_t off, uint64_t len)
-{
-    return off + len <= s->data->len && !vds_tcp_stream_gap(s, off, len);
-}
-
-static uint64_t frame_at(const vds_tcp_stream *s, uint64_t off)
-{
-    const vds_tcp_mark *m = vds_tcp_stream_mark(s, off);
-    return m ? m->frame : 0;
-}
-
 /* The link of conn: its channel, or why it has none it can read. */
 static void read_link(const vds_tcp_conn *conn, channel *ch)
 {
@@ -92,9 +81,9 @@ static void read_link(const vds_tcp_conn *conn, channel *ch)
                                             "(start capturing before the client connects)");
         return;
     }
-    if (!have(cs, 0, VDS_SPICE_LINK_HDR_SIZE) ||
+    if (!vds_tcp_stream_have(cs, 0, VDS_SPICE_LINK_HDR_SIZE) ||
         vds_spice_link_hdr_decode(c, cs->data->len, &h, &e) < 0 ||
-        !have(cs, VDS_SPICE_LINK_HDR_SIZE, h.size) ||
+        !vds_tcp_stream_have(cs, VDS_SPICE_LINK_HDR_SIZE, h.size) ||
         vds_spice_link_mess_decode(c + VDS_SPICE_LINK_HDR_SIZE, h.size, &m, &e) < 0) {
         ch->why = g_strdup_printf("its link message cannot be read (%s)",
                                   e.msg[0] ? e.msg : "a gap or the end of the capture");
@@ -106,9 +95,9 @@ static void read_link(const vds_tcp_conn *conn, channel *ch)
     bool client_mini =
         vds_spice_caps_has(m.caps.common, m.caps.n_common, SPICE_COMMON_CAP_MINI_HEADER);
     vds_spice_caps_clear(&m.caps);
-    if (!have(ss, 0, VDS_SPICE_LINK_HDR_SIZE) ||
+    if (!vds_tcp_stream_have(ss, 0, VDS_SPICE_LINK_HDR_SIZE) ||
         vds_spice_link_hdr_decode(s, ss->data->len, &hr, &e) < 0 ||
-        !have(ss, VDS_SPICE_LINK_HDR_SIZE, hr.size) ||
+        !vds_tcp_stream_have(ss, VDS_SPICE_LINK_HDR_SIZE, hr.size) ||
         vds_spice_link_reply_decode(s + VDS_SPICE_LINK_HDR_SIZE, hr.size, &r, &e) < 0) {
         ch->why = g_strdup_printf("the server's link reply cannot be read (%s)",
                                   e.msg[0] ? e.msg : "a gap or the end of the capture");
@@ -126,7 +115,7 @@ static void read_link(const vds_tcp_conn *conn, channel *ch)
     }
     uint64_t at = VDS_SPICE_LINK_HDR_SIZE + h.size;
     if (sel) {
-        if (!have(cs, at, 4) || vds_get_u32(c + at) != SPICE_COMMON_CAP_AUTH_SPICE) {
+        if (!vds_tcp_stream_have(cs, at, 4) || vds_get_u32(c + at) != SPICE_COMMON_CAP_AUTH_SPICE) {
             ch->why = g_strdup("the client chose an authentication other than SPICE's ticket "
                                "(SASL): its data cannot be followed");
             return;
@@ -135,7 +124,8 @@ static void read_link(const vds_tcp_conn *conn, channel *ch)
     }
     ch->data_c = at + TICKET_SIZE;
     ch->data_s = VDS_SPICE_LINK_HDR_SIZE + hr.size + 4; /* the link result */
-    if (!have(ss, ch->data_s - 4, 4) || vds_get_u32(s + ch->data_s - 4) != SPICE_LINK_ERR_OK)
+    if (!vds_tcp_stream_have(ss, ch->data_s - 4, 4) ||
+        vds_get_u32(s + ch->data_s - 4) != SPICE_LINK_ERR_OK)
         ch->why = g_strdup("the server did not accept the ticket (or the capture ends first)");
 }
 
@@ -187,7 +177,8 @@ static void walk(vds_spice_session *s, const channel *ch, bool from_client, GArr
                  channel_name(ch->type), ch->id,
                  from_client ? "client to server" : "server to client",
                  g ? "a gap in a message header" : e.msg, off,
-                 g ? g->frame_before : frame_at(st, off), g ? g->frame_after : frame_at(st, off));
+                 g ? g->frame_before : vds_tcp_stream_frame(st, off),
+                 g ? g->frame_after : vds_tcp_stream_frame(st, off));
             return;
         }
         if (off + hl + h.size > st->data->len)
@@ -200,7 +191,7 @@ static void walk(vds_spice_session *s, const channel *ch, bool from_client, GArr
                      st->data->data + off + hl,
                      h.size,
                      vds_tcp_stream_gap(st, off + hl, h.size) != NULL,
-                     frame_at(st, off),
+                     vds_tcp_stream_frame(st, off),
                      last_t,
                      msgs->len};
         g_array_append_val(msgs, m);

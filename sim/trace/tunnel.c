@@ -16,11 +16,6 @@ enum {
 #define WS_MASKED 0x80
 #define WS_LEN7   0x7f
 
-static bool have(const vds_tcp_stream *s, uint64_t off, uint64_t len)
-{
-    return off + len <= s->data->len && !vds_tcp_stream_gap(s, off, len);
-}
-
 /* The end of the HTTP head at the start of s (just past its blank line),
    0 when it is not there whole. */
 static uint64_t head_end(const vds_tcp_stream *s)
@@ -29,7 +24,7 @@ static uint64_t head_end(const vds_tcp_stream *s)
     const uint8_t *p = s->data->data;
     for (uint64_t i = 0; i + 4 <= n; i++)
         if (!memcmp(p + i, "\r\n\r\n", 4))
-            return have(s, 0, i + 4) ? i + 4 : 0;
+            return vds_tcp_stream_have(s, 0, i + 4) ? i + 4 : 0;
     return 0;
 }
 
@@ -121,12 +116,6 @@ static void take(const vds_tcp_stream *in, uint64_t from, uint64_t n, const uint
     carry_marks(in, from, n, out, at);
 }
 
-static uint64_t frame_at(const vds_tcp_stream *s, uint64_t off)
-{
-    const vds_tcp_mark *m = vds_tcp_stream_mark(s, off);
-    return m ? m->frame : 0;
-}
-
 /* The length of a frame's header, from its second byte: the 7-bit length,
    or 126 and 16 bits more, or 127 and 64 bits more; then the mask key. */
 static uint64_t header_len(uint8_t b1)
@@ -162,11 +151,11 @@ static char *unframe(const vds_tcp_stream *in, uint64_t off, vds_tcp_stream *out
         if (p[0] & WS_RSV)
             return g_strdup_printf("a compressed WebSocket frame (permessage-deflate) at frame "
                                    "%" G_GUINT64_FORMAT ": vdsim cannot read it",
-                                   frame_at(in, off));
+                                   vds_tcp_stream_frame(in, off));
         if (n >> 62)
             return g_strdup_printf("a WebSocket frame of %" G_GUINT64_FORMAT
                                    " bytes at frame %" G_GUINT64_FORMAT,
-                                   n, frame_at(in, off));
+                                   n, vds_tcp_stream_frame(in, off));
         const uint8_t *key = p[1] & WS_MASKED ? p + hl - 4 : NULL;
         uint64_t body = off + hl, got = MIN(n, len - body);
         if (op == WS_CONT || op == WS_TEXT || op == WS_BINARY)
@@ -176,7 +165,7 @@ static char *unframe(const vds_tcp_stream *in, uint64_t off, vds_tcp_stream *out
         else if (op != WS_PING && op != WS_PONG)
             return g_strdup_printf(
                 "a WebSocket frame of unknown opcode %u at frame %" G_GUINT64_FORMAT, op,
-                frame_at(in, off));
+                vds_tcp_stream_frame(in, off));
         off = body + n;
     }
     return NULL;
