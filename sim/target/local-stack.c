@@ -86,6 +86,20 @@ static void set_dead(local *l, const char *fmt, ...)
 
 /* --- processes ---------------------------------------------------------- */
 
+/* Whether p has died, whether or not it has been reaped yet: its /proc
+   entry is gone or a zombie. */
+static bool proc_gone(GSubprocess *p)
+{
+    const char *id = p ? g_subprocess_get_identifier(p) : NULL;
+    if (!id)
+        return p != NULL; /* GLib reaped it */
+    g_autofree char *path = g_strdup_printf("/proc/%s/stat", id), *stat = NULL;
+    if (!g_file_get_contents(path, &stat, NULL, NULL))
+        return true;
+    const char *end = strrchr(stat, ')'); /* the state follows the command's name */
+    return end && strlen(end) >= 3 && (end[2] == 'Z' || end[2] == 'X');
+}
+
 static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
 {
     GSubprocess *p = G_SUBPROCESS(src);
@@ -100,7 +114,15 @@ static void on_proc_exit(GObject *src, GAsyncResult *res, gpointer user)
                                          : NULL;
     if (!name)
         return;
-    if (g_subprocess_get_if_signaled(p))
+    /* the session agent exits when the X server or the daemon it talks to
+       dies, and its exit may be seen first: the cause is the one it lost */
+    const char *under = p != l->vdagent          ? NULL
+                        : proc_gone(l->xserver)  ? "the X server"
+                        : proc_gone(l->vdagentd) ? "spice-vdagentd"
+                                                 : NULL;
+    if (under)
+        set_dead(l, "%s died (spice-vdagent exited after it)", under);
+    else if (g_subprocess_get_if_signaled(p))
         set_dead(l, "%s was killed by signal %d (%s)", name, g_subprocess_get_term_sig(p),
                  g_strsignal(g_subprocess_get_term_sig(p)));
     else
